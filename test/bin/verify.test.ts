@@ -47,8 +47,13 @@ function writeOutputs(target: Record<string, unknown>): void {
   }));
 }
 
-function answer(probabilities: number[]): Buffer {
-  return Buffer.from(JSON.stringify({
+/** A response body as the SDK hands it over: bytes that can also turn themselves into a string. */
+function blob(text: string): Buffer & { transformToString(): string } {
+  return Object.assign(Buffer.from(text), { transformToString: () => text });
+}
+
+function answer(probabilities: number[]): Buffer & { transformToString(): string } {
+  return blob(JSON.stringify({
     model_name: 'iris',
     outputs: [
       { name: 'probabilities', datatype: 'FP32', shape: [1, 3], data: probabilities },
