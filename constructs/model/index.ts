@@ -1,0 +1,3 @@
+export * from './modelfleet-error';
+export * from './model-contract';
+export * from './model-source';
