@@ -1,0 +1,112 @@
+import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { EdgeComponentRef, IEdgeComponent } from './edge-component';
+import { EdgePlatform } from './edge-platform';
+import { NodeRuntimeComponent } from './node-runtime-component';
+import { PlatformId, runtimeZipFolder } from './private/artifacts';
+import {
+  artifactsFor, checkPlatforms, checkPrefix, createComponentVersion, edgeKeyPrefix,
+  Problems, uploadPerPlatform,
+} from './private/component-base';
+import { RecipeSpec } from './private/recipe';
+
+/** Properties of a `ModelServerComponent`. */
+export interface ModelServerComponentProps {
+  /** The bucket the runtime zips go to (the model store's bucket), under `edge/<component>/<version>/`. */
+  readonly bucket: s3.IBucket;
+
+  /** The Node component the server runs on (a dependency of this component). */
+  readonly nodeRuntime: NodeRuntimeComponent;
+
+  /**
+   * Prefix of the component name: the component is `<prefix>.ModelServer`.
+   *
+   * @default - the node runtime's prefix
+   */
+  readonly componentNamePrefix?: string;
+
+  /**
+   * The platforms to ship the runtime for; each must also be shipped by `nodeRuntime`.
+   *
+   * @default - the node runtime's platforms
+   */
+  readonly platforms?: EdgePlatform[];
+}
+
+/**
+ * `<prefix>.ModelServer`: the `modelfleet-edge` runtime as a zip per platform (`Unarchive: ZIP`), unpacked on the
+ * device to `{artifacts:decompressedPath}/modelfleet-edge-<platform>/` with `cli.js`, `worker.js`, `wait-ready.js`
+ * and a `node_modules/` holding onnxruntime for that platform only. Its `Install` step loads onnxruntime with the
+ * bundled Node, so a device whose CPU or C library cannot run it fails the deployment before any model starts.
+ */
+export class ModelServerComponent extends Construct implements IEdgeComponent {
+  public readonly componentName: string;
+  public readonly componentVersion: string;
+  public readonly ref: EdgeComponentRef;
+  /** The component version resource. */
+  public readonly resource: greengrassv2.CfnComponentVersion;
+  /** The bucket holding the artifacts. */
+  public readonly bucket: s3.IBucket;
+  /** The platforms shipped. */
+  public readonly platforms: EdgePlatform[];
+  /** The Node component this one depends on. */
+  public readonly nodeRuntime: NodeRuntimeComponent;
+
+  constructor(scope: Construct, id: string, props: ModelServerComponentProps) {
+    super(scope, id);
+    this.nodeRuntime = props.nodeRuntime;
+    const prefix = props.componentNamePrefix ?? props.nodeRuntime.componentName.replace(/\.NodeRuntime$/, '');
+    this.platforms = props.platforms ?? props.nodeRuntime.platforms;
+    const problems = new Problems();
+    checkPrefix(prefix, problems);
+    checkPlatforms(this.platforms, problems);
+    for (const p of this.platforms) {
+      if (!props.nodeRuntime.platforms.includes(p)) {
+        problems.add('EdgeComponentPlatformWithoutNode',
+          `platform ${p.nodePlatform} is not shipped by the node runtime ${props.nodeRuntime.node.path}: add it there or remove it here`);
+      }
+    }
+    problems.throwIfAny(this);
+
+    this.bucket = props.bucket;
+    this.componentName = `${prefix}.ModelServer`;
+    const name = this.componentName;
+    const nodeName = props.nodeRuntime.componentName;
+    const built = artifactsFor(this);
+    const spec: RecipeSpec = {
+      componentName: name,
+      description: 'modelfleet-edge: the Open Inference Protocol server on onnxruntime-node (runtime only; models are their own components)',
+      publisher: 'modelfleet',
+      dependencies: { [nodeName]: props.nodeRuntime.componentVersion },
+      manifests: this.platforms.map((p) => {
+        const zip = built.runtime[p.nodePlatform as PlatformId];
+        const ort = `{artifacts:decompressedPath}/${runtimeZipFolder(p.nodePlatform as PlatformId)}/node_modules/onnxruntime-node`;
+        return {
+          os: p.os,
+          architecture: p.architecture,
+          artifacts: [{
+            key: (v: string) => `${edgeKeyPrefix(name, v, p.nodePlatform as PlatformId)}${zip.fileName}`,
+            sha256: zip.sha256,
+            unarchive: 'ZIP' as const,
+          }],
+          lifecycle: {
+            Install: { Script: `'{${nodeName}:artifacts:path}/node' -e 'require(process.argv[1])' '${ort}'`, Timeout: 120 },
+          },
+        };
+      }),
+    };
+    const created = createComponentVersion(this, spec, this.bucket, (version) =>
+      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.runtime[p].directory));
+    this.componentVersion = created.version;
+    this.resource = created.resource;
+    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+  }
+
+  /** Read access to the runtime zips and to the Node binaries this component depends on. */
+  public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
+    this.nodeRuntime.grantArtifactRead(grantee);
+    return this.bucket.grantRead(grantee, `edge/${this.componentName}/*`);
+  }
+}

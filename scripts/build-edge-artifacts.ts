@@ -1,0 +1,234 @@
+/**
+ * Builds the artifacts that the Greengrass components ship (see constructs/greengrass/components):
+ * - per platform (`linux-arm64`, `linux-x64`), the runtime zip `modelfleet-edge-<platform>.zip`: an esbuild bundle of
+ *   `edge/cli.ts` with `edge/model/worker.ts` as a second entry (`worker.js` beside `cli.js`), the readiness helper
+ *   `wait-ready.js`, and a trimmed `node_modules/` with onnxruntime-node (that platform's native files only) and
+ *   onnxruntime-common. Byte-reproducible: sorted entries, a fixed timestamp, fixed modes, no symlinks;
+ * - per platform, the `node` binary from the `node-linux-<arch>` npm package (`npm pack`ed into a cache, its
+ *   integrity checked against the pinned value).
+ * Writes `<out>/manifest.json` last. Skips all work when the manifest was built from the same inputs.
+ *
+ * Usage: node dist/scripts/build-edge-artifacts.js [--out DIR] [--cache DIR] [--force]
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import * as yazl from 'yazl';
+import {
+  ARTIFACT_FORMAT_VERSION, BuiltArtifact, EdgeArtifactsManifest, NODE_PACKAGES, PLATFORM_IDS, PlatformId,
+  defaultArtifactsDir, deviceSourceDir, edgeArtifactsInputKey, edgeSourceDir, packageRoot, readFreshManifest,
+  runtimeZipName, sha256File,
+} from '../constructs/greengrass/components/private/artifacts';
+
+/** Local midnight, 2020-01-01: zip stores local DOS time, so building it from local fields is timezone-proof. */
+const FIXED_MTIME = new Date(2020, 0, 1, 0, 0, 0);
+const FILE_MODE = 0o100644;
+
+export interface BuildEdgeArtifactsOptions {
+  /** Output folder. @default <root>/.build/edge */
+  readonly outDir?: string;
+  /** Download cache for `npm pack`. @default <root>/.build/cache */
+  readonly cacheDir?: string;
+  /** Rebuild even when the manifest is fresh. */
+  readonly force?: boolean;
+  /** Progress messages. @default none */
+  readonly log?: (message: string) => void;
+}
+
+interface ZipEntry { readonly name: string; readonly data: Buffer }
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** The files of onnxruntime-node and onnxruntime-common a platform needs at run time (no sources, maps, types). */
+export function runtimeModuleEntries(root: string, platform: PlatformId): ZipEntry[] {
+  const arch = platform.split('-')[1];
+  const ortNode = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [root] }));
+  const ortCommon = path.dirname(require.resolve('onnxruntime-common/package.json', { paths: [ortNode, root] }));
+  const entries: ZipEntry[] = [];
+  const add = (pkgDir: string, pkgName: string, keep: (rel: string) => boolean): void => {
+    for (const file of walk(pkgDir)) {
+      const rel = path.relative(pkgDir, file).split(path.sep).join('/');
+      if (keep(rel)) entries.push({ name: `node_modules/${pkgName}/${rel}`, data: fs.readFileSync(file) });
+    }
+  };
+  const isLicense = (rel: string): boolean => /^(LICENSE|ThirdPartyNotices)/i.test(rel);
+  add(ortNode, 'onnxruntime-node', (rel) => rel === 'package.json' || isLicense(rel)
+    || /^dist\/[^/]+\.js$/.test(rel)
+    || rel.startsWith(`bin/napi-v6/linux/${arch}/`));
+  add(ortCommon, 'onnxruntime-common', (rel) => rel === 'package.json' || isLicense(rel)
+    || (rel.startsWith('dist/cjs/') && (rel.endsWith('.js') || rel.endsWith('package.json'))));
+  const natives = entries.filter((e) => e.name.endsWith('.node'));
+  if (natives.length !== 1) {
+    throw new Error(`expected one onnxruntime binding for ${platform} under ${ortNode}/bin/napi-v6/linux/${arch}, found ${natives.length}`);
+  }
+  return entries;
+}
+
+/** Bundles the runtime (cli.js, worker.js) and the readiness helper (wait-ready.js). Same for every platform. */
+export function bundleRuntime(root: string): ZipEntry[] {
+  const source = edgeSourceDir(root);
+  if (!source) throw new Error(`no edge runtime found: expected ${path.join(root, 'edge', 'cli.ts')} or dist/edge/cli.js`);
+  const ext = fs.existsSync(path.join(source, 'cli.ts')) ? 'ts' : 'js';
+  const device = deviceSourceDir(root);
+  const deviceExt = fs.existsSync(path.join(device, 'wait-ready.ts')) ? 'ts' : 'js';
+  const result = esbuild.buildSync({
+    entryPoints: {
+      cli: path.join(source, `cli.${ext}`),
+      worker: path.join(source, 'model', `worker.${ext}`),
+      'wait-ready': path.join(device, `wait-ready.${deviceExt}`),
+    },
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outdir: '/bundle',
+    write: false,
+    external: ['onnxruntime-node', 'onnxruntime-common'],
+    legalComments: 'eof',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    logLevel: 'silent',
+  });
+  return result.outputFiles
+    .map((f) => ({ name: path.basename(f.path), data: Buffer.from(f.contents) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Writes a zip whose bytes depend only on the entries: sorted, fixed time and mode, DOS timestamps only. */
+export function writeReproducibleZip(entries: readonly ZipEntry[], file: string): Promise<void> {
+  const names = new Set<string>();
+  for (const e of entries) {
+    if (names.has(e.name)) throw new Error(`duplicate zip entry ${e.name}`);
+    names.add(e.name);
+  }
+  const zip = new yazl.ZipFile();
+  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    zip.addBuffer(e.data, e.name, { mtime: FIXED_MTIME, mode: FILE_MODE, compress: true, forceDosTimestamp: true });
+  }
+  zip.end();
+  const tmp = `${file}.tmp-${process.pid}`;
+  return new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(tmp);
+    zip.outputStream.pipe(out).on('close', () => {
+      fs.renameSync(tmp, file);
+      resolve();
+    }).on('error', reject);
+  });
+}
+
+function sriOf(file: string): string {
+  return `sha512-${createHash('sha512').update(fs.readFileSync(file)).digest('base64')}`;
+}
+
+/** `npm pack`s the pinned Node package into the cache (once) and checks its integrity. Returns the tgz path. */
+export function fetchNodePackage(platform: PlatformId, cacheDir: string): string {
+  const pkg = NODE_PACKAGES[platform];
+  const tgz = path.join(cacheDir, `${pkg.name}-${pkg.version}.tgz`);
+  if (fs.existsSync(tgz) && sriOf(tgz) === pkg.integrity) return tgz;
+  fs.rmSync(tgz, { force: true });
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const res = spawnSync(npm, ['pack', `${pkg.name}@${pkg.version}`, '--pack-destination', cacheDir, '--silent'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (res.status !== 0) throw new Error(`npm pack ${pkg.name}@${pkg.version} failed: ${res.stderr.trim()}`);
+  if (!fs.existsSync(tgz)) throw new Error(`npm pack ${pkg.name}@${pkg.version} did not write ${tgz}`);
+  const actual = sriOf(tgz);
+  if (actual !== pkg.integrity) {
+    fs.rmSync(tgz, { force: true });
+    throw new Error(`integrity mismatch for ${pkg.name}@${pkg.version}: expected ${pkg.integrity}, got ${actual}`);
+  }
+  return tgz;
+}
+
+/** Extracts `package/bin/node` from the package tarball into `destDir/node`. */
+function extractNode(tgz: string, destDir: string): void {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-node-'));
+  try {
+    const res = spawnSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node'], { encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`tar could not extract package/bin/node from ${tgz}: ${res.stderr.trim()}`);
+    fs.mkdirSync(destDir, { recursive: true });
+    fs.copyFileSync(path.join(tmp, 'package', 'bin', 'node'), path.join(destDir, 'node.tmp'));
+    fs.renameSync(path.join(destDir, 'node.tmp'), path.join(destDir, 'node'));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function described(directory: string, fileName: string): BuiltArtifact {
+  const file = path.join(directory, fileName);
+  return { directory, fileName, sha256: sha256File(file), sizeBytes: fs.statSync(file).size };
+}
+
+/** Builds (or reuses) every artifact and returns the manifest. */
+export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}): Promise<EdgeArtifactsManifest> {
+  const root = packageRoot();
+  const outDir = path.resolve(options.outDir ?? defaultArtifactsDir(root));
+  const cacheDir = path.resolve(options.cacheDir ?? path.join(root, '.build', 'cache'));
+  const log = options.log ?? (() => undefined);
+  const inputKey = edgeArtifactsInputKey(root);
+  if (!options.force) {
+    const fresh = readFreshManifest(outDir, inputKey);
+    if (fresh) {
+      log(`edge artifacts are up to date in ${outDir}`);
+      return fresh;
+    }
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const bundle = bundleRuntime(root);
+  const runtime = {} as Record<PlatformId, BuiltArtifact>;
+  const node = {} as Record<PlatformId, BuiltArtifact & { nodeVersion: string }>;
+  for (const platform of PLATFORM_IDS) {
+    const dir = path.join(outDir, `runtime-${platform}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    await writeReproducibleZip([...bundle, ...runtimeModuleEntries(root, platform)], path.join(dir, runtimeZipName(platform)));
+    runtime[platform] = described(dir, runtimeZipName(platform));
+    log(`runtime ${platform}: ${(runtime[platform].sizeBytes / 1e6).toFixed(2)} MB`);
+
+    const nodeDir = path.join(outDir, `node-${platform}`);
+    const tgz = fetchNodePackage(platform, cacheDir);
+    fs.rmSync(nodeDir, { recursive: true, force: true });
+    extractNode(tgz, nodeDir);
+    node[platform] = { ...described(nodeDir, 'node'), nodeVersion: NODE_PACKAGES[platform].version };
+    log(`node ${platform}: ${(node[platform].sizeBytes / 1e6).toFixed(2)} MB`);
+  }
+  const manifest: EdgeArtifactsManifest = { formatVersion: ARTIFACT_FORMAT_VERSION, inputKey, runtime, node };
+  const manifestFile = path.join(outDir, 'manifest.json');
+  fs.writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.renameSync(`${manifestFile}.tmp`, manifestFile);
+  return manifest;
+}
+
+function parseArgs(argv: string[]): BuildEdgeArtifactsOptions {
+  const opts: { outDir?: string; cacheDir?: string; force?: boolean } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--out') opts.outDir = argv[++i];
+    else if (arg === '--cache') opts.cacheDir = argv[++i];
+    else if (arg === '--force') opts.force = true;
+    else throw new Error(`unknown argument '${arg}'. Usage: build-edge-artifacts [--out DIR] [--cache DIR] [--force]`);
+  }
+  return opts;
+}
+
+if (require.main === module) {
+  buildEdgeArtifacts({ ...parseArgs(process.argv.slice(2)), log: (m) => process.stderr.write(`${m}\n`) }).then(
+    (m) => process.stdout.write(`${JSON.stringify(m)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`build-edge-artifacts: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    });
+}
