@@ -1,0 +1,3 @@
+export * from './instance-type';
+export * from './traffic-shift';
+export * from './sagemaker-endpoint';

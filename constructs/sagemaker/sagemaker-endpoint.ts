@@ -1,0 +1,974 @@
+import { ArnFormat, Duration, Names, Resource, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { ServingImage } from '../serving-image';
+import { SageMakerInstanceType } from './instance-type';
+import { FieldErrors, show } from './private/field-errors';
+import { StoredModel } from './private/stored-model';
+import { TrafficShift, TrafficShiftType, TrafficShiftUnit } from './traffic-shift';
+
+/** The namespace of SageMaker's endpoint invocation metrics. */
+const INVOCATION_NAMESPACE = 'AWS/SageMaker';
+/** The namespace of SageMaker's per-instance metrics (CPU, memory, disk). */
+const INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
+/** Size conversions that never round. */
+const EXACT = { rounding: SizeRoundingBehavior.NONE };
+/** The runtime's log levels (edge/config.ts). */
+const RUNTIME_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** A SageMaker real-time endpoint serving a model: invoke it, watch it. */
+export interface ISageMakerEndpoint extends sagemaker.IEndpoint {
+  /** The production variant that serves the traffic. @attribute */
+  readonly variantName: string;
+
+  /** Grants `sagemaker:InvokeEndpoint` on this endpoint. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+
+  /** A metric of this endpoint's variant in the `AWS/SageMaker` namespace. */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests sent to the model (sum per period). */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests per instance (sum per period): what autoscaling tracks. */
+  metricInvocationsPerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Time the container took to answer, in microseconds (p99 by default). */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Time SageMaker added around the container, in microseconds (p99 by default). */
+  metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests the model answered with a 4xx status (sum per period). */
+  metric4xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests the model answered with a 5xx status (sum per period). */
+  metric5xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** CPU utilization of the instances, in percent of one core times the cores (average). */
+  metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Memory utilization of the instances, in percent (average). */
+  metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** An existing endpoint, for `SageMakerEndpoint.fromEndpointAttributes()`. */
+export interface SageMakerEndpointAttributes {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+
+  /**
+   * The production variant that serves the traffic.
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
+}
+
+/** Properties of a `SageMakerEndpoint`. */
+export interface SageMakerEndpointProps {
+  /** The model to serve, from the model store (`ModelStore.addModel()`). */
+  readonly model: StoredModel;
+
+  /**
+   * The container image that serves the model.
+   * @default - ServingImage.fromAsset(): the modelfleet runtime built from edge/Dockerfile by `cdk deploy`
+   */
+  readonly image?: ServingImage;
+
+  /**
+   * The endpoint's name (unique in the account and region; changing it replaces the endpoint).
+   * @default - a name derived from the construct path (the alarms need it before the endpoint exists)
+   */
+  readonly endpointName?: string;
+
+  /**
+   * The production variant's name; successive updates must keep it (deployment guardrails require it).
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
+
+  /**
+   * The execution role SageMaker assumes to fetch the model and image and write logs. A given role gets the same
+   * grants added where it is mutable.
+   * @default - a role that may read only this model's prefix, pull the image and write this endpoint's logs
+   */
+  readonly role?: iam.IRole;
+
+  // ---- compute: instances (the default) or serverless ----
+
+  /**
+   * The instance type of the variant (x86-64 only).
+   * @default SageMakerInstanceType.ML_C6I_LARGE
+   * @see https://aws.amazon.com/sagemaker/pricing/
+   */
+  readonly instanceType?: SageMakerInstanceType;
+
+  /**
+   * The number of instances at creation (at least 1).
+   * @default - autoscalingMinCapacity when autoscaling, else 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * Serverless inference with this much memory (1024 to 6144 MiB in 1024 MiB steps); setting any `serverless*` prop
+   * makes the endpoint serverless (no instances, no autoscaling, no VPC, no network isolation, no data capture).
+   * @default - an instance-backed endpoint; 2048 MiB when serverless
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html
+   */
+  readonly serverlessMemorySize?: Size;
+
+  /**
+   * The most concurrent invocations of a serverless endpoint (1 to 200).
+   * @default - an instance-backed endpoint; 5 when serverless
+   */
+  readonly serverlessMaxConcurrency?: number;
+
+  /**
+   * Pre-warmed concurrency of a serverless endpoint (1 to serverlessMaxConcurrency).
+   * @default - no provisioned concurrency (cold starts possible)
+   */
+  readonly serverlessProvisionedConcurrency?: number;
+
+  /**
+   * How long SageMaker waits for `GET /ping` to succeed after the container starts (60 to 3600 seconds).
+   * @default - the service default (instances only)
+   */
+  readonly containerStartupHealthCheckTimeout?: Duration;
+
+  /**
+   * How long SageMaker may take to download the model to each instance (60 to 3600 seconds).
+   * @default - the service default (instances only)
+   */
+  readonly modelDataDownloadTimeout?: Duration;
+
+  // ---- network ----
+
+  /**
+   * Run the container without any network access (the runtime needs none: SageMaker mounts the model).
+   * @default - true for instance-backed endpoints, false for serverless ones (unsupported there)
+   */
+  readonly networkIsolation?: boolean;
+
+  /**
+   * The VPC to attach the model's network interfaces to.
+   * @default - no VPC (SageMaker's own network)
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc` to use.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the model's network interfaces in `vpc`.
+   * @default - one new security group with outbound access only
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  // ---- encryption and data capture ----
+
+  /**
+   * A KMS key for the instances' storage volumes, captured data and the alarm topic.
+   * @default - AWS managed keys (storage volumes), the bucket's encryption (captured data), no topic encryption
+   */
+  readonly kmsKey?: kms.IKey;
+
+  /**
+   * Capture requests and responses to the model store bucket.
+   * @default - true when dataCapturePrefix or dataCaptureSamplingPercentage is set, else false
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html
+   */
+  readonly dataCapture?: boolean;
+
+  /**
+   * The key prefix for captured data in the store bucket (SageMaker appends `<endpoint>/<variant>/yyyy/mm/dd/hh/`).
+   * @default - 'data-capture/<model name>/'
+   */
+  readonly dataCapturePrefix?: string;
+
+  /**
+   * The percentage of requests to capture (1 to 100).
+   * @default 100
+   */
+  readonly dataCaptureSamplingPercentage?: number;
+
+  // ---- runtime settings (MODELFLEET_* environment) ----
+
+  /**
+   * Intra-op threads over all session workers (`MODELFLEET_THREADS`, 1 to 256).
+   * @default - the runtime's default: the instance's cores
+   */
+  readonly runtimeThreads?: number;
+
+  /**
+   * Session worker threads (`MODELFLEET_WORKERS`, 1 to 64).
+   * @default - the runtime's default: one per 4 threads
+   */
+  readonly runtimeWorkers?: number;
+
+  /**
+   * The most rows joined into one inference run (`MODELFLEET_MAX_BATCH`, 1 to 4096).
+   * @default - the runtime's default (8)
+   */
+  readonly runtimeMaxBatch?: number;
+
+  /**
+   * The longest wait for batch-mates (`MODELFLEET_BATCH_DELAY_MS`, 0 to 1000 ms).
+   * @default - the runtime's default (2 ms)
+   */
+  readonly runtimeBatchDelay?: Duration;
+
+  /**
+   * Queued requests before the runtime answers 503 (`MODELFLEET_MAX_QUEUE`, at least 1).
+   * @default - the runtime's default (64)
+   */
+  readonly runtimeMaxQueue?: number;
+
+  /**
+   * The largest request body (`MODELFLEET_MAX_BODY_MB`).
+   * @default - SageMaker's payload limit: 6 MiB, or 4 MiB when serverless
+   */
+  readonly runtimeMaxBodySize?: Size;
+
+  /**
+   * The runtime's log level (`MODELFLEET_LOG_LEVEL`): debug, info, warn, error or silent.
+   * @default - the runtime's default (info)
+   */
+  readonly runtimeLogLevel?: string;
+
+  // ---- deployment guardrails ----
+
+  /**
+   * How updates shift traffic to the new fleet (blue/green).
+   * @default TrafficShift.allAtOnce(Duration.minutes(5))
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
+   */
+  readonly deploymentTrafficShift?: TrafficShift;
+
+  /**
+   * How long the old fleet stays up after the traffic shift completes (0 to 3600 seconds).
+   * @default - Duration.seconds(0)
+   */
+  readonly deploymentTerminationWait?: Duration;
+
+  /**
+   * The longest a blue/green update may run (600 to 28800 seconds).
+   * @default - the service default
+   */
+  readonly deploymentMaximumExecutionTimeout?: Duration;
+
+  /**
+   * Roll an update back when the 5XX or model latency alarm fires during a baking period.
+   * @default true
+   */
+  readonly deploymentAutoRollback?: boolean;
+
+  // ---- autoscaling (instances only) ----
+
+  /**
+   * The most instances; setting it turns on target tracking on invocations per instance.
+   * @default - no autoscaling
+   */
+  readonly autoscalingMaxCapacity?: number;
+
+  /**
+   * The fewest instances.
+   * @default 1
+   */
+  readonly autoscalingMinCapacity?: number;
+
+  /**
+   * The invocations per instance per minute to hold (`SageMakerVariantInvocationsPerInstance`); measure an
+   * instance's sustainable rate and take about half.
+   * @default 600
+   */
+  readonly autoscalingTargetInvocationsPerInstance?: number;
+
+  /**
+   * The wait after a scale-in before the next.
+   * @default Duration.minutes(5)
+   */
+  readonly autoscalingScaleInCooldown?: Duration;
+
+  /**
+   * The wait after a scale-out before the next.
+   * @default Duration.minutes(1)
+   */
+  readonly autoscalingScaleOutCooldown?: Duration;
+
+  // ---- alarms and dashboard ----
+
+  /**
+   * The topic the alarms notify.
+   * @default - a new topic (encrypted with kmsKey when given)
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * An e-mail address subscribed to the alarm topic (confirm the subscription from the mail).
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * 5XX answers per minute that count as failing (alarm after 2 such minutes in a row).
+   * @default 1
+   */
+  readonly alarm5xxThreshold?: number;
+
+  /**
+   * The p99 model latency that counts as too slow (alarm after 3 such minutes in a row).
+   * @default Duration.seconds(1)
+   */
+  readonly alarmModelLatencyThreshold?: Duration;
+
+  /**
+   * Create a CloudWatch dashboard for the endpoint.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+}
+
+abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpoint {
+  public abstract readonly endpointName: string;
+  public abstract readonly endpointArn: string;
+  public abstract readonly variantName: string;
+
+  public get endpointRef(): sagemaker.EndpointReference {
+    return { endpointArn: this.endpointArn };
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:InvokeEndpoint'],
+      resourceArns: [this.endpointArn],
+    });
+  }
+
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: INVOCATION_NAMESPACE,
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      period: Duration.minutes(1),
+      ...props,
+    }).attachTo(this);
+  }
+
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: 'Sum', ...props });
+  }
+
+  public metricInvocationsPerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('InvocationsPerInstance', { statistic: 'Sum', ...props });
+  }
+
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'p99', ...props });
+  }
+
+  public metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('OverheadLatency', { statistic: 'p99', ...props });
+  }
+
+  public metric4xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  public metric5xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instanceMetric('CPUUtilization', props);
+  }
+
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instanceMetric('MemoryUtilization', props);
+  }
+
+  private instanceMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: INSTANCE_NAMESPACE,
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.variantName },
+      period: Duration.minutes(1),
+      statistic: 'Average',
+      ...props,
+    }).attachTo(this);
+  }
+}
+
+/**
+ * A SageMaker real-time endpoint that serves one model from the model store with the modelfleet runtime.
+ *
+ * Model data is the store's uncompressed prefix (`/opt/ml/model/model.onnx` and `contract.json` in the container),
+ * updates are blue/green with automatic rollback on the construct's own 5XX and latency alarms, and the minimal
+ * deployment is `new SageMakerEndpoint(this, 'Endpoint', { model })`.
+ */
+export class SageMakerEndpoint extends SageMakerEndpointBase {
+  /** Imports an existing endpoint by name. */
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: SageMakerEndpointAttributes): ISageMakerEndpoint {
+    class Import extends SageMakerEndpointBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly variantName = attrs.variantName ?? 'AllTraffic';
+      public readonly endpointArn = Stack.of(scope).formatArn({
+        service: 'sagemaker',
+        resource: 'endpoint',
+        // endpoint ARNs carry the name in lower case
+        resourceName: Token.isUnresolved(attrs.endpointName) ? attrs.endpointName : attrs.endpointName.toLowerCase(),
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    }
+    return new Import(scope, id);
+  }
+
+  /** Imports an existing endpoint by name, with the variant 'AllTraffic'. */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): ISageMakerEndpoint {
+    return SageMakerEndpoint.fromEndpointAttributes(scope, id, { endpointName });
+  }
+
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  public readonly variantName: string;
+
+  /** The `AWS::SageMaker::Endpoint`. */
+  public readonly cfnEndpoint: sagemaker.CfnEndpoint;
+  /** The `AWS::SageMaker::Model` (no physical name: replaced on every model or setting change). */
+  public readonly cfnModel: sagemaker.CfnModel;
+  /** The `AWS::SageMaker::EndpointConfig` (no physical name: replaced on every change). */
+  public readonly cfnEndpointConfig: sagemaker.CfnEndpointConfig;
+  /** The execution role SageMaker assumes. */
+  public readonly role: iam.IRole;
+  /** The image URI the model runs. */
+  public readonly imageUri: string;
+  /** The S3 prefix the model data comes from (ends with `/`). */
+  public readonly modelDataUrl: string;
+  /** True when the endpoint is serverless. */
+  public readonly serverless: boolean;
+  /** The S3 URI captured data goes to; undefined without data capture. */
+  public readonly dataCaptureUri?: string;
+  /** The security groups of the model's network interfaces (empty without a VPC). */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+  /** The topic the alarms notify. */
+  public readonly alarmTopic: sns.ITopic;
+  /** Fires on 5XX answers; an auto-rollback alarm. */
+  public readonly errorAlarm: cloudwatch.Alarm;
+  /** Fires on high p99 model latency; an auto-rollback alarm. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
+  /** The dashboard; undefined when `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** The autoscaling target; undefined without autoscaling. */
+  public readonly scalableTarget?: appscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
+    super(scope, id);
+    const { model } = props;
+
+    // ---- validate, then resolve defaults ----
+    const serverless = props.serverlessMemorySize !== undefined || props.serverlessMaxConcurrency !== undefined
+      || props.serverlessProvisionedConcurrency !== undefined;
+    const autoscaling = props.autoscalingMaxCapacity !== undefined;
+    validate(props, serverless, autoscaling).throwIfAny(this);
+
+    this.serverless = serverless;
+    this.variantName = props.variantName ?? 'AllTraffic';
+    this.endpointName = props.endpointName
+      ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-', allowedSpecialCharacters: '-' });
+    const instanceType = props.instanceType ?? SageMakerInstanceType.ML_C6I_LARGE;
+    const minCapacity = props.autoscalingMinCapacity ?? 1;
+    const instanceCount = props.instanceCount ?? (autoscaling ? minCapacity : 1);
+    const networkIsolation = props.networkIsolation ?? !serverless;
+    const dataCapture = props.dataCapture
+      ?? (props.dataCapturePrefix !== undefined || props.dataCaptureSamplingPercentage !== undefined);
+    const stack = Stack.of(this);
+
+    // ---- the execution role and its grants ----
+    this.role = props.role ?? new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `SageMaker execution role of the modelfleet endpoint ${this.endpointName}`,
+    });
+    model.grantRead(this.role);
+    this.imageUri = (props.image ?? ServingImage.fromAsset()).bind(this, this.role).imageUri;
+    const logGroupArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogGroup'],
+      resources: [logGroupArn],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resources: [`${logGroupArn}:log-stream:*`],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': INSTANCE_NAMESPACE } },
+    }));
+
+    // ---- network ----
+    let vpcConfig: sagemaker.CfnModel.VpcConfigProperty | undefined;
+    this.securityGroups = [];
+    if (props.vpc) {
+      this.securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        description: `modelfleet SageMaker endpoint ${this.endpointName}`,
+        allowAllOutbound: true,
+      })];
+      vpcConfig = {
+        subnets: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
+        securityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId),
+      };
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface',
+          'ec2:DeleteNetworkInterfacePermission', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }));
+    }
+
+    // ---- data capture and encryption grants ----
+    let dataCaptureConfig: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined;
+    if (dataCapture) {
+      const prefix = normalizePrefix(props.dataCapturePrefix ?? `data-capture/${model.name}/`);
+      this.dataCaptureUri = model.bucket.s3UrlForObject(prefix);
+      model.bucket.grantPut(this.role, `${prefix}*`);
+      dataCaptureConfig = {
+        enableCapture: true,
+        initialSamplingPercentage: props.dataCaptureSamplingPercentage ?? 100,
+        destinationS3Uri: this.dataCaptureUri,
+        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+        captureContentTypeHeader: { jsonContentTypes: ['application/json'] },
+        kmsKeyId: props.kmsKey?.keyArn,
+      };
+    }
+    if (props.kmsKey) {
+      props.kmsKey.grantEncryptDecrypt(this.role);
+      props.kmsKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
+    }
+
+    // ---- the model ----
+    this.modelDataUrl = model.bucket.s3UrlForObject(normalizePrefix(model.prefix));
+    const environment = runtimeEnvironment(props, model, serverless);
+    this.cfnModel = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      primaryContainer: {
+        image: this.imageUri,
+        mode: 'SingleModel',
+        modelDataSource: {
+          s3DataSource: { s3Uri: this.modelDataUrl, s3DataType: 'S3Prefix', compressionType: 'None' },
+        },
+        environment,
+      },
+      enableNetworkIsolation: networkIsolation,
+      vpcConfig,
+    });
+    // the model must not be created before the role's policies exist (aws-cdk #10064), nor before its objects
+    this.cfnModel.node.addDependency(this.role);
+    this.cfnModel.node.addDependency(model.upload);
+
+    // ---- the endpoint config ----
+    const variant: sagemaker.CfnEndpointConfig.ProductionVariantProperty = serverless
+      ? {
+        variantName: this.variantName,
+        modelName: this.cfnModel.attrModelName,
+        serverlessConfig: {
+          memorySizeInMb: (props.serverlessMemorySize ?? Size.mebibytes(2048)).toMebibytes(),
+          maxConcurrency: props.serverlessMaxConcurrency ?? 5,
+          provisionedConcurrency: props.serverlessProvisionedConcurrency,
+        },
+      }
+      : {
+        variantName: this.variantName,
+        modelName: this.cfnModel.attrModelName,
+        instanceType: instanceType.name,
+        initialInstanceCount: instanceCount,
+        initialVariantWeight: 1,
+        containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds(),
+        modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds(),
+      };
+    this.cfnEndpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+      productionVariants: [variant],
+      kmsKeyId: serverless ? undefined : props.kmsKey?.keyArn,
+      dataCaptureConfig,
+    });
+
+    // ---- alarms (created before the endpoint: its rollback configuration names them) ----
+    if (props.alarmTopic) {
+      this.alarmTopic = props.alarmTopic;
+    } else {
+      const topic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: `modelfleet endpoint ${this.endpointName} alarms`,
+        masterKey: props.kmsKey,
+        enforceSSL: true,
+      });
+      if (props.kmsKey) {
+        // CloudWatch must be able to publish to the encrypted topic
+        props.kmsKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      }
+      this.alarmTopic = topic;
+    }
+    if (props.alarmEmail !== undefined) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    this.errorAlarm = this.metric5xx().createAlarm(this, 'Errors5xxAlarm', {
+      alarmDescription: `${this.endpointName}: the model answers with 5XX errors (rolls updates back)`,
+      threshold: props.alarm5xxThreshold ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // ModelLatency is reported in microseconds
+    const latencyThresholdMicros = (props.alarmModelLatencyThreshold ?? Duration.seconds(1)).toMilliseconds() * 1000;
+    this.latencyAlarm = this.metricModelLatency().createAlarm(this, 'ModelLatencyAlarm', {
+      alarmDescription: `${this.endpointName}: p99 model latency is too high (rolls updates back)`,
+      threshold: latencyThresholdMicros,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.errorAlarm, this.latencyAlarm]) {
+      alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+      alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
+    }
+
+    // ---- the endpoint ----
+    const shift = props.deploymentTrafficShift ?? TrafficShift.allAtOnce();
+    this.cfnEndpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: this.endpointName,
+      endpointConfigName: this.cfnEndpointConfig.attrEndpointConfigName,
+      deploymentConfig: {
+        blueGreenUpdatePolicy: {
+          trafficRoutingConfiguration: {
+            type: shift.type,
+            waitIntervalInSeconds: shift.waitInterval.toSeconds(),
+            canarySize: shift.type === TrafficShiftType.CANARY ? { type: shift.unit!, value: shift.size! } : undefined,
+            linearStepSize: shift.type === TrafficShiftType.LINEAR ? { type: shift.unit!, value: shift.size! } : undefined,
+          },
+          terminationWaitInSeconds: props.deploymentTerminationWait?.toSeconds(),
+          maximumExecutionTimeoutInSeconds: props.deploymentMaximumExecutionTimeout?.toSeconds(),
+        },
+        autoRollbackConfiguration: (props.deploymentAutoRollback ?? true)
+          ? { alarms: [{ alarmName: this.errorAlarm.alarmName }, { alarmName: this.latencyAlarm.alarmName }] }
+          : undefined,
+      },
+      // keep the instance count autoscaling chose across updates (aws-cdk #23151), but apply new weights and
+      // data capture settings
+      retainAllVariantProperties: autoscaling ? true : undefined,
+      excludeRetainedVariantProperties: autoscaling
+        ? [{ variantPropertyType: 'DesiredWeight' }, { variantPropertyType: 'DataCaptureConfig' }]
+        : undefined,
+    });
+    this.endpointArn = this.cfnEndpoint.ref;
+
+    // ---- autoscaling ----
+    if (autoscaling) {
+      this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+        resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
+        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        minCapacity,
+        maxCapacity: props.autoscalingMaxCapacity!,
+      });
+      this.scalableTarget.node.addDependency(this.cfnEndpoint);
+      this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
+        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        targetValue: props.autoscalingTargetInvocationsPerInstance ?? 600,
+        scaleInCooldown: props.autoscalingScaleInCooldown ?? Duration.minutes(5),
+        scaleOutCooldown: props.autoscalingScaleOutCooldown ?? Duration.minutes(1),
+      });
+    }
+
+    // ---- dashboard ----
+    if (props.dashboard ?? true) {
+      this.dashboard = this.createDashboard(serverless, latencyThresholdMicros);
+    }
+  }
+
+  private createDashboard(serverless: boolean, latencyThresholdMicros: number): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard');
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Invocations and errors',
+        left: [this.metricInvocations()],
+        right: [this.metric4xx(), this.metric5xx()],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Latency (microseconds)',
+        left: [
+          this.metricModelLatency({ statistic: 'p50', label: 'model p50' }),
+          this.metricModelLatency({ statistic: 'p99', label: 'model p99' }),
+          this.metricOverheadLatency({ statistic: 'p99', label: 'overhead p99' }),
+        ],
+        leftAnnotations: [{ value: latencyThresholdMicros, label: 'latency alarm' }],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      serverless
+        ? new cloudwatch.GraphWidget({
+          title: 'Cold starts (ModelSetupTime, microseconds)',
+          left: [this.metric('ModelSetupTime', { statistic: 'Maximum' })],
+          width: 12,
+        })
+        : new cloudwatch.GraphWidget({
+          title: 'Instances',
+          left: [this.metricCpuUtilization(), this.metricMemoryUtilization()],
+          right: [this.metricInvocationsPerInstance()],
+          width: 12,
+        }),
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms (auto-rollback)',
+        alarms: [this.errorAlarm, this.latencyAlarm],
+        width: 12,
+      }),
+    );
+    return dashboard;
+  }
+}
+
+/** `models/iris/abc/` stays as is; `x` becomes `x/`; a leading `/` is dropped. */
+function normalizePrefix(prefix: string): string {
+  if (Token.isUnresolved(prefix)) return prefix;
+  const trimmed = prefix.replace(/^\/+/, '');
+  return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+/** The container environment: the runtime's settings as `MODELFLEET_*` variables. */
+function runtimeEnvironment(props: SageMakerEndpointProps, model: StoredModel, serverless: boolean): { [key: string]: string } {
+  const env: { [key: string]: string } = {
+    MODELFLEET_HOST: '0.0.0.0',
+    MODELFLEET_PORT: '8080',
+    MODELFLEET_NAME: model.name,
+    MODELFLEET_MODEL_VERSION: model.version,
+    // the model never changes under a running container: a new version is a new SageMaker model
+    MODELFLEET_WATCH: 'false',
+    MODELFLEET_MAX_BODY_MB: String(props.runtimeMaxBodySize?.toMebibytes(EXACT) ?? (serverless ? 4 : 6)),
+  };
+  const put = (key: string, value: number | string | undefined) => {
+    if (value !== undefined) env[key] = String(value);
+  };
+  put('MODELFLEET_THREADS', props.runtimeThreads);
+  put('MODELFLEET_WORKERS', props.runtimeWorkers);
+  put('MODELFLEET_MAX_BATCH', props.runtimeMaxBatch);
+  put('MODELFLEET_BATCH_DELAY_MS', props.runtimeBatchDelay?.toMilliseconds());
+  put('MODELFLEET_MAX_QUEUE', props.runtimeMaxQueue);
+  put('MODELFLEET_LOG_LEVEL', props.runtimeLogLevel);
+  return env;
+}
+
+/** Every impossible value or combination of the props, collected. */
+function validate(props: SageMakerEndpointProps, serverless: boolean, autoscaling: boolean): FieldErrors {
+  const e = new FieldErrors();
+  const type = props.instanceType?.name;
+
+  // names
+  if (props.endpointName !== undefined && !Token.isUnresolved(props.endpointName)
+    && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName)) {
+    e.add('EndpointNameInvalid', `endpointName must be 1 to 63 letters, digits and inner hyphens, got ${show(props.endpointName)}; `
+      + 'rename it or leave it out for a generated name');
+  }
+  if (props.variantName !== undefined && !Token.isUnresolved(props.variantName)
+    && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.variantName)) {
+    e.add('EndpointVariantNameInvalid', `variantName must be 1 to 63 letters, digits and inner hyphens, got ${show(props.variantName)}; `
+      + 'rename it (and keep the name across updates)');
+  }
+
+  // compute
+  if (type !== undefined && !Token.isUnresolved(type)) {
+    if (!/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(type)) {
+      e.add('EndpointInstanceTypeInvalid', `instanceType must look like ml.<family>.<size>, got ${show(type)}; `
+        + 'use e.g. SageMakerInstanceType.ML_C6I_LARGE');
+    } else if (/^ml\.[a-z]+\d+g[a-z]*\./.test(type)) {
+      e.add('EndpointInstanceTypeArm64', `instanceType ${show(type)} is a Graviton (arm64) type, but the serving image `
+        + 'carries linux-x64 binaries only; use an x86-64 type such as ml.c6i.large');
+    }
+  }
+  e.range('EndpointInstanceCountOutOfRange', 'instanceCount', props.instanceCount, 1, 1000,
+    'an endpoint needs at least one instance (use serverless for scale to zero)');
+  if (serverless) {
+    if (type !== undefined || props.instanceCount !== undefined) {
+      e.add('EndpointServerlessWithInstances', `a serverless endpoint has no instances, got instanceType ${show(type)} `
+        + `and instanceCount ${show(props.instanceCount)}; remove them or the serverless* props`);
+    }
+    if (autoscaling || props.autoscalingMinCapacity !== undefined) {
+      e.add('EndpointServerlessWithAutoscaling', `autoscaling applies to instances, got autoscalingMaxCapacity `
+        + `${show(props.autoscalingMaxCapacity)} on a serverless endpoint; remove the autoscaling* props `
+        + '(serverless scales by itself up to serverlessMaxConcurrency)');
+    }
+    if (props.vpc !== undefined) {
+      e.add('EndpointServerlessWithVpc', 'a serverless endpoint cannot run in a VPC, got vpc; remove vpc or the serverless* props');
+    }
+    if (props.networkIsolation === true) {
+      e.add('EndpointServerlessWithNetworkIsolation', 'a serverless endpoint does not support network isolation, got '
+        + 'networkIsolation true; remove it or use instances');
+    }
+    if (props.dataCapture === true || props.dataCapturePrefix !== undefined || props.dataCaptureSamplingPercentage !== undefined) {
+      e.add('EndpointServerlessWithDataCapture', 'a serverless endpoint does not support data capture, got dataCapture '
+        + 'settings; remove them or use instances');
+    }
+    const memory = props.serverlessMemorySize;
+    if (memory !== undefined && !Token.isUnresolved(memory.toMebibytes(EXACT))) {
+      const mib = memory.toMebibytes(EXACT);
+      if (mib < 1024 || mib > 6144 || mib % 1024 !== 0) {
+        e.add('EndpointServerlessMemoryOutOfRange', `serverlessMemorySize must be 1024 to 6144 MiB in 1024 MiB steps, got `
+          + `${mib} MiB; use e.g. Size.mebibytes(2048)`);
+      }
+    }
+    e.range('EndpointServerlessConcurrencyOutOfRange', 'serverlessMaxConcurrency', props.serverlessMaxConcurrency, 1, 200,
+      'pick the most requests the endpoint may serve at once');
+    const maxConcurrency = props.serverlessMaxConcurrency ?? 5;
+    if (!Token.isUnresolved(maxConcurrency)) {
+      e.range('EndpointServerlessProvisionedConcurrencyOutOfRange', 'serverlessProvisionedConcurrency',
+        props.serverlessProvisionedConcurrency, 1, maxConcurrency, 'it cannot exceed serverlessMaxConcurrency');
+    }
+  }
+  if (props.containerStartupHealthCheckTimeout !== undefined) {
+    e.range('EndpointStartupTimeoutOutOfRange', 'containerStartupHealthCheckTimeout (seconds)',
+      props.containerStartupHealthCheckTimeout.toSeconds(), 60, 3600, 'use Duration.seconds(60) to Duration.hours(1)');
+  }
+  if (props.modelDataDownloadTimeout !== undefined) {
+    e.range('EndpointDownloadTimeoutOutOfRange', 'modelDataDownloadTimeout (seconds)',
+      props.modelDataDownloadTimeout.toSeconds(), 60, 3600, 'use Duration.seconds(60) to Duration.hours(1)');
+  }
+
+  // data capture
+  if (props.dataCapture === false && (props.dataCapturePrefix !== undefined || props.dataCaptureSamplingPercentage !== undefined)) {
+    e.add('EndpointDataCaptureDisabled', 'dataCapturePrefix/dataCaptureSamplingPercentage are set but dataCapture is false; '
+      + 'remove them or set dataCapture to true');
+  }
+  e.range('EndpointDataCaptureSamplingOutOfRange', 'dataCaptureSamplingPercentage', props.dataCaptureSamplingPercentage,
+    1, 100, 'capture between 1 and 100 percent of the requests');
+
+  // runtime
+  e.range('EndpointRuntimeThreadsOutOfRange', 'runtimeThreads', props.runtimeThreads, 1, 256, 'use at most the instance\'s vCPUs');
+  e.range('EndpointRuntimeWorkersOutOfRange', 'runtimeWorkers', props.runtimeWorkers, 1, 64, 'use 1 worker per 1 to 4 threads');
+  e.range('EndpointRuntimeMaxBatchOutOfRange', 'runtimeMaxBatch', props.runtimeMaxBatch, 1, 4096, 'use 1 to turn batching off');
+  if (props.runtimeBatchDelay !== undefined) {
+    e.range('EndpointRuntimeBatchDelayOutOfRange', 'runtimeBatchDelay (ms)', props.runtimeBatchDelay.toMilliseconds(), 0, 1000,
+      'use a few milliseconds', true);
+  }
+  e.range('EndpointRuntimeMaxQueueOutOfRange', 'runtimeMaxQueue', props.runtimeMaxQueue, 1, 1_000_000, 'use at least 1');
+  if (props.runtimeMaxBodySize !== undefined) {
+    e.range('EndpointRuntimeMaxBodyOutOfRange', 'runtimeMaxBodySize (MiB)',
+      props.runtimeMaxBodySize.toMebibytes(EXACT), 0.001, 4096, 'use SageMaker\'s payload limit (6 MiB)', true);
+  }
+  if (props.runtimeLogLevel !== undefined && !Token.isUnresolved(props.runtimeLogLevel)
+    && !RUNTIME_LOG_LEVELS.includes(props.runtimeLogLevel)) {
+    e.add('EndpointRuntimeLogLevelInvalid', `runtimeLogLevel must be one of ${RUNTIME_LOG_LEVELS.join(', ')}, got `
+      + `${show(props.runtimeLogLevel)}; pick one of them`);
+  }
+
+  // deployment guardrails
+  const shift = props.deploymentTrafficShift;
+  if (shift !== undefined) {
+    e.range('EndpointTrafficWaitOutOfRange', 'the traffic shift\'s wait interval (seconds)', shift.waitInterval.toSeconds(),
+      0, 3600, 'use Duration.seconds(0) to Duration.hours(1)');
+    const size = shift.size;
+    if (size !== undefined && !Token.isUnresolved(size)) {
+      const count = props.instanceCount ?? (autoscaling ? (props.autoscalingMinCapacity ?? 1) : 1);
+      if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && serverless) {
+        e.add('EndpointServerlessTrafficInInstances', `a serverless endpoint has no instances, got a traffic step of ${size} `
+          + 'instances; use TrafficShift.canary(percent) or TrafficShift.linear(percent)');
+      }
+      if (shift.type === TrafficShiftType.CANARY) {
+        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size <= 0 || size > 50)) {
+          e.add('EndpointCanarySizeOutOfRange', `a canary must be more than 0 and at most 50 % of the fleet, got ${size} %; `
+            + 'use e.g. TrafficShift.canary(10)');
+        }
+        if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && !Token.isUnresolved(count) && !serverless
+          && (!Number.isInteger(size) || size < 1 || size > count / 2)) {
+          e.add('EndpointCanarySizeOutOfRange', `a canary must be 1 to half of the ${count} instance(s), got ${size}; `
+            + 'raise instanceCount or use TrafficShift.canary(percent)');
+        }
+      }
+      if (shift.type === TrafficShiftType.LINEAR) {
+        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size < 10 || size > 50)) {
+          e.add('EndpointLinearStepOutOfRange', `a linear step must be 10 to 50 % of the fleet, got ${size} %; `
+            + 'use e.g. TrafficShift.linear(25)');
+        }
+        if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && !Token.isUnresolved(count) && !serverless
+          && (!Number.isInteger(size) || size < 1 || size < count * 0.1 || size > count * 0.5)) {
+          e.add('EndpointLinearStepOutOfRange', `a linear step must be 10 to 50 % of the ${count} instance(s), got ${size}; `
+            + 'raise instanceCount or use TrafficShift.linear(percent)');
+        }
+      }
+    }
+  }
+  if (props.deploymentTerminationWait !== undefined) {
+    e.range('EndpointTerminationWaitOutOfRange', 'deploymentTerminationWait (seconds)',
+      props.deploymentTerminationWait.toSeconds(), 0, 3600, 'use Duration.seconds(0) to Duration.hours(1)');
+  }
+  if (props.deploymentMaximumExecutionTimeout !== undefined) {
+    e.range('EndpointMaximumExecutionTimeoutOutOfRange', 'deploymentMaximumExecutionTimeout (seconds)',
+      props.deploymentMaximumExecutionTimeout.toSeconds(), 600, 28800, 'use Duration.minutes(10) to Duration.hours(8)');
+  }
+
+  // autoscaling
+  if (!autoscaling && !serverless && (props.autoscalingMinCapacity !== undefined
+    || props.autoscalingTargetInvocationsPerInstance !== undefined || props.autoscalingScaleInCooldown !== undefined
+    || props.autoscalingScaleOutCooldown !== undefined)) {
+    e.add('EndpointAutoscalingWithoutMax', 'autoscaling* props are set but autoscalingMaxCapacity is not; '
+      + 'set autoscalingMaxCapacity to turn autoscaling on, or remove them');
+  }
+  if (autoscaling && !serverless) {
+    if (type !== undefined && !Token.isUnresolved(type) && type.startsWith('ml.t')) {
+      e.add('EndpointAutoscalingBurstable', `autoscaling is not supported on burstable instances, got instanceType ${show(type)}; `
+        + 'use e.g. ml.c6i.large');
+    }
+    const min = props.autoscalingMinCapacity ?? 1;
+    const max = props.autoscalingMaxCapacity!;
+    e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMinCapacity', props.autoscalingMinCapacity, 1, 1000,
+      'keep at least one instance');
+    e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMaxCapacity', max, 1, 1000, 'use at least 1');
+    if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && max < min) {
+      e.add('EndpointAutoscalingCapacityOutOfRange', `autoscalingMaxCapacity (${max}) must not be below autoscalingMinCapacity `
+        + `(${min}); raise the maximum or lower the minimum`);
+    }
+    const count = props.instanceCount;
+    if (count !== undefined && !Token.isUnresolved(count) && !Token.isUnresolved(min) && !Token.isUnresolved(max)
+      && (count < min || count > max)) {
+      e.add('EndpointInstanceCountOutsideCapacity', `instanceCount must lie within autoscaling's ${min} to ${max}, got ${count}; `
+        + 'change instanceCount or the capacity');
+    }
+    const target = props.autoscalingTargetInvocationsPerInstance;
+    if (target !== undefined && !Token.isUnresolved(target) && !(target > 0)) {
+      e.add('EndpointAutoscalingTargetOutOfRange', `autoscalingTargetInvocationsPerInstance must be above 0, got ${target}; `
+        + 'use about half the invocations per minute one instance sustains');
+    }
+  }
+
+  // alarms
+  const threshold = props.alarm5xxThreshold;
+  if (threshold !== undefined && !Token.isUnresolved(threshold) && !(threshold >= 1)) {
+    e.add('EndpointAlarmThresholdOutOfRange', `alarm5xxThreshold must be at least 1, got ${threshold}; use 1 to alarm on any 5XX`);
+  }
+  if (props.alarmModelLatencyThreshold !== undefined && !Token.isUnresolved(props.alarmModelLatencyThreshold.toMilliseconds())
+    && props.alarmModelLatencyThreshold.toMilliseconds() <= 0) {
+    e.add('EndpointAlarmThresholdOutOfRange', 'alarmModelLatencyThreshold must be above 0, got 0; use e.g. Duration.seconds(1)');
+  }
+  if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    e.add('EndpointAlarmEmailInvalid', `alarmEmail must be an e-mail address, got ${show(props.alarmEmail)}; fix the address`);
+  }
+  return e;
+}
