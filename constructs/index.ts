@@ -1,2 +1,3 @@
 export * from './model';
 export * from './serving-image';
+export * from './sagemaker';
