@@ -1,0 +1,260 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EdgeError } from './errors';
+
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The runtime configuration: parsed and validated once at start, then frozen. */
+export interface EdgeConfig {
+  readonly command: 'serve';
+  /** Absolute path of the model file. */
+  readonly modelPath: string;
+  /** Model name (URL segment); undefined: from contract.json beside model.onnx, else the file base name. */
+  readonly name?: string;
+  /** Model version; undefined: contract.json's `version`, else the first 12 hex of the sha256. */
+  readonly modelVersion?: string;
+  readonly host: string;
+  readonly port: number;
+  /** Total intra-op threads over all workers. */
+  readonly threads: number;
+  /** Session workers (worker threads, one onnxruntime session each). */
+  readonly workers: number;
+  readonly maxBatch: number;
+  readonly batchDelayMs: number;
+  readonly batching: boolean;
+  readonly maxQueue: number;
+  readonly maxBodyBytes: number;
+  /** Bearer token read from --token-file; undefined: no authentication. */
+  readonly token?: string;
+  readonly logLevel: LogLevel;
+  readonly allowContractChange: boolean;
+  /** Watch the model file and swap on change. */
+  readonly watch: boolean;
+  readonly drainTimeoutMs: number;
+}
+
+interface FlagSpec {
+  readonly key: string;
+  readonly kind: 'string' | 'int' | 'number' | 'bool' | 'level';
+  readonly help: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Every flag, as `--kebab-case` and `MODELFLEET_UPPER_SNAKE`. */
+export const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'model': { key: 'model', kind: 'string', help: 'ONNX model file (default: the single .onnx under /opt/ml/model)' },
+  'name': { key: 'name', kind: 'string', help: 'model name in URLs (default: contract.json name, else file base name)' },
+  'model-version': { key: 'modelVersion', kind: 'string', help: 'model version (default: contract.json version, else sha256[0:12])' },
+  'host': { key: 'host', kind: 'string', help: 'listen address (default 127.0.0.1)' },
+  'port': { key: 'port', kind: 'int', min: 0, max: 65535, help: 'listen port (default 8080)' },
+  'threads': { key: 'threads', kind: 'int', min: 1, max: 256, help: 'intra-op threads over all workers (default: CPU cores)' },
+  'workers': { key: 'workers', kind: 'int', min: 1, max: 64, help: 'session worker threads (default: 1 per 4 threads, at least 1)' },
+  'max-batch': { key: 'maxBatch', kind: 'int', min: 1, max: 4096, help: 'rows joined into one run (default 8)' },
+  'batch-delay-ms': { key: 'batchDelayMs', kind: 'number', min: 0, max: 1000, help: 'longest wait for batch-mates (default 2)' },
+  'batching': { key: 'batching', kind: 'bool', help: 'dynamic batching on/off (default true)' },
+  'max-queue': { key: 'maxQueue', kind: 'int', min: 1, max: 1000000, help: 'queued requests before 503 (default 64)' },
+  'max-body-mb': { key: 'maxBodyMb', kind: 'number', min: 0.001, max: 4096, help: 'largest request body in MiB (default 32)' },
+  'token-file': { key: 'tokenFile', kind: 'string', help: 'file with a bearer token required for inference and metadata' },
+  'log-level': { key: 'logLevel', kind: 'level', help: 'debug | info | warn | error | silent (default info)' },
+  'allow-contract-change': { key: 'allowContractChange', kind: 'bool', help: 'let a hot swap change inputs/outputs (default false)' },
+  'watch': { key: 'watch', kind: 'bool', help: 'swap when the model file changes (default true)' },
+  'drain-timeout-ms': { key: 'drainTimeoutMs', kind: 'int', min: 0, max: 600000, help: 'SIGTERM: longest wait for in-flight requests (default 25000)' },
+};
+
+export const DEFAULT_MODEL_DIR = '/opt/ml/model';
+
+/** What the config parser needs from the machine (passed in so that only main.ts reads the environment). */
+export interface ConfigContext {
+  readonly cpuCount: number;
+  readonly cwd: string;
+}
+
+function envName(flag: string): string {
+  return `MODELFLEET_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+export function usage(): string {
+  const lines = ['usage: modelfleet-edge serve [--model <file.onnx>] [flags]', '', 'flags (each also as MODELFLEET_<FLAG>):'];
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    lines.push(`  --${flag.padEnd(22)} ${spec.help}`);
+  }
+  lines.push('', `MODELFLEET_MODEL_DIR overrides ${DEFAULT_MODEL_DIR}.`);
+  return lines.join('\n');
+}
+
+type Raw = Record<string, string | undefined>;
+
+function convert(flag: string, spec: FlagSpec, value: string, source: string): string | number | boolean {
+  const bad = (expect: string) =>
+    new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `${source} has the value ${JSON.stringify(value)}, expected ${expect}`);
+  switch (spec.kind) {
+    case 'string':
+      if (value === '') throw bad('a non-empty string');
+      return value;
+    case 'level':
+      if (!(LOG_LEVELS as readonly string[]).includes(value)) throw bad(LOG_LEVELS.join(' | '));
+      return value;
+    case 'bool':
+      if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
+      if (['false', '0', 'no', 'off'].includes(value.toLowerCase())) return false;
+      throw bad('true or false');
+    case 'int':
+    case 'number': {
+      const n = Number(value);
+      const range = `between ${spec.min} and ${spec.max}`;
+      if (value.trim() === '' || !Number.isFinite(n)) throw bad(`a number ${range}`);
+      if (spec.kind === 'int' && !Number.isInteger(n)) throw bad(`an integer ${range}`);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad(`a number ${range}`);
+      return n;
+    }
+  }
+  throw new EdgeError('EDGE_ERR_CONFIG_UNKNOWN_FLAG', `flag --${flag}`);
+}
+
+/** Parses argv (without node and script) and MODELFLEET_* variables into a frozen config. Flags win over env. */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, ctx: ConfigContext): EdgeConfig {
+  const args = [...argv];
+  if (args.length > 0 && !args[0].startsWith('-')) {
+    const cmd = args.shift();
+    if (cmd !== 'serve') {
+      throw new EdgeError('EDGE_ERR_CONFIG_UNKNOWN_COMMAND', `unknown command ${JSON.stringify(cmd)}`);
+    }
+  }
+  const raw: Raw = {};
+  const sources: Record<string, string> = {};
+  for (const flag of Object.keys(FLAGS)) {
+    const v = env[envName(flag)];
+    if (v !== undefined) {
+      raw[flag] = v;
+      sources[flag] = envName(flag);
+    }
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      throw new EdgeError('EDGE_ERR_CONFIG_UNKNOWN_FLAG', `unexpected argument ${JSON.stringify(arg)}`);
+    }
+    const eq = arg.indexOf('=');
+    let flag = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined && flag.startsWith('no-') && FLAGS[flag.slice(3)]?.kind === 'bool') {
+      flag = flag.slice(3);
+      value = 'false';
+    }
+    const spec = Object.prototype.hasOwnProperty.call(FLAGS, flag) ? FLAGS[flag] : undefined;
+    if (!spec) {
+      throw new EdgeError('EDGE_ERR_CONFIG_UNKNOWN_FLAG', `unknown flag ${JSON.stringify(arg)}`);
+    }
+    if (value === undefined) {
+      const next = args[i + 1];
+      if (spec.kind === 'bool' && (next === undefined || next.startsWith('--'))) {
+        value = 'true';
+      } else if (next === undefined) {
+        throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `flag --${flag} needs a value`);
+      } else {
+        value = next;
+        i++;
+      }
+    }
+    raw[flag] = value;
+    sources[flag] = `--${flag}`;
+  }
+  const v: Record<string, string | number | boolean> = {};
+  for (const [flag, value] of Object.entries(raw)) {
+    if (value !== undefined) v[FLAGS[flag].key] = convert(flag, FLAGS[flag], value, sources[flag]);
+  }
+
+  const modelPath = v.model !== undefined
+    ? resolveModelFile(path.resolve(ctx.cwd, String(v.model)), String(sources.model))
+    : findModelInDir(env.MODELFLEET_MODEL_DIR ?? DEFAULT_MODEL_DIR);
+
+  let token: string | undefined;
+  if (v.tokenFile !== undefined) {
+    const file = path.resolve(ctx.cwd, String(v.tokenFile));
+    try {
+      token = fs.readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw new EdgeError('EDGE_ERR_CONFIG_TOKEN_FILE', `cannot read token file ${file}: ${(e as Error).message}`);
+    }
+    if (token === '' || /\s/.test(token)) {
+      throw new EdgeError('EDGE_ERR_CONFIG_TOKEN_FILE', `token file ${file} must hold one token without spaces`);
+    }
+  }
+
+  const threads = (v.threads as number | undefined) ?? Math.max(1, ctx.cpuCount);
+  const workers = (v.workers as number | undefined) ?? Math.max(1, Math.floor(threads / 4));
+  if (workers > threads) {
+    throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `--workers ${workers} is more than --threads ${threads} (each worker needs one thread)`);
+  }
+  const name = v.name as string | undefined;
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
+    throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `--name ${JSON.stringify(name)} must be 1-128 letters, digits, '.', '_' or '-'`);
+  }
+  const modelVersion = v.modelVersion as string | undefined;
+  if (modelVersion !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(modelVersion)) {
+    throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `--model-version ${JSON.stringify(modelVersion)} must be 1-128 letters, digits, '.', '_' or '-'`);
+  }
+
+  return Object.freeze({
+    command: 'serve' as const,
+    modelPath,
+    name,
+    modelVersion,
+    host: (v.host as string | undefined) ?? '127.0.0.1',
+    port: (v.port as number | undefined) ?? 8080,
+    threads,
+    workers,
+    maxBatch: (v.maxBatch as number | undefined) ?? 8,
+    batchDelayMs: (v.batchDelayMs as number | undefined) ?? 2,
+    batching: (v.batching as boolean | undefined) ?? true,
+    maxQueue: (v.maxQueue as number | undefined) ?? 64,
+    maxBodyBytes: Math.floor(((v.maxBodyMb as number | undefined) ?? 32) * 1024 * 1024),
+    token,
+    logLevel: (v.logLevel as LogLevel | undefined) ?? 'info',
+    allowContractChange: (v.allowContractChange as boolean | undefined) ?? false,
+    watch: (v.watch as boolean | undefined) ?? true,
+    drainTimeoutMs: (v.drainTimeoutMs as number | undefined) ?? 25000,
+  });
+}
+
+function resolveModelFile(file: string, source: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new EdgeError('EDGE_ERR_CONFIG_MODEL_NOT_FOUND', `${source}: model file ${file} does not exist`);
+  }
+  if (!st.isFile()) {
+    throw new EdgeError('EDGE_ERR_CONFIG_MODEL_NOT_FOUND', `${source}: ${file} is not a file`);
+  }
+  return file;
+}
+
+/** The single .onnx file under dir (searched up to 3 levels deep). */
+export function findModelInDir(dir: string): string {
+  const found: string[] = [];
+  const walk = (d: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isFile() && e.name.toLowerCase().endsWith('.onnx')) found.push(p);
+      else if (e.isDirectory() && depth < 3) walk(p, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  if (found.length === 0) {
+    throw new EdgeError('EDGE_ERR_CONFIG_MODEL_NOT_FOUND', `no --model given and no .onnx file under ${dir}`);
+  }
+  if (found.length > 1) {
+    throw new EdgeError('EDGE_ERR_CONFIG_MODEL_NOT_FOUND', `no --model given and ${found.length} .onnx files under ${dir} (${found.sort().join(', ')}): pass --model`);
+  }
+  return found[0];
+}

@@ -1,0 +1,298 @@
+/**
+ * The HTTP transport (node:http): routing, body reading, auth, and mapping errors to responses in one place.
+ * Open Inference Protocol REST routes plus SageMaker's /ping and /invocations and Prometheus /metrics.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as http from 'node:http';
+import type { EdgeConfig } from '../config';
+import { EdgeError, toEdgeError } from '../errors';
+import type { Logger } from '../log';
+import type { EdgeMetrics } from '../metrics';
+import type { LoadedModel, ModelManager } from '../model/manager';
+import { decodeInferRequest } from '../tensor/request';
+import { encodeInferResponse } from '../tensor/response';
+
+export const SERVER_NAME = 'modelfleet-edge';
+export const SAGEMAKER_BINARY_TYPE = 'application/vnd.sagemaker-triton.binary+json';
+const JSON_TYPE = 'application/json';
+
+export interface HttpDeps {
+  readonly config: EdgeConfig;
+  readonly manager: ModelManager;
+  readonly metrics: EdgeMetrics;
+  readonly log: Logger;
+  readonly serverVersion: string;
+}
+
+type Route =
+  | 'live' | 'ready' | 'server_metadata' | 'model_metadata' | 'model_ready' | 'infer' | 'ping' | 'invocations' | 'metrics' | 'unknown';
+
+interface Matched {
+  readonly route: Route;
+  readonly method: 'GET' | 'POST';
+  readonly name?: string;
+  readonly version?: string;
+}
+
+const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?\/?$/;
+
+function match(url: string): Matched {
+  const q = url.indexOf('?');
+  const p = q >= 0 ? url.slice(0, q) : url;
+  switch (p) {
+    case '/v2/health/live': return { route: 'live', method: 'GET' };
+    case '/v2/health/ready': return { route: 'ready', method: 'GET' };
+    case '/v2': case '/v2/': return { route: 'server_metadata', method: 'GET' };
+    case '/ping': return { route: 'ping', method: 'GET' };
+    case '/invocations': return { route: 'invocations', method: 'POST' };
+    case '/metrics': return { route: 'metrics', method: 'GET' };
+  }
+  const m = MODEL_PATH.exec(p);
+  if (!m) return { route: 'unknown', method: 'GET' };
+  let name: string;
+  let version: string | undefined;
+  try {
+    name = decodeURIComponent(m[1]);
+    version = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+  } catch {
+    return { route: 'unknown', method: 'GET' };
+  }
+  if (m[3] === '/infer') return { route: 'infer', method: 'POST', name, version };
+  if (m[3] === '/ready') return { route: 'model_ready', method: 'GET', name, version };
+  return { route: 'model_metadata', method: 'GET', name, version };
+}
+
+/** The HTTP side of the runtime. `draining` turns readiness off and refuses new inference. */
+export class EdgeHttp {
+  public readonly server: http.Server;
+  public draining = false;
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly tokenDigest?: Buffer;
+  private readonly serverMetadata: Buffer;
+
+  constructor(private readonly deps: HttpDeps) {
+    this.tokenDigest = deps.config.token ? createHash('sha256').update(deps.config.token).digest() : undefined;
+    this.serverMetadata = Buffer.from(JSON.stringify({ name: SERVER_NAME, version: deps.serverVersion, extensions: ['binary_tensor_data', 'sagemaker'] }));
+    this.server = http.createServer({ keepAliveTimeout: 65000, requestTimeout: 120000, headersTimeout: 60000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        const body = JSON.stringify({ error: 'malformed HTTP request; fix: send a valid HTTP/1.1 request', code: 'EDGE_ERR_HTTP_MALFORMED' });
+        socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else {
+        socket.destroy();
+      }
+      this.deps.metrics.requests.labels('unknown', '400', 'EDGE_ERR_HTTP_MALFORMED').inc();
+    });
+  }
+
+  /** Requests being handled. */
+  public get activeRequests(): number {
+    return this.active;
+  }
+
+  /** Resolves when no request is being handled. */
+  public idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const m = match(req.url ?? '/');
+    this.active++;
+    let code = '';
+    try {
+      if (m.route === 'unknown') throw new EdgeError('EDGE_ERR_HTTP_NOT_FOUND', `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`);
+      if (req.method !== m.method && !(req.method === 'HEAD' && m.method === 'GET')) {
+        throw new EdgeError('EDGE_ERR_HTTP_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${m.route} (use ${m.method})`, { Allow: m.method });
+      }
+      await this.dispatch(m, req, res);
+    } catch (e) {
+      const err = toEdgeError(e);
+      code = err.code;
+      if (err.code === 'EDGE_ERR_INTERNAL' || err.code === 'EDGE_ERR_INFER_WORKER_CRASHED') {
+        this.deps.log.error('request_failed', { route: m.route, code: err.code, error: err.message });
+      } else if (this.deps.log.isDebug()) {
+        this.deps.log.debug('request_refused', { route: m.route, code: err.code, error: err.message });
+      }
+      this.sendError(req, res, err);
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.deps.metrics.requests.labels(m.route, String(res.statusCode), code).inc();
+      this.deps.metrics.requestDuration.labels(m.route).observe((performance.now() - t0) / 1000);
+    }
+  }
+
+  private async dispatch(m: Matched, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const current = this.deps.manager.current;
+    const ready = current !== undefined && !this.draining;
+    switch (m.route) {
+      case 'live':
+        return this.sendJson(res, 200, '{"live":true}');
+      case 'ready':
+        return this.sendJson(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
+      case 'ping':
+        return this.sendJson(res, ready ? 200 : 503, ready ? '{"status":"healthy"}' : '{"status":"unhealthy"}');
+      case 'metrics': {
+        const text = await this.deps.metrics.registry.metrics();
+        res.writeHead(200, { 'Content-Type': this.deps.metrics.registry.contentType, 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+    }
+    this.authorize(req);
+    if (m.route === 'server_metadata') return this.sendJson(res, 200, this.serverMetadata);
+    const model = this.resolveModel(m);
+    switch (m.route) {
+      case 'model_metadata': {
+        const sig = model.instance.signature;
+        return this.sendJson(res, 200, JSON.stringify({
+          name: model.name, versions: [model.version], platform: 'onnx_onnxv1', inputs: sig.inputs, outputs: sig.outputs,
+        }));
+      }
+      case 'model_ready':
+        return this.sendJson(res, ready ? 200 : 503, JSON.stringify({ name: model.name, ready }));
+      case 'infer':
+      case 'invocations':
+        return this.infer(m, req, res);
+    }
+  }
+
+  private resolveModel(m: Matched): LoadedModel {
+    const model = this.deps.manager.current;
+    if (!model) throw new EdgeError('EDGE_ERR_MODEL_NOT_READY', 'the model is still loading');
+    if (m.route === 'invocations') return model;
+    if (m.name !== model.name) {
+      throw new EdgeError('EDGE_ERR_MODEL_NOT_FOUND', `model ${JSON.stringify(m.name?.slice(0, 100))} is not served (this server serves ${JSON.stringify(model.name)})`);
+    }
+    if (m.version !== undefined && m.version !== model.version) {
+      throw new EdgeError('EDGE_ERR_MODEL_NOT_FOUND', `model ${model.name} version ${JSON.stringify(m.version.slice(0, 100))} is not served (serving version ${model.version})`);
+    }
+    return model;
+  }
+
+  private authorize(req: http.IncomingMessage): void {
+    if (!this.tokenDigest) return;
+    const h = req.headers.authorization ?? '';
+    const token = h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+    const ok = timingSafeEqual(createHash('sha256').update(token).digest(), this.tokenDigest) && token !== '';
+    if (!ok) throw new EdgeError('EDGE_ERR_HTTP_UNAUTHORIZED', h ? 'the bearer token is wrong' : 'the request has no Authorization header', { 'WWW-Authenticate': 'Bearer' });
+  }
+
+  private async infer(m: Matched, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.draining) throw new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the server is shutting down');
+    const headerLength = this.headerLength(req);
+    const body = await this.readBody(req);
+    const model = this.resolveModel(m); // again: a swap may have happened while the body arrived
+    const decoded = decodeInferRequest(body, headerLength, model.instance.signature);
+    const outputs = await model.instance.submit(decoded);
+    const enc = encodeInferResponse(model.name, model.version, decoded.id, outputs);
+    if (enc.binary.length === 0) return this.sendJson(res, 200, enc.header);
+    let total = enc.header.byteLength;
+    for (const b of enc.binary) total += b.byteLength;
+    const headers: http.OutgoingHttpHeaders = { 'Content-Length': total };
+    if (m.route === 'invocations') {
+      headers['Content-Type'] = `${SAGEMAKER_BINARY_TYPE};json-header-size=${enc.header.byteLength}`;
+    } else {
+      headers['Content-Type'] = 'application/octet-stream';
+      headers['Inference-Header-Content-Length'] = enc.header.byteLength;
+    }
+    if (this.draining) headers.Connection = 'close';
+    res.writeHead(200, headers);
+    res.cork();
+    res.write(enc.header);
+    for (const b of enc.binary) res.write(b);
+    res.end();
+    res.uncork();
+  }
+
+  /** The JSON header size of a binary request, or undefined for an all-JSON body. */
+  private headerLength(req: http.IncomingMessage): number | undefined {
+    const h = req.headers['inference-header-content-length'];
+    let raw: string | undefined = Array.isArray(h) ? h[0] : h;
+    let what = 'Inference-Header-Content-Length';
+    if (raw === undefined) {
+      const ct = req.headers['content-type'] ?? '';
+      const mm = /^\s*application\/vnd\.sagemaker-triton\.binary\+json\s*;(?:.*;)?\s*json-header-size\s*=\s*([^;\s]*)/i.exec(ct);
+      if (!mm) return undefined;
+      raw = mm[1];
+      what = 'json-header-size';
+    }
+    if (!/^\d{1,12}$/.test(raw.trim())) {
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `${what} is ${JSON.stringify(raw.slice(0, 40))}, not a non-negative integer`);
+    }
+    return Number(raw.trim());
+  }
+
+  /** Reads the body into one fresh ArrayBuffer (transferable to a worker), refusing more than --max-body-mb. */
+  private readBody(req: http.IncomingMessage): Promise<Uint8Array> {
+    const max = this.deps.config.maxBodyBytes;
+    const tooLarge = (n: string) =>
+      new EdgeError('EDGE_ERR_HTTP_BODY_TOO_LARGE', `the body has ${n} bytes, more than --max-body-mb ${(max / 1048576).toFixed(3).replace(/\.?0+$/, '')} (${max} bytes)`, { Connection: 'close' });
+    const cl = req.headers['content-length'];
+    let expected = -1;
+    if (cl !== undefined) {
+      expected = Number(cl);
+      if (expected > max) {
+        req.resume();
+        return Promise.reject(tooLarge(String(expected)));
+      }
+    }
+    return new Promise((resolve, reject) => {
+      let buf = new Uint8Array(new ArrayBuffer(expected >= 0 ? expected : 65536));
+      let n = 0;
+      let failed = false;
+      req.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        if (n + chunk.length > max) {
+          failed = true;
+          req.resume();
+          reject(tooLarge(`more than ${max}`));
+          return;
+        }
+        if (n + chunk.length > buf.byteLength) {
+          const grown = new Uint8Array(new ArrayBuffer(Math.min(max, Math.max(buf.byteLength * 2, n + chunk.length))));
+          grown.set(buf.subarray(0, n));
+          buf = grown;
+        }
+        buf.set(chunk, n);
+        n += chunk.length;
+      });
+      req.on('end', () => {
+        if (failed) return;
+        if (expected >= 0 && n !== expected) {
+          reject(new EdgeError('EDGE_ERR_HTTP_BODY_INCOMPLETE', `received ${n} of ${expected} bytes`));
+          return;
+        }
+        resolve(n === buf.byteLength ? buf : buf.subarray(0, n));
+      });
+      req.on('error', (e) => {
+        if (!failed) reject(new EdgeError('EDGE_ERR_HTTP_BODY_INCOMPLETE', `the body was cut off (${e.message})`));
+        failed = true;
+      });
+    });
+  }
+
+  private sendJson(res: http.ServerResponse, status: number, body: string | Buffer): void {
+    const headers: http.OutgoingHttpHeaders = { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) };
+    if (this.draining) headers.Connection = 'close';
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  private sendError(req: http.IncomingMessage, res: http.ServerResponse, err: EdgeError): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify({ error: err.message, code: err.code });
+    const headers: http.OutgoingHttpHeaders = { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body), ...err.headers };
+    if (this.draining) headers.Connection = 'close';
+    res.writeHead(err.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}

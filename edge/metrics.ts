@@ -1,0 +1,84 @@
+/** Prometheus metrics (prom-client), one registry per runtime. Names start with modelfleet_edge_. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SchedulerObserver } from './model/instance';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+
+export class EdgeMetrics implements SchedulerObserver {
+  public readonly registry = new Registry();
+  public readonly requests = new Counter({
+    name: 'modelfleet_edge_requests_total', help: 'HTTP requests by route, status and error code ("" when none)',
+    labelNames: ['route', 'status', 'code'] as const, registers: [this.registry],
+  });
+  public readonly requestDuration = new Histogram({
+    name: 'modelfleet_edge_request_duration_seconds', help: 'Total time from request start to response end, by route',
+    labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry],
+  });
+  public readonly queueWaitSeconds = new Histogram({
+    name: 'modelfleet_edge_queue_wait_seconds', help: 'Time a request waited in the batching queue',
+    buckets: LATENCY_BUCKETS, registers: [this.registry],
+  });
+  public readonly inferenceSeconds = new Histogram({
+    name: 'modelfleet_edge_inference_duration_seconds', help: 'Time of one batch inside the session worker (join, run, split, encode)',
+    buckets: LATENCY_BUCKETS, registers: [this.registry],
+  });
+  public readonly batchRows = new Histogram({
+    name: 'modelfleet_edge_batch_size', help: 'Rows (axis 0) per session run',
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128], registers: [this.registry],
+  });
+  public readonly batchRequests = new Histogram({
+    name: 'modelfleet_edge_batch_requests', help: 'Requests joined per session run',
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64], registers: [this.registry],
+  });
+  public readonly inflight = new Gauge({
+    name: 'modelfleet_edge_inflight_requests', help: 'Requests running in a session worker', registers: [this.registry],
+  });
+  public readonly queued = new Gauge({
+    name: 'modelfleet_edge_queued_requests', help: 'Requests waiting in the batching queue', registers: [this.registry],
+  });
+  public readonly modelInfo = new Gauge({
+    name: 'modelfleet_edge_model_info', help: 'The model being served (value 1)',
+    labelNames: ['name', 'version', 'sha256'] as const, registers: [this.registry],
+  });
+  public readonly modelLoadFailures = new Counter({
+    name: 'modelfleet_edge_model_load_failures_total', help: 'Model loads or hot swaps that failed, by error code',
+    labelNames: ['code'] as const, registers: [this.registry],
+  });
+  public readonly modelSwaps = new Counter({
+    name: 'modelfleet_edge_model_swaps_total', help: 'Successful hot swaps', registers: [this.registry],
+  });
+  public readonly workerCrashes = new Counter({
+    name: 'modelfleet_edge_worker_crashes_total', help: 'Session workers that died and were restarted', registers: [this.registry],
+  });
+  public readonly modelLoadSeconds = new Gauge({
+    name: 'modelfleet_edge_model_load_seconds', help: 'Session create plus warm-up time of the current model', registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'modelfleet_edge_' });
+  }
+
+  public queueWait(seconds: number): void {
+    this.queueWaitSeconds.observe(seconds);
+  }
+
+  public batch(rows: number, requests: number, inferSeconds: number): void {
+    this.batchRows.observe(rows);
+    this.batchRequests.observe(requests);
+    this.inferenceSeconds.observe(inferSeconds);
+  }
+
+  public depth(queued: number, running: number): void {
+    this.queued.set(queued);
+    this.inflight.set(running);
+  }
+
+  public workerCrash(): void {
+    this.workerCrashes.inc();
+  }
+
+  public setModel(name: string, version: string, sha256: string): void {
+    this.modelInfo.reset();
+    this.modelInfo.labels(name, version, sha256).set(1);
+  }
+}

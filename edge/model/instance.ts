@@ -1,0 +1,275 @@
+/**
+ * One loaded model: a pool of session workers (./worker.ts) and the dynamic batching scheduler in front of them.
+ * The main thread only queues, groups and forwards buffers (transferred, not copied); the workers join, run and encode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EdgeError } from '../errors';
+import type { DecodedRequest, ModelSignature } from '../tensor/request';
+import type { DoneMessage, FromWorker, ReadyMessage, RunMessage, TensorMeta, WireOutput, WorkerInit } from './protocol';
+
+export interface InstanceOptions {
+  readonly modelPath: string;
+  readonly workers: number;
+  /** Intra-op threads of each worker's session. */
+  readonly intraOpThreads: number;
+  readonly maxBatch: number;
+  readonly batchDelayMs: number;
+  readonly batching: boolean;
+  readonly maxQueue: number;
+  /** The compiled worker script; default: see resolveWorkerScript(). */
+  readonly workerScript?: string;
+}
+
+/** Callbacks for metrics; all optional work happens outside the hot path's allocations. */
+export interface SchedulerObserver {
+  queueWait(seconds: number): void;
+  batch(rows: number, requests: number, inferSeconds: number): void;
+  depth(queued: number, running: number): void;
+  workerCrash(message: string): void;
+}
+
+/** Where the compiled worker lives: beside this module (dist/edge/model/ or a bundle), else dist/ of the repo (tests run TS). */
+export function resolveWorkerScript(): string {
+  const candidates = [
+    path.join(__dirname, 'worker.js'),
+    path.resolve(__dirname, '..', '..', 'dist', 'edge', 'model', 'worker.js'),
+  ];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new EdgeError('EDGE_ERR_MODEL_LOAD_FAILED', `the session worker script is missing (looked at ${candidates.join(', ')}): run \`npm run build\``);
+}
+
+interface Pending {
+  readonly req: DecodedRequest;
+  readonly enqueuedAt: number;
+  readonly resolve: (outputs: readonly WireOutput[]) => void;
+  readonly reject: (err: EdgeError) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy?: { readonly id: number; readonly items: readonly Pending[] };
+  respawns: number;
+}
+
+const MAX_RESPAWNS = 5;
+
+export class ModelInstance {
+  /** Spawns the workers, waits until every session is loaded and warmed up. Throws EdgeError on failure. */
+  public static async load(opts: InstanceOptions, observer: SchedulerObserver): Promise<ModelInstance> {
+    const script = opts.workerScript ?? resolveWorkerScript();
+    const inst = new ModelInstance(opts, script, observer);
+    try {
+      const readies = await Promise.all(inst.slots.map((s, i) => inst.start(s, i)));
+      inst.ready = readies[0];
+    } catch (e) {
+      await inst.close();
+      throw e;
+    }
+    const r = inst.ready!;
+    const dyn0 = (t: TensorMeta) => t.shape.length > 0 && t.shape[0] === -1;
+    inst.signature = {
+      inputs: r.inputs,
+      outputs: r.outputs,
+      batchable: r.inputs.length > 0 && r.inputs.every(dyn0) && r.outputs.every(dyn0),
+    };
+    return inst;
+  }
+
+  public signature: ModelSignature = { inputs: [], outputs: [], batchable: false };
+  /** The first worker's ready report (load and warm-up times). */
+  public ready?: ReadyMessage;
+
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private running = 0;
+  private peak = 0;
+  private nextId = 1;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+
+  private constructor(private readonly opts: InstanceOptions, private readonly script: string, private readonly observer: SchedulerObserver) {
+    for (let i = 0; i < opts.workers; i++) this.slots.push({ worker: undefined as unknown as Worker, ready: false, respawns: 0 });
+  }
+
+  public get queued(): number {
+    return this.queue.length;
+  }
+
+  public get inFlight(): number {
+    return this.running;
+  }
+
+  /** Queues a decoded request; resolves with its outputs. Rejects with EDGE_ERR_INFER_QUEUE_FULL when the queue is full. */
+  public submit(req: DecodedRequest): Promise<readonly WireOutput[]> {
+    if (this.closed) return Promise.reject(new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the model is unloading'));
+    if (this.queue.length >= this.opts.maxQueue) {
+      return Promise.reject(new EdgeError('EDGE_ERR_INFER_QUEUE_FULL', `the queue holds ${this.queue.length} requests (--max-queue ${this.opts.maxQueue})`, { 'Retry-After': '1' }));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, enqueuedAt: performance.now(), resolve, reject });
+      const outstanding = this.queue.length + this.running;
+      if (outstanding > this.peak) this.peak = outstanding;
+      this.observer.depth(this.queue.length, this.running);
+      this.pump();
+    });
+  }
+
+  /** Resolves when nothing is queued or running. */
+  public drain(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Terminates the workers; queued requests fail with EDGE_ERR_INFER_SHUTTING_DOWN. */
+  public async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const p of this.queue.splice(0)) p.reject(new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the model was unloaded'));
+    await Promise.all(this.slots.map((s) => (s.worker ? s.worker.terminate().catch(() => 0) : 0)));
+  }
+
+  private start(slot: Slot, index: number): Promise<ReadyMessage> {
+    const init: WorkerInit = { modelPath: this.opts.modelPath, intraOpThreads: this.opts.intraOpThreads, workerIndex: index };
+    const worker = new Worker(this.script, { workerData: init });
+    slot.worker = worker;
+    slot.ready = false;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          slot.ready = true;
+          settled = true;
+          resolve(msg);
+          this.pump();
+        } else if (msg.type === 'load-error') {
+          settled = true;
+          reject(new EdgeError(msg.code, `cannot load ${this.opts.modelPath}: ${msg.message}`));
+        } else {
+          this.onDone(slot, msg);
+        }
+      });
+      worker.on('error', (err) => {
+        if (!settled) {
+          settled = true;
+          reject(new EdgeError('EDGE_ERR_MODEL_LOAD_FAILED', `the session worker for ${this.opts.modelPath} failed: ${err.message}`));
+        } else {
+          this.onCrash(slot, index, err.message);
+        }
+      });
+      worker.on('exit', (code) => {
+        if (!settled) {
+          settled = true;
+          reject(new EdgeError('EDGE_ERR_MODEL_LOAD_FAILED', `the session worker for ${this.opts.modelPath} exited with code ${code}`));
+        } else if (!this.closed && slot.worker === worker) {
+          this.onCrash(slot, index, `exited with code ${code}`);
+        }
+      });
+    });
+  }
+
+  private onCrash(slot: Slot, index: number, message: string): void {
+    if (this.closed || !slot.ready) return;
+    slot.ready = false;
+    this.observer.workerCrash(message);
+    const busy = slot.busy;
+    slot.busy = undefined;
+    if (busy) {
+      this.running -= busy.items.length;
+      for (const p of busy.items) p.reject(new EdgeError('EDGE_ERR_INFER_WORKER_CRASHED', `the session worker crashed (${message})`));
+    }
+    void slot.worker.terminate().catch(() => 0);
+    if (slot.respawns++ < MAX_RESPAWNS) {
+      this.start(slot, index).catch((e: Error) => this.observer.workerCrash(`respawn failed: ${e.message}`));
+    }
+    this.afterBatch();
+  }
+
+  private onDone(slot: Slot, msg: DoneMessage): void {
+    const busy = slot.busy;
+    if (!busy || busy.id !== msg.id) return;
+    slot.busy = undefined;
+    this.running -= busy.items.length;
+    let rows = 0;
+    busy.items.forEach((p, i) => {
+      rows += Math.max(p.req.rows, 1);
+      const r = msg.results[i];
+      if (r.ok) p.resolve(r.outputs);
+      else p.reject(new EdgeError('EDGE_ERR_INFER_FAILED', `onnxruntime failed on this request: ${r.message}`));
+    });
+    this.observer.batch(rows, busy.items.length, msg.inferMs / 1000);
+    this.afterBatch();
+  }
+
+  private afterBatch(): void {
+    this.observer.depth(this.queue.length, this.running);
+    this.pump();
+    if (this.queue.length === 0 && this.running === 0 && this.drainWaiters.length > 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+
+  private pump(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.queue.length > 0 && !this.closed) {
+      const slot = this.slots.find((s) => s.ready && !s.busy);
+      if (!slot) return;
+      const first = this.queue[0];
+      let take: Pending[];
+      if (!this.opts.batching || this.opts.maxBatch <= 1 || first.req.batchKey === '') {
+        take = [first];
+      } else {
+        take = [];
+        let rows = 0;
+        for (const p of this.queue) {
+          if (p.req.batchKey !== first.req.batchKey) continue;
+          if (take.length > 0 && rows + p.req.rows > this.opts.maxBatch) break;
+          take.push(p);
+          rows += p.req.rows;
+          if (rows >= this.opts.maxBatch) break;
+        }
+        const waited = performance.now() - first.enqueuedAt;
+        // alone recently (peak <= 1): run at once; under concurrency wait at most --batch-delay-ms for batch-mates
+        if (rows < this.opts.maxBatch && this.peak > 1 && waited < this.opts.batchDelayMs) {
+          this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.batchDelayMs - waited));
+          return;
+        }
+      }
+      this.dispatch(slot, take);
+    }
+  }
+
+  private dispatch(slot: Slot, take: Pending[]): void {
+    if (take.length === 1 && this.queue[0] === take[0]) this.queue.shift();
+    else {
+      const set = new Set(take);
+      let w = 0;
+      for (let r = 0; r < this.queue.length; r++) if (!set.has(this.queue[r])) this.queue[w++] = this.queue[r];
+      this.queue.length = w;
+    }
+    const now = performance.now();
+    const transfer = new Set<ArrayBuffer>();
+    for (const p of take) {
+      this.observer.queueWait((now - p.enqueuedAt) / 1000);
+      for (const b of p.req.transfer) transfer.add(b);
+    }
+    const id = this.nextId++;
+    const msg: RunMessage = {
+      type: 'run',
+      id,
+      concat: take.length > 1,
+      requests: take.map((p) => ({ inputs: p.req.inputs, outputs: p.req.outputs, rows: p.req.rows })),
+    };
+    slot.busy = { id, items: take };
+    this.running += take.length;
+    this.peak = this.queue.length + this.running;
+    this.observer.depth(this.queue.length, this.running);
+    slot.worker.postMessage(msg, [...transfer]);
+  }
+}

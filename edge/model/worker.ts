@@ -1,0 +1,235 @@
+/**
+ * A session worker: one onnxruntime session in a worker thread, so that the main thread stays free for HTTP
+ * (onnxruntime-node's run() and session creation block their thread). Spawned by ./pool.ts with
+ * `path.join(__dirname, 'worker.js')`; onnxruntime-node is loaded with a plain require (external in bundles).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type * as OrtTypes from 'onnxruntime-node';
+import { byOrt, byV2, halfToNumber, type NumericArray } from '../tensor/datatypes';
+import type {
+  DoneMessage, FromWorker, RunMessage, TensorMeta, WireOutput, WireRequest, WireResult, WireTensor, WorkerInit,
+} from './protocol';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ort = require('onnxruntime-node') as typeof OrtTypes;
+
+type Session = OrtTypes.InferenceSession;
+type Tensor = OrtTypes.Tensor;
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(msg, transfer);
+}
+
+function toMeta(m: OrtTypes.InferenceSession.ValueMetadata): TensorMeta {
+  if (!m.isTensor) throw new UnsupportedType(`${m.name} is not a tensor`);
+  const dt = byOrt(m.type);
+  if (!dt) throw new UnsupportedType(`${m.name} has element type ${m.type}`);
+  return { name: m.name, datatype: dt.v2, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+}
+
+class UnsupportedType extends Error {}
+
+/** Builds an onnxruntime tensor over the bytes, copying only if the view would be misaligned. */
+function tensorOf(t: WireTensor): Tensor {
+  const dt = byOrt(t.ort)!;
+  const ctor = dt.ctor!;
+  const n = t.byteLength / dt.bytes;
+  let data: NumericArray;
+  if (t.byteOffset % dt.bytes === 0) {
+    data = new ctor(t.buffer, t.byteOffset, n);
+  } else {
+    const copy = new ArrayBuffer(t.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+    data = new ctor(copy, 0, n);
+  }
+  return new ort.Tensor(t.ort, data, t.shape as number[]);
+}
+
+/** Joins the same input of several requests along axis 0. */
+function joinInputs(requests: readonly WireRequest[], index: number): Tensor {
+  const first = requests[0].inputs[index];
+  const dt = byOrt(first.ort)!;
+  let total = 0;
+  let rows = 0;
+  for (const r of requests) {
+    total += r.inputs[index].byteLength;
+    rows += r.inputs[index].shape[0];
+  }
+  const buf = new ArrayBuffer(total);
+  const bytes = new Uint8Array(buf);
+  let off = 0;
+  for (const r of requests) {
+    const t = r.inputs[index];
+    bytes.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), off);
+    off += t.byteLength;
+  }
+  return new ort.Tensor(first.ort, new dt.ctor!(buf, 0, total / dt.bytes), [rows, ...first.shape.slice(1)]);
+}
+
+function jsonText(datatype: string, data: NumericArray): string {
+  if (datatype === 'BOOL') {
+    let s = '[';
+    for (let i = 0; i < data.length; i++) s += (i ? ',' : '') + (data[i] ? 'true' : 'false');
+    return s + ']';
+  }
+  if (datatype === 'FP16') {
+    let s = '[';
+    for (let i = 0; i < data.length; i++) s += (i ? ',' : '') + finite(halfToNumber(data[i] as number));
+    return s + ']';
+  }
+  const text = '[' + Array.prototype.join.call(data, ',') + ']';
+  if ((datatype === 'FP32' || datatype === 'FP64') && /[NI]/.test(text)) {
+    // JSON has no NaN/Infinity: such values become null.
+    let s = '[';
+    for (let i = 0; i < data.length; i++) s += (i ? ',' : '') + finite(data[i] as number);
+    return s + ']';
+  }
+  return text;
+}
+
+function finite(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+/** Encodes rows [start, start+rows) of an output (all of it when rows < 0). */
+function encodeOutput(name: string, t: Tensor, binary: boolean, startRow: number, rows: number, own: boolean, transfer: ArrayBuffer[]): WireOutput {
+  const dt = byOrt(t.type)!;
+  const dims = t.dims as number[];
+  let data = t.data as NumericArray;
+  let shape = dims;
+  if (rows >= 0) {
+    const rowElems = dims.slice(1).reduce((a, b) => a * b, 1);
+    data = data.subarray(startRow * rowElems, (startRow + rows) * rowElems) as NumericArray;
+    shape = [rows, ...dims.slice(1)];
+    own = false;
+  }
+  if (!binary) return { name, datatype: dt.v2, shape, json: jsonText(dt.v2, data) };
+  let buffer: ArrayBuffer;
+  if (own && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+    buffer = data.buffer;
+  } else {
+    buffer = new ArrayBuffer(data.byteLength);
+    new Uint8Array(buffer).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  if (!transfer.includes(buffer)) transfer.push(buffer);
+  return { name, datatype: dt.v2, shape, buffer };
+}
+
+let session: Session;
+let outputNames: readonly string[] = [];
+
+async function runOne(req: WireRequest, transfer: ArrayBuffer[]): Promise<WireResult> {
+  try {
+    const feeds: Record<string, Tensor> = {};
+    for (const t of req.inputs) feeds[t.name] = tensorOf(t);
+    const fetches = req.outputs.map((o) => o.name);
+    const out = await session.run(feeds, fetches);
+    return {
+      ok: true,
+      outputs: req.outputs.map((o) => encodeOutput(o.name, out[o.name] as Tensor, o.binary, 0, -1, true, transfer)),
+    };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+}
+
+async function runJoined(requests: readonly WireRequest[], transfer: ArrayBuffer[]): Promise<WireResult[] | undefined> {
+  const feeds: Record<string, Tensor> = {};
+  const first = requests[0];
+  for (let i = 0; i < first.inputs.length; i++) feeds[first.inputs[i].name] = joinInputs(requests, i);
+  const wanted = new Set<string>();
+  for (const r of requests) for (const o of r.outputs) wanted.add(o.name);
+  const out = await session.run(feeds, outputNames.filter((n) => wanted.has(n)));
+  const total = requests.reduce((a, r) => a + r.rows, 0);
+  for (const n of wanted) {
+    const dims = (out[n] as Tensor).dims;
+    if (dims.length === 0 || dims[0] !== total) return undefined; // output not batched along axis 0
+  }
+  const results: WireResult[] = [];
+  let row = 0;
+  for (const r of requests) {
+    results.push({
+      ok: true,
+      outputs: r.outputs.map((o) => encodeOutput(o.name, out[o.name] as Tensor, o.binary, row, r.rows, false, transfer)),
+    });
+    row += r.rows;
+  }
+  return results;
+}
+
+async function handleRun(msg: RunMessage): Promise<void> {
+  const transfer: ArrayBuffer[] = [];
+  const t0 = performance.now();
+  let runs = 0;
+  let results: WireResult[] | undefined;
+  if (msg.concat && msg.requests.length > 1) {
+    runs++;
+    try {
+      results = await runJoined(msg.requests, transfer);
+    } catch {
+      results = undefined; // one bad request must not fail its batch-mates: run each alone below
+    }
+    if (!results) transfer.length = 0;
+  }
+  if (!results) {
+    results = [];
+    for (const r of msg.requests) {
+      runs++;
+      results.push(await runOne(r, transfer));
+    }
+  }
+  const done: DoneMessage = { type: 'done', id: msg.id, results, inferMs: performance.now() - t0, runs };
+  post(done, transfer);
+}
+
+function zerosFor(meta: TensorMeta): Tensor {
+  const dt = byV2(meta.datatype)!;
+  const shape = meta.shape.map((d) => (d < 0 ? 1 : d));
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new ort.Tensor(dt.ort, new dt.ctor!(n), shape);
+}
+
+async function init(): Promise<void> {
+  const cfg = workerData as WorkerInit;
+  const t0 = performance.now();
+  try {
+    session = await ort.InferenceSession.create(cfg.modelPath, {
+      intraOpNumThreads: cfg.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    });
+  } catch (e) {
+    post({ type: 'load-error', code: 'EDGE_ERR_MODEL_LOAD_FAILED', message: (e as Error).message });
+    return;
+  }
+  const loadMs = performance.now() - t0;
+  let inputs: TensorMeta[];
+  let outputs: TensorMeta[];
+  try {
+    inputs = session.inputMetadata.map(toMeta);
+    outputs = session.outputMetadata.map(toMeta);
+  } catch (e) {
+    post({ type: 'load-error', code: e instanceof UnsupportedType ? 'EDGE_ERR_MODEL_UNSUPPORTED_TYPE' : 'EDGE_ERR_MODEL_LOAD_FAILED', message: (e as Error).message });
+    return;
+  }
+  outputNames = outputs.map((o) => o.name);
+  const t1 = performance.now();
+  let warmupError: string | undefined;
+  if (!inputs.some((i) => i.datatype === 'BYTES')) {
+    try {
+      const feeds: Record<string, Tensor> = {};
+      for (const i of inputs) feeds[i.name] = zerosFor(i);
+      await session.run(feeds);
+    } catch (e) {
+      warmupError = (e as Error).message;
+    }
+  }
+  post({ type: 'ready', inputs, outputs, loadMs, warmupMs: performance.now() - t1, warmupError });
+  parentPort!.on('message', (msg: RunMessage) => {
+    void handleRun(msg);
+  });
+}
+
+void init();

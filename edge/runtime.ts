@@ -1,0 +1,84 @@
+/** Starts and stops one runtime (model + HTTP) from a config. No environment or signal handling here (see main.ts). */
+import type { AddressInfo } from 'node:net';
+import type { EdgeConfig } from './config';
+import { EdgeError } from './errors';
+import { EdgeHttp } from './http/server';
+import { createLogger, type LineSink, type Logger } from './log';
+import { EdgeMetrics } from './metrics';
+import { ModelManager } from './model/manager';
+
+export interface RuntimeOptions {
+  /** Where log lines go (default: process.stdout). */
+  readonly logSink?: LineSink;
+  /** The compiled session worker (default: worker.js beside edge/model/instance, else dist/edge/model/worker.js). */
+  readonly workerScript?: string;
+  /** Debounce of model file changes (default 500 ms). */
+  readonly watchDebounceMs?: number;
+  readonly serverVersion?: string;
+}
+
+export interface Runtime {
+  /** `http://host:port` actually bound. */
+  readonly url: string;
+  readonly port: number;
+  readonly log: Logger;
+  readonly metrics: EdgeMetrics;
+  readonly manager: ModelManager;
+  readonly http: EdgeHttp;
+  /** Reloads the model file (as SIGHUP does); resolves true when the model was swapped. */
+  reload(reason?: string): Promise<boolean>;
+  /** Stops accepting, waits for requests in flight (at most --drain-timeout-ms), unloads. */
+  shutdown(): Promise<void>;
+}
+
+export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const t0 = performance.now();
+  const log = createLogger(config.logLevel, opts.logSink ?? process.stdout);
+  const metrics = new EdgeMetrics();
+  const manager = new ModelManager(config, log, metrics, { workerScript: opts.workerScript, debounceMs: opts.watchDebounceMs });
+  const http = new EdgeHttp({ config, manager, metrics, log, serverVersion: opts.serverVersion ?? '0.1.0' });
+
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new EdgeError('EDGE_ERR_CONFIG_LISTEN', `cannot listen on ${config.host}:${config.port} (${e.code ?? e.message})`)));
+    http.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  log.info('listening', { url, ready: false });
+
+  try {
+    await manager.start();
+  } catch (e) {
+    http.server.close();
+    http.server.closeAllConnections();
+    throw e;
+  }
+  if (config.watch) manager.watch();
+  log.info('ready', { url, ms_since_start: Math.round(performance.now() - t0), max_batch: config.maxBatch, max_queue: config.maxQueue, auth: config.token !== undefined });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      const s0 = performance.now();
+      log.info('draining', { active_requests: http.activeRequests });
+      http.draining = true;
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      http.server.closeIdleConnections();
+      let timedOut = false;
+      const timer = new Promise<void>((resolve) => setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, config.drainTimeoutMs).unref());
+      await Promise.race([http.idle(), timer]);
+      http.server.closeAllConnections();
+      await closed;
+      await manager.close();
+      log.info('stopped', { ms: Math.round(performance.now() - s0), drain_timed_out: timedOut });
+    })();
+    return stopping;
+  };
+
+  return { url, port, log, metrics, manager, http, reload: (reason = 'manual') => manager.reload(reason), shutdown };
+}

@@ -1,0 +1,255 @@
+/** Decoding of Open Inference Protocol infer requests (JSON and the binary tensor data extension). Pure, no I/O. */
+import { EdgeError } from '../errors';
+import type { TensorMeta, WireOutputRequest, WireTensor } from '../model/protocol';
+import { byV2, numberToHalf, type DatatypeInfo, type NumericArray } from './datatypes';
+
+/** What the decoder checks a request against. */
+export interface ModelSignature {
+  readonly inputs: readonly TensorMeta[];
+  readonly outputs: readonly TensorMeta[];
+  /** Axis 0 of every input and output is dynamic: requests may be joined along it. */
+  readonly batchable: boolean;
+}
+
+export interface DecodedRequest {
+  readonly id?: string;
+  /** In the model's input order. */
+  readonly inputs: readonly WireTensor[];
+  readonly outputs: readonly WireOutputRequest[];
+  /** Axis-0 size shared by all inputs (0 when the request cannot be batched). */
+  readonly rows: number;
+  /** Requests with the same non-empty key can be joined along axis 0. */
+  readonly batchKey: string;
+  /** Buffers to transfer to the worker. */
+  readonly transfer: readonly ArrayBuffer[];
+}
+
+const MAX_RANK = 32;
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function field(msg: string): EdgeError {
+  return new EdgeError('EDGE_ERR_REQ_INVALID_FIELD', msg);
+}
+
+/**
+ * Decodes an infer request. `body` is the whole request body; `headerLength` is the JSON header size from
+ * Inference-Header-Content-Length (or json-header-size), undefined when the body is all JSON.
+ */
+export function decodeInferRequest(body: Uint8Array, headerLength: number | undefined, sig: ModelSignature): DecodedRequest {
+  const hlen = headerLength ?? body.byteLength;
+  if (!Number.isInteger(hlen) || hlen < 0 || hlen > body.byteLength) {
+    throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `the JSON header length ${headerLength} does not fit the body of ${body.byteLength} bytes`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, hlen).toString('utf8'));
+  } catch (e) {
+    const what = headerLength === undefined ? 'the body' : `the first ${hlen} bytes (Inference-Header-Content-Length)`;
+    throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', `${what} is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(parsed)) throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', 'the inference request must be a JSON object');
+  const req = parsed;
+
+  const id = req.id;
+  if (id !== undefined && typeof id !== 'string') throw field(`"id" must be a string, got ${JSON.stringify(id)}`);
+  const params = req.parameters;
+  if (params !== undefined && !isObject(params)) throw field('"parameters" must be an object');
+  if (params && params.classification !== undefined) throw field('"parameters.classification" is not supported: ask for the raw outputs');
+  const binaryDefault = params?.binary_data_output;
+  if (binaryDefault !== undefined && typeof binaryDefault !== 'boolean') throw field('"parameters.binary_data_output" must be true or false');
+
+  if (!Array.isArray(req.inputs)) throw field('"inputs" must be an array of tensors');
+  const byName = new Map<string, JsonObject>();
+  for (const [i, raw] of req.inputs.entries()) {
+    if (!isObject(raw)) throw field(`"inputs[${i}]" must be an object`);
+    if (typeof raw.name !== 'string') throw field(`"inputs[${i}].name" must be a string`);
+    if (byName.has(raw.name)) throw new EdgeError('EDGE_ERR_INPUT_DUPLICATE', `input "${raw.name}" appears twice`);
+    if (!sig.inputs.some((m) => m.name === raw.name)) {
+      throw new EdgeError('EDGE_ERR_INPUT_UNKNOWN', `input "${raw.name}" is not an input of the model (inputs: ${sig.inputs.map((m) => m.name).join(', ')})`);
+    }
+    byName.set(raw.name, raw);
+  }
+
+  // binary sections follow the header in the order of the inputs in the request
+  let binOffset = hlen;
+  const binaryAt = new Map<string, { offset: number; size: number }>();
+  for (const raw of req.inputs as JsonObject[]) {
+    const p = raw.parameters;
+    if (p !== undefined && !isObject(p)) throw field(`"inputs.${raw.name}.parameters" must be an object`);
+    const size = p?.binary_data_size;
+    if (size === undefined) continue;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `"inputs.${raw.name}.parameters.binary_data_size" must be a non-negative integer, got ${JSON.stringify(size)}`);
+    }
+    if (headerLength === undefined) {
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `input "${raw.name}" has binary_data_size but the request has no Inference-Header-Content-Length`);
+    }
+    if (binOffset + size > body.byteLength) {
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `input "${raw.name}" declares ${size} binary bytes but only ${body.byteLength - binOffset} remain in the body`);
+    }
+    binaryAt.set(raw.name as string, { offset: binOffset, size });
+    binOffset += size;
+  }
+  if (binOffset !== body.byteLength) {
+    throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `the body has ${body.byteLength - binOffset} bytes after the JSON header and binary inputs that no binary_data_size accounts for`);
+  }
+
+  const inputs: WireTensor[] = [];
+  const transfer: ArrayBuffer[] = [];
+  let rows = -1;
+  let batchable = sig.batchable;
+  const keyParts: string[] = [];
+  for (const meta of sig.inputs) {
+    const raw = byName.get(meta.name);
+    if (!raw) throw new EdgeError('EDGE_ERR_INPUT_MISSING', `input "${meta.name}" is missing (the model needs: ${sig.inputs.map((m) => m.name).join(', ')})`);
+    if (typeof raw.datatype !== 'string') throw field(`"inputs.${meta.name}.datatype" must be a string`);
+    if (raw.datatype !== meta.datatype) {
+      if (raw.datatype === 'BYTES' || meta.datatype === 'BYTES') {
+        throw new EdgeError('EDGE_ERR_INPUT_BYTES_UNSUPPORTED', `input "${meta.name}": BYTES tensors are not supported`);
+      }
+      throw new EdgeError('EDGE_ERR_INPUT_DATATYPE', `input "${meta.name}" has datatype ${JSON.stringify(raw.datatype)} but the model expects ${meta.datatype}`);
+    }
+    const dt = byV2(meta.datatype)!;
+    if (dt.bytes === 0) throw new EdgeError('EDGE_ERR_INPUT_BYTES_UNSUPPORTED', `input "${meta.name}": BYTES tensors are not supported`);
+    const shape = checkShape(meta, raw.shape);
+    let count = 1;
+    for (const d of shape) count *= d;
+    const bin = binaryAt.get(meta.name);
+    let tensor: WireTensor;
+    if (bin) {
+      if (raw.data !== undefined) throw field(`input "${meta.name}" has both "data" and binary_data_size: send one`);
+      if (bin.size !== count * dt.bytes) {
+        throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count * dt.bytes} bytes of ${meta.datatype}, binary_data_size is ${bin.size}`);
+      }
+      tensor = { name: meta.name, ort: dt.ort, shape, buffer: body.buffer as ArrayBuffer, byteOffset: body.byteOffset + bin.offset, byteLength: bin.size };
+      if (!transfer.includes(body.buffer as ArrayBuffer)) transfer.push(body.buffer as ArrayBuffer);
+    } else {
+      if (raw.data === undefined) throw field(`input "${meta.name}" has no "data" (and no parameters.binary_data_size)`);
+      // every JSON element takes at least one byte: refuse absurd shapes before allocating
+      if (count > hlen) {
+        throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count} elements, more than the request can hold`);
+      }
+      const arr = new dt.ctor!(count);
+      const n = fill(arr, dt, raw.data, meta.name, count);
+      if (n !== count) {
+        throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count} elements, "data" has ${n}`);
+      }
+      tensor = { name: meta.name, ort: dt.ort, shape, buffer: arr.buffer as ArrayBuffer, byteOffset: 0, byteLength: arr.byteLength };
+      transfer.push(arr.buffer as ArrayBuffer);
+    }
+    inputs.push(tensor);
+    if (batchable) {
+      if (rows < 0) rows = shape[0];
+      else if (rows !== shape[0]) batchable = false;
+      keyParts.push(`${meta.datatype}[${shape.slice(1).join(',')}]`);
+    }
+  }
+
+  const outputs = decodeOutputs(req.outputs, sig, binaryDefault === true);
+  return {
+    id,
+    inputs,
+    outputs,
+    rows: batchable ? Math.max(rows, 0) : 0,
+    batchKey: batchable ? keyParts.join(';') : '',
+    transfer,
+  };
+}
+
+function checkShape(meta: TensorMeta, raw: Json | undefined): number[] {
+  if (!Array.isArray(raw) || raw.length > MAX_RANK || raw.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw field(`"inputs.${meta.name}.shape" must be an array of at most ${MAX_RANK} non-negative integers, got ${JSON.stringify(raw)?.slice(0, 100)}`);
+  }
+  const shape = raw as number[];
+  if (meta.shape.length > 0) {
+    const expect = `[${meta.shape.join(', ')}] (-1: any size)`;
+    if (shape.length !== meta.shape.length) {
+      throw new EdgeError('EDGE_ERR_INPUT_SHAPE', `input "${meta.name}" has shape [${shape.join(', ')}] of rank ${shape.length}, the model expects ${expect}`);
+    }
+    for (let i = 0; i < shape.length; i++) {
+      if (meta.shape[i] >= 0 && meta.shape[i] !== shape[i]) {
+        throw new EdgeError('EDGE_ERR_INPUT_SHAPE', `input "${meta.name}" has shape [${shape.join(', ')}], the model expects ${expect}`);
+      }
+    }
+  }
+  return shape;
+}
+
+/** Writes the (possibly nested) JSON data into arr; returns the number of elements seen. */
+function fill(arr: NumericArray, dt: DatatypeInfo, data: Json, name: string, limit: number): number {
+  let n = 0;
+  const bad = (v: Json, why: string) =>
+    new EdgeError('EDGE_ERR_INPUT_DATA_VALUE', `input "${name}" element ${n} is ${JSON.stringify(v)?.slice(0, 40)}: ${why}`);
+  const put = (v: Json): void => {
+    if (n >= limit) {
+      n++;
+      return;
+    }
+    switch (dt.v2) {
+      case 'BOOL':
+        if (typeof v !== 'boolean') throw bad(v, 'BOOL data must be true or false');
+        arr[n] = v ? 1 : 0;
+        break;
+      case 'FP32':
+      case 'FP64':
+        if (typeof v !== 'number') throw bad(v, `${dt.v2} data must be numbers`);
+        arr[n] = v;
+        break;
+      case 'FP16':
+        if (typeof v !== 'number') throw bad(v, 'FP16 data must be numbers');
+        arr[n] = numberToHalf(v);
+        break;
+      default:
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(v, `${dt.v2} data must be integers`);
+        if (dt.bigint) {
+          const b = BigInt(v);
+          if (b < (dt.min as bigint) || b > (dt.max as bigint)) throw bad(v, `out of the ${dt.v2} range`);
+          arr[n] = b;
+        } else {
+          if (v < (dt.min as number) || v > (dt.max as number)) throw bad(v, `out of the ${dt.v2} range`);
+          arr[n] = v;
+        }
+    }
+    n++;
+  };
+  const walk = (v: Json, depth: number): void => {
+    if (Array.isArray(v)) {
+      if (depth > MAX_RANK) throw bad(null, `"data" is nested deeper than ${MAX_RANK} levels`);
+      for (const x of v) {
+        walk(x, depth + 1);
+        if (n > limit) return;
+      }
+    } else {
+      put(v);
+    }
+  };
+  if (!Array.isArray(data)) throw field(`"inputs.${name}.data" must be an array`);
+  walk(data, 0);
+  return n;
+}
+
+function decodeOutputs(raw: Json | undefined, sig: ModelSignature, binaryDefault: boolean): WireOutputRequest[] {
+  if (raw === undefined) return sig.outputs.map((o) => ({ name: o.name, binary: binaryDefault }));
+  if (!Array.isArray(raw)) throw field('"outputs" must be an array');
+  const seen = new Set<string>();
+  return raw.map((o, i) => {
+    if (!isObject(o) || typeof o.name !== 'string') throw field(`"outputs[${i}]" must be an object with a "name"`);
+    if (!sig.outputs.some((m) => m.name === o.name)) {
+      throw new EdgeError('EDGE_ERR_OUTPUT_UNKNOWN', `output "${o.name}" is not an output of the model (outputs: ${sig.outputs.map((m) => m.name).join(', ')})`);
+    }
+    if (seen.has(o.name)) throw field(`output "${o.name}" is requested twice`);
+    seen.add(o.name);
+    const p = o.parameters;
+    if (p !== undefined && !isObject(p)) throw field(`"outputs.${o.name}.parameters" must be an object`);
+    if (p?.classification !== undefined) throw field(`"outputs.${o.name}.parameters.classification" is not supported: ask for the raw output`);
+    const b = p?.binary_data;
+    if (b !== undefined && typeof b !== 'boolean') throw field(`"outputs.${o.name}.parameters.binary_data" must be true or false`);
+    return { name: o.name, binary: b ?? binaryDefault };
+  });
+}
