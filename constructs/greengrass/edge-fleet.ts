@@ -1,0 +1,579 @@
+import { Aws, CfnOutput, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { EdgeComponentRef } from './components/edge-component';
+import { acknowledgeFindings } from './fleet/acknowledge';
+import { ClaimCertificate } from './fleet/claim-certificate';
+import { ProblemCollector } from './fleet/errors';
+import { FLEET_OUTPUT_IDS } from './fleet/outputs';
+import { claimPolicyDocument, coreDevicePolicyDocument, tokenExchangeLogStatements } from './fleet/policies';
+import { provisioningTemplateBody } from './fleet/provisioning-template';
+
+export { ClaimCertificate } from './fleet/claim-certificate';
+export type { ClaimCertificateConfig } from './fleet/claim-certificate';
+
+/** What a deployment does when a component fails on a device. */
+export enum DeploymentFailureHandling {
+  /** Put the device back to the configuration it had before the deployment. */
+  ROLLBACK = 'ROLLBACK',
+  /** Leave the device as the failed deployment left it. */
+  DO_NOTHING = 'DO_NOTHING',
+}
+
+/** Whether components are asked before they are updated (they can defer the update over IPC). */
+export enum ComponentUpdateAction {
+  /** Notify components and wait for them (up to the component update timeout) before updating. */
+  NOTIFY_COMPONENTS = 'NOTIFY_COMPONENTS',
+  /** Update without notifying components. */
+  SKIP_NOTIFY_COMPONENTS = 'SKIP_NOTIFY_COMPONENTS',
+}
+
+/** A fleet of Greengrass core devices (one IoT thing group) and what it runs. */
+export interface IEdgeFleet extends IConstruct {
+  /** Name of the fleet's IoT thing group. */
+  readonly thingGroupName: string;
+  /** ARN of the fleet's IoT thing group (the deployment target). */
+  readonly thingGroupArn: string;
+  /** The role core devices get credentials for: grant it the reads of the fleet's artifacts. */
+  readonly tokenExchangeRole: iam.IRole;
+}
+
+/** Properties of an `EdgeFleet`. */
+export interface EdgeFleetProps {
+  /**
+   * Name of the IoT thing group the fleet's devices join.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly thingGroupName?: string;
+
+  /**
+   * Component versions to deploy to the fleet (more with `addComponent`).
+   *
+   * @default - none: add at least one with `addComponent` before synth
+   */
+  readonly components?: EdgeComponentRef[];
+
+  /**
+   * How the claim certificate used by fleet provisioning is made.
+   *
+   * @default ClaimCertificate.generated() - a custom resource makes it; the private key goes to Secrets Manager
+   */
+  readonly claimCertificate?: ClaimCertificate;
+
+  /**
+   * Name of the IoT role alias for the token exchange role.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly roleAliasName?: string;
+
+  /**
+   * How long AWS credentials from the token exchange role last (900 seconds to 12 hours).
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/developerguide/authorizing-direct-aws.html
+   * @default Duration.hours(1)
+   */
+  readonly credentialDuration?: Duration;
+
+  /**
+   * Name of the fleet provisioning template (1 to 36 characters: letters, digits, `-`, `_`).
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly provisioningTemplateName?: string;
+
+  /**
+   * Name of the Greengrass deployment.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly deploymentName?: string;
+
+  /**
+   * What a device does when a component breaks during the deployment.
+   *
+   * @see https://docs.aws.amazon.com/greengrass/v2/APIReference/API_DeploymentPolicies.html
+   * @default DeploymentFailureHandling.ROLLBACK
+   */
+  readonly deploymentFailureHandling?: DeploymentFailureHandling;
+
+  /**
+   * Whether running components are notified (and may defer) before an update.
+   *
+   * @default ComponentUpdateAction.NOTIFY_COMPONENTS
+   */
+  readonly componentUpdateAction?: ComponentUpdateAction;
+
+  /**
+   * How long components have to get ready for an update when notified (whole seconds, at least 1).
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly componentUpdateTimeout?: Duration;
+
+  /**
+   * How long components have to validate their new configuration (whole seconds, at least 1).
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly configurationValidationTimeout?: Duration;
+
+  /**
+   * The most devices notified of the deployment per minute (1 to 1000).
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/apireference/API_JobExecutionsRolloutConfig.html
+   * @default 50
+   */
+  readonly rolloutMaximumPerMinute?: number;
+
+  /**
+   * Devices notified per minute when the rollout starts (1 to 1000, at most `rolloutMaximumPerMinute`).
+   *
+   * @default 5
+   */
+  readonly rolloutBaseRatePerMinute?: number;
+
+  /**
+   * Factor the rollout rate grows by each time `rolloutRateIncreaseSucceededThings` more devices succeeded
+   * (1.1 to 5, one decimal).
+   *
+   * @default 2
+   */
+  readonly rolloutIncrementFactor?: number;
+
+  /**
+   * Number of devices that must succeed before the rollout rate grows (at least 1).
+   *
+   * @default 5
+   */
+  readonly rolloutRateIncreaseSucceededThings?: number;
+
+  /**
+   * Percentage of failed (failed, rejected or timed out) devices that cancels the rest of the rollout (above 0, up to
+   * 100, two decimals at most). Devices already updated are not changed by the cancel.
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/apireference/API_AbortCriteria.html
+   * @default 10
+   */
+  readonly rolloutAbortThresholdPercent?: number;
+
+  /**
+   * Number of devices that must have finished before the failure percentage is checked (at least 1).
+   *
+   * @default 1 - the first devices' failures already stop the rollout; raise it for large fleets
+   */
+  readonly rolloutAbortMinExecutedThings?: number;
+
+  /**
+   * How long a device may stay IN_PROGRESS on the deployment before it counts as timed out (1 minute to 7 days, whole
+   * minutes).
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly rolloutInProgressTimeout?: Duration;
+
+  /**
+   * Version of `aws.greengrass.Nucleus` to deploy with `nucleusJvmOptions` (must match or upgrade the installed one).
+   *
+   * @default - the nucleus is not part of the deployment
+   */
+  readonly nucleusVersion?: string;
+
+  /**
+   * JVM options for the nucleus, e.g. `-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1` for a Pi with little memory.
+   * Needs `nucleusVersion`.
+   *
+   * @default - the nucleus keeps its JVM options
+   */
+  readonly nucleusJvmOptions?: string;
+}
+
+interface ComponentEntry {
+  readonly ref: EdgeComponentRef;
+  readonly configurationMerge?: string;
+}
+
+const NUCLEUS_COMPONENT = 'aws.greengrass.Nucleus';
+const NAME_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
+const ROLE_ALIAS_PATTERN = /^[\w=,@-]{1,128}$/;
+const TEMPLATE_NAME_PATTERN = /^[0-9A-Za-z_-]{1,36}$/;
+const COMPONENT_NAME_PATTERN = /^[a-zA-Z0-9-_.]{1,128}$/;
+const COMPONENT_VERSION_PATTERN = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * A fleet of Greengrass v2 core devices (Raspberry Pis): the thing group they join by fleet provisioning, their IoT
+ * and IAM permissions, and the deployment of the given components to them with a staged rollout.
+ *
+ * @example
+ * const fleet = new EdgeFleet(this, 'Fleet', { components: [modelComponent.ref] });
+ * modelComponent.grantArtifactRead(fleet.tokenExchangeRole);
+ */
+export class EdgeFleet extends Construct implements IEdgeFleet {
+  public readonly thingGroupName: string;
+  public readonly thingGroupArn: string;
+  /** The fleet's thing group. */
+  public readonly thingGroup: iot.CfnThingGroup;
+  public readonly tokenExchangeRole: iam.IRole;
+  /** The role alias devices assume the token exchange role through. */
+  public readonly roleAlias: iot.CfnRoleAlias;
+  /** The IoT policy attached to every provisioned core device's certificate. */
+  public readonly coreDevicePolicy: iot.CfnPolicy;
+  /** The IoT policy of the claim certificate: fleet provisioning only. */
+  public readonly claimPolicy: iot.CfnPolicy;
+  /** The role AWS IoT uses to create things and attach policies while provisioning. */
+  public readonly provisioningRole: iam.IRole;
+  /** The fleet provisioning template. */
+  public readonly provisioningTemplate: iot.CfnProvisioningTemplate;
+  /** ARN of the claim certificate. */
+  public readonly claimCertificateArn: string;
+  /** Id of the claim certificate. */
+  public readonly claimCertificateId: string;
+  /**
+   * The secret with the claim certificate's private key.
+   *
+   * @default - none when the claim certificate comes from a CSR
+   */
+  public readonly claimKeySecret?: secretsmanager.ISecret;
+  /** The IoT data endpoint (ATS) of the account and Region. */
+  public readonly iotDataEndpoint: string;
+  /** The IoT credential provider endpoint of the account and Region. */
+  public readonly iotCredentialEndpoint: string;
+  /** The Greengrass deployment to the thing group. */
+  public readonly deployment: greengrassv2.CfnDeployment;
+
+  private readonly components: ComponentEntry[] = [];
+
+  constructor(scope: Construct, id: string, props: EdgeFleetProps = {}) {
+    super(scope, id);
+    const problems = new ProblemCollector();
+    validateProps(props, problems);
+    for (const ref of props.components ?? []) {
+      validateComponent(ref, undefined, problems);
+    }
+    problems.throwIfAny(this);
+
+    const thingGroupName = props.thingGroupName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    const roleAliasName = props.roleAliasName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }) + '-TokenExchange';
+    const templateName = props.provisioningTemplateName ?? Names.uniqueResourceName(this, { maxLength: 36, separator: '-' });
+
+    // --- thing group ---------------------------------------------------------------------------------------------
+    this.thingGroup = new iot.CfnThingGroup(this, 'Resource', {
+      thingGroupName,
+      thingGroupProperties: { thingGroupDescription: `modelfleet edge fleet ${this.node.path}` },
+    });
+    this.thingGroupName = this.thingGroup.ref;
+    this.thingGroupArn = this.thingGroup.attrArn;
+
+    // --- token exchange role and its alias -------------------------------------------------------------------------
+    const tokenExchangeRole = new iam.Role(this, 'TokenExchangeRole', {
+      assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com'),
+      description: `Greengrass token exchange role of ${this.node.path}: artifact reads and its own logs`,
+    });
+    for (const statement of tokenExchangeLogStatements()) {
+      tokenExchangeRole.addToPolicy(statement);
+    }
+    this.tokenExchangeRole = tokenExchangeRole;
+    this.roleAlias = new iot.CfnRoleAlias(this, 'RoleAlias', {
+      roleAlias: roleAliasName,
+      roleArn: tokenExchangeRole.roleArn,
+      credentialDurationSeconds: (props.credentialDuration ?? Duration.hours(1)).toSeconds(),
+    });
+
+    // --- core device policy ----------------------------------------------------------------------------------------
+    this.coreDevicePolicy = new iot.CfnPolicy(this, 'CoreDevicePolicy', {
+      policyDocument: coreDevicePolicyDocument(this.roleAlias.attrRoleAliasArn),
+    });
+
+    // --- fleet provisioning by claim -------------------------------------------------------------------------------
+    const provisioningRole = new iam.Role(this, 'ProvisioningRole', {
+      assumedBy: new iam.ServicePrincipal('iot.amazonaws.com'),
+      description: `Lets AWS IoT register the devices of ${this.node.path} (fleet provisioning)`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
+    });
+    this.provisioningRole = provisioningRole;
+    this.provisioningTemplate = new iot.CfnProvisioningTemplate(this, 'ProvisioningTemplate', {
+      templateName,
+      description: `Provisions Greengrass core devices into ${thingGroupName}`,
+      enabled: true,
+      templateType: 'FLEET_PROVISIONING',
+      provisioningRoleArn: provisioningRole.roleArn,
+      templateBody: Stack.of(this).toJsonString(provisioningTemplateBody(this.thingGroup.ref, this.coreDevicePolicy.ref)),
+    });
+
+    this.claimPolicy = new iot.CfnPolicy(this, 'ClaimPolicy', {
+      policyDocument: claimPolicyDocument(this.provisioningTemplate.ref),
+    });
+    const claim = (props.claimCertificate ?? ClaimCertificate.generated()).bind(this);
+    this.claimCertificateArn = claim.certificateArn;
+    this.claimCertificateId = claim.certificateId;
+    this.claimKeySecret = claim.privateKeySecret;
+    new iot.CfnPolicyPrincipalAttachment(this, 'ClaimPolicyAttachment', {
+      policyName: this.claimPolicy.ref,
+      principal: claim.certificateArn,
+    });
+
+    // --- endpoints (no CloudFormation attribute gives them) --------------------------------------------------------
+    this.iotDataEndpoint = this.describeEndpoint('DataEndpoint', 'iot:Data-ATS');
+    this.iotCredentialEndpoint = this.describeEndpoint('CredentialEndpoint', 'iot:CredentialProvider');
+
+    // --- deployment ------------------------------------------------------------------------------------------------
+    for (const ref of props.components ?? []) {
+      this.components.push({ ref });
+    }
+    if (props.nucleusJvmOptions !== undefined && props.nucleusVersion !== undefined) {
+      this.components.push({
+        ref: { componentName: NUCLEUS_COMPONENT, componentVersion: props.nucleusVersion },
+        configurationMerge: JSON.stringify({ jvmOptions: props.nucleusJvmOptions }),
+      });
+    }
+    const rolloutTimeout = props.rolloutInProgressTimeout ?? Duration.minutes(60);
+    this.deployment = new greengrassv2.CfnDeployment(this, 'Deployment', {
+      targetArn: this.thingGroupArn,
+      deploymentName: props.deploymentName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
+      components: Lazy.any({ produce: () => this.renderComponents() }),
+      deploymentPolicies: {
+        failureHandlingPolicy: props.deploymentFailureHandling ?? DeploymentFailureHandling.ROLLBACK,
+        componentUpdatePolicy: {
+          action: props.componentUpdateAction ?? ComponentUpdateAction.NOTIFY_COMPONENTS,
+          timeoutInSeconds: (props.componentUpdateTimeout ?? Duration.seconds(60)).toSeconds(),
+        },
+        configurationValidationPolicy: {
+          timeoutInSeconds: (props.configurationValidationTimeout ?? Duration.seconds(30)).toSeconds(),
+        },
+      },
+      iotJobConfiguration: {
+        jobExecutionsRolloutConfig: {
+          maximumPerMinute: props.rolloutMaximumPerMinute ?? 50,
+          exponentialRate: {
+            baseRatePerMinute: props.rolloutBaseRatePerMinute ?? 5,
+            incrementFactor: props.rolloutIncrementFactor ?? 2,
+            // Untyped in the L1 (rendered as given): CloudFormation wants the PascalCase key here.
+            rateIncreaseCriteria: { NumberOfSucceededThings: props.rolloutRateIncreaseSucceededThings ?? 5 },
+          },
+        },
+        abortConfig: {
+          criteriaList: [{
+            failureType: 'ALL',
+            action: 'CANCEL',
+            thresholdPercentage: props.rolloutAbortThresholdPercent ?? 10,
+            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 1,
+          }],
+        },
+        timeoutConfig: { inProgressTimeoutInMinutes: rolloutTimeout.toMinutes() },
+      },
+    });
+    this.node.addValidation({
+      validate: () => this.components.length === 0
+        ? [`EdgeFleetNoComponents: the deployment has no components (at ${this.node.path}). `
+          + 'Pass `components` or call `addComponent(ref)` with the components the fleet should run.']
+        : [],
+    });
+
+    // --- outputs for `modelfleet pi-bootstrap` ---------------------------------------------------------------------
+    const outputs: Array<[string, string, string]> = [
+      [FLEET_OUTPUT_IDS.region, Aws.REGION, 'Region of the edge fleet'],
+      [FLEET_OUTPUT_IDS.thingGroupName, this.thingGroupName, 'Thing group the fleet\'s devices join'],
+      [FLEET_OUTPUT_IDS.provisioningTemplateName, this.provisioningTemplate.ref, 'Fleet provisioning template'],
+      [FLEET_OUTPUT_IDS.roleAlias, this.roleAlias.ref, 'IoT role alias of the token exchange role'],
+      [FLEET_OUTPUT_IDS.iotDataEndpoint, this.iotDataEndpoint, 'IoT data endpoint (ATS)'],
+      [FLEET_OUTPUT_IDS.iotCredentialEndpoint, this.iotCredentialEndpoint, 'IoT credential provider endpoint'],
+      [FLEET_OUTPUT_IDS.claimCertificateArn, this.claimCertificateArn, 'Claim certificate ARN'],
+      [FLEET_OUTPUT_IDS.claimCertificateId, this.claimCertificateId, 'Claim certificate id'],
+    ];
+    if (this.claimKeySecret) {
+      outputs.push([FLEET_OUTPUT_IDS.claimKeySecretArn, this.claimKeySecret.secretArn,
+        'Secret holding the claim certificate\'s private key']);
+    }
+    for (const [outputId, value, description] of outputs) {
+      new CfnOutput(this, outputId, { value, description });
+    }
+
+    this.addNagSuppressions(tokenExchangeRole, provisioningRole);
+  }
+
+  /**
+   * Adds a component version to the fleet's deployment.
+   *
+   * The device's configuration of the component is reset to the recipe's defaults first (`reset: ['']`), then
+   * `configurationMerge` is merged, so every device ends with the same configuration whatever it had before.
+   *
+   * @param ref the component version
+   * @param configurationMerge a JSON object merged into the component's default configuration
+   */
+  public addComponent(ref: EdgeComponentRef, configurationMerge?: string): void {
+    const problems = new ProblemCollector();
+    validateComponent(ref, configurationMerge, problems);
+    if (!Token.isUnresolved(ref.componentName)
+      && this.components.some((c) => c.ref.componentName === ref.componentName)) {
+      problems.add('EdgeFleetDuplicateComponent', `component '${ref.componentName}' is already in the deployment. `
+        + 'Deploy one version of each component: remove the other addComponent call.');
+    }
+    problems.throwIfAny(this);
+    this.components.push({ ref, configurationMerge });
+  }
+
+  private renderComponents(): Record<string, greengrassv2.CfnDeployment.ComponentDeploymentSpecificationProperty> {
+    const rendered: Record<string, greengrassv2.CfnDeployment.ComponentDeploymentSpecificationProperty> = {};
+    for (const { ref, configurationMerge } of this.components) {
+      // Resetting the nucleus's configuration would erase what provisioning wrote into it (region, endpoints, role
+      // alias): merge only. Every other component is reset to its recipe's defaults first, so that a new recipe's
+      // defaults reach devices that already had an older configuration.
+      const reset = ref.componentName === NUCLEUS_COMPONENT ? undefined : [''];
+      rendered[ref.componentName] = {
+        componentVersion: ref.componentVersion,
+        configurationUpdate: { reset, merge: configurationMerge },
+      };
+    }
+    return rendered;
+  }
+
+  private describeEndpoint(id: string, endpointType: string): string {
+    const call: cr.AwsSdkCall = {
+      service: 'Iot',
+      action: 'describeEndpoint',
+      parameters: { endpointType },
+      physicalResourceId: cr.PhysicalResourceId.of(endpointType),
+    };
+    const resource = new cr.AwsCustomResource(this, id, {
+      onUpdate: call,
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+    });
+    acknowledgeFindings(resource, ['AwsSolutions-IAM5[Resource::*]'],
+      'iot:DescribeEndpoint has no resource type: it can only be granted on `*`.');
+    return resource.getResponseField('endpointAddress');
+  }
+
+  private addNagSuppressions(tokenExchangeRole: iam.Role, provisioningRole: iam.Role): void {
+    const logGroups = 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/greengrass/*';
+    acknowledgeFindings(tokenExchangeRole, [
+      `AwsSolutions-IAM5[Resource::${logGroups}]`,
+      `AwsSolutions-IAM5[Resource::${logGroups}:log-stream:/*/thing/<credentials-iot:ThingName>]`,
+    ], 'Greengrass names log groups per component (/aws/greengrass/<kind>/<region>/<component>) and log streams per '
+      + 'day; the streams are scoped to the calling thing with ${credentials-iot:ThingName}.');
+    acknowledgeFindings(provisioningRole, [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSIoTThingsRegistration]',
+    ], 'AWSIoTThingsRegistration is the AWS-maintained policy fleet provisioning documents for its role.');
+    const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
+    if (provider) {
+      acknowledgeFindings(provider, [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      ], 'The AwsCustomResource provider only writes its own logs with AWSLambdaBasicExecutionRole.');
+    }
+  }
+}
+
+function isWholeNumber(n: number): boolean {
+  return Number.isInteger(n);
+}
+
+function checkRange(problems: ProblemCollector, code: string, name: string, value: number | undefined,
+  min: number, max: number, integer: boolean, fix: string): void {
+  if (value === undefined || Token.isUnresolved(value)) {
+    return;
+  }
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !isWholeNumber(value))) {
+    const kind = integer ? 'a whole number' : 'a number';
+    problems.add(code, `${name} must be ${kind} between ${min} and ${max}, got ${value}. ${fix}`);
+  }
+}
+
+function durationIn(d: Duration | undefined, unit: 'seconds' | 'minutes'): number | undefined {
+  if (d === undefined) {
+    return undefined;
+  }
+  const raw = unit === 'seconds' ? d.toSeconds({ integral: false }) : d.toMinutes({ integral: false });
+  return raw;
+}
+
+function validateProps(props: EdgeFleetProps, problems: ProblemCollector): void {
+  const name = (code: string, label: string, value: string | undefined, pattern: RegExp, rule: string) => {
+    if (value !== undefined && !Token.isUnresolved(value) && !pattern.test(value)) {
+      problems.add(code, `${label} must be ${rule}, got '${value}'. Choose a name that matches ${pattern}.`);
+    }
+  };
+  name('EdgeFleetNameInvalid', 'thingGroupName', props.thingGroupName, NAME_PATTERN,
+    '1 to 128 letters, digits, `:`, `_` or `-`');
+  name('EdgeFleetNameInvalid', 'roleAliasName', props.roleAliasName, ROLE_ALIAS_PATTERN,
+    '1 to 128 word characters, `=`, `,`, `@` or `-`');
+  name('EdgeFleetNameInvalid', 'provisioningTemplateName', props.provisioningTemplateName, TEMPLATE_NAME_PATTERN,
+    '1 to 36 letters, digits, `_` or `-`');
+
+  checkRange(problems, 'EdgeFleetCredentialDurationOutOfRange', 'credentialDuration (seconds)',
+    durationIn(props.credentialDuration, 'seconds'), 900, 43200, true,
+    'The IoT credentials provider accepts 15 minutes to 12 hours.');
+  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'componentUpdateTimeout (seconds)',
+    durationIn(props.componentUpdateTimeout, 'seconds'), 1, 86400, true, 'Use whole seconds, e.g. Duration.seconds(60).');
+  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'configurationValidationTimeout (seconds)',
+    durationIn(props.configurationValidationTimeout, 'seconds'), 1, 86400, true,
+    'Use whole seconds, e.g. Duration.seconds(30).');
+  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'rolloutInProgressTimeout (minutes)',
+    durationIn(props.rolloutInProgressTimeout, 'minutes'), 1, 10080, true,
+    'IoT jobs accept whole minutes from 1 to 10080 (7 days).');
+  checkRange(problems, 'EdgeFleetRolloutRateOutOfRange', 'rolloutMaximumPerMinute', props.rolloutMaximumPerMinute,
+    1, 1000, true, 'IoT jobs notify 1 to 1000 devices per minute.');
+  checkRange(problems, 'EdgeFleetRolloutRateOutOfRange', 'rolloutBaseRatePerMinute', props.rolloutBaseRatePerMinute,
+    1, 1000, true, 'IoT jobs notify 1 to 1000 devices per minute.');
+  const max = props.rolloutMaximumPerMinute ?? 50;
+  const base = props.rolloutBaseRatePerMinute ?? 5;
+  if (!Token.isUnresolved(max) && !Token.isUnresolved(base) && base >= 1 && max >= 1 && base > max) {
+    problems.add('EdgeFleetRolloutRateOutOfRange', `rolloutBaseRatePerMinute (${base}) must not exceed `
+      + `rolloutMaximumPerMinute (${max}). Lower the base rate or raise the maximum.`);
+  }
+  checkRange(problems, 'EdgeFleetRolloutIncrementFactorOutOfRange', 'rolloutIncrementFactor',
+    props.rolloutIncrementFactor, 1.1, 5, false, 'Use 1.1 to 5 with at most one decimal, e.g. 2.');
+  const factor = props.rolloutIncrementFactor;
+  if (factor !== undefined && !Token.isUnresolved(factor) && factor >= 1.1 && factor <= 5
+    && Math.abs(factor * 10 - Math.round(factor * 10)) > 1e-9) {
+    problems.add('EdgeFleetRolloutIncrementFactorOutOfRange',
+      `rolloutIncrementFactor allows one decimal, got ${factor}. Round it, e.g. to ${Math.round(factor * 10) / 10}.`);
+  }
+  checkRange(problems, 'EdgeFleetRolloutThingsOutOfRange', 'rolloutRateIncreaseSucceededThings',
+    props.rolloutRateIncreaseSucceededThings, 1, 1_000_000, true, 'Use a whole number of devices, at least 1.');
+  checkRange(problems, 'EdgeFleetRolloutThingsOutOfRange', 'rolloutAbortMinExecutedThings',
+    props.rolloutAbortMinExecutedThings, 1, 1_000_000, true, 'Use a whole number of devices, at least 1.');
+  const pct = props.rolloutAbortThresholdPercent;
+  if (pct !== undefined && !Token.isUnresolved(pct)
+    && (!Number.isFinite(pct) || pct <= 0 || pct > 100 || Math.abs(pct * 100 - Math.round(pct * 100)) > 1e-6)) {
+    problems.add('EdgeFleetAbortThresholdOutOfRange', `rolloutAbortThresholdPercent must be above 0 and at most 100 `
+      + `with at most two decimals, got ${pct}. Use a percentage such as 10.`);
+  }
+  if (props.nucleusJvmOptions !== undefined && props.nucleusVersion === undefined) {
+    problems.add('EdgeFleetNucleusVersionRequired', 'nucleusJvmOptions needs nucleusVersion: the nucleus can only be '
+      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.14.3\'.');
+  }
+  if (props.nucleusVersion !== undefined && !Token.isUnresolved(props.nucleusVersion)
+    && !COMPONENT_VERSION_PATTERN.test(props.nucleusVersion)) {
+    problems.add('EdgeFleetComponentInvalid', `nucleusVersion must be a semantic version, got '${props.nucleusVersion}'. `
+      + 'Use the version installed on the devices, e.g. \'2.14.3\'.');
+  }
+}
+
+function validateComponent(ref: EdgeComponentRef, configurationMerge: string | undefined, problems: ProblemCollector): void {
+  const { componentName, componentVersion } = ref;
+  if (!Token.isUnresolved(componentName) && !COMPONENT_NAME_PATTERN.test(componentName)) {
+    problems.add('EdgeFleetComponentInvalid', `componentName must match ${COMPONENT_NAME_PATTERN}, got '${componentName}'. `
+      + 'Use the name of a component version this app or AWS publishes.');
+  }
+  if (!Token.isUnresolved(componentVersion) && !COMPONENT_VERSION_PATTERN.test(componentVersion)) {
+    problems.add('EdgeFleetComponentInvalid', `componentVersion of '${componentName}' must be a semantic version `
+      + `(major.minor.patch), got '${componentVersion}'. Use the component's published version.`);
+  }
+  if (configurationMerge !== undefined && !Token.isUnresolved(configurationMerge)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(configurationMerge);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.add('EdgeFleetConfigurationMergeInvalid', `configurationMerge of '${componentName}' must be a JSON `
+        + `object, got ${JSON.stringify(configurationMerge.slice(0, 60))}. Pass JSON.stringify({ key: 'value' }).`);
+    }
+  }
+}
