@@ -1,0 +1,3 @@
+export * from './ingress-peer';
+export * from './kubernetes-model-service';
+export * from './node-placement';

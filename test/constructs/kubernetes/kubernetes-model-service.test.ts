@@ -1,0 +1,640 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, CfnParameter, CfnWaitConditionHandle, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { parseAllDocuments } from 'yaml';
+import {
+  IngressPeer, KubernetesModelService, KubernetesModelServiceProps, TolerationEffect,
+} from '../../../constructs/kubernetes';
+import { ModelContract, ModelFleetError } from '../../../constructs/model';
+import { StoredModel } from '../../../constructs/model-store';
+import { ServingImage } from '../../../constructs/serving-image';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const IMAGE = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelfleet:1.0.0';
+const ROLE_ARN = 'arn:aws:iam::111111111111:role/iris-reader';
+const OIDC_ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+const OIDC_ARN = `arn:aws:iam::111111111111:oidc-provider/${OIDC_ISSUER}`;
+const VERSION = '3f2a9c1b7d4e';
+
+type KubeObject = {
+  apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>;
+    annotations?: Record<string, string> }; spec?: Record<string, unknown>;
+};
+/** A rendered manifest, read by path in the tests. */
+interface Json { readonly [key: string]: Json }
+
+/** Validators for every kind the chart may hold, from the Kubernetes OpenAPI schemas (kubernetes-models). */
+type Validator = (obj: unknown) => void;
+const schema = <T>(Model: new (data: T) => { validate(): void }): Validator => (obj) => new Model(obj as T).validate();
+const SCHEMAS: Record<string, Validator> = {
+  'apps/v1/Deployment': schema(Deployment),
+  'v1/Service': schema(Service),
+  'v1/ServiceAccount': schema(ServiceAccount),
+  'autoscaling/v2/HorizontalPodAutoscaler': schema(HorizontalPodAutoscaler),
+  'policy/v1/PodDisruptionBudget': schema(PodDisruptionBudget),
+  'networking.k8s.io/v1/NetworkPolicy': schema(NetworkPolicy),
+};
+
+function validateAll(objects: KubeObject[]): void {
+  for (const obj of objects) {
+    const validate = SCHEMAS[`${obj.apiVersion}/${obj.kind}`];
+    expect(validate).toBeDefined();
+    validate(obj);
+  }
+}
+
+function storedModel(stack: Stack, bucket?: s3.IBucket): StoredModel {
+  return new StoredModel({
+    name: 'iris',
+    version: VERSION,
+    bucket: bucket ?? s3.Bucket.fromBucketName(stack, 'Store', 'modelfleet-store'),
+    sha256: `${VERSION}${'0'.repeat(52)}`,
+    sizeBytes: 3 * 1024 * 1024,
+    contract: ModelContract.of({
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+    }),
+    upload: new CfnWaitConditionHandle(stack, 'Upload'),
+  });
+}
+
+/** A GitOps service (no cluster) in a stack with a concrete env. */
+function gitOps(props: Partial<KubernetesModelServiceProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Serving', { env: ENV });
+  const service = new KubernetesModelService(stack, 'Iris', {
+    model: storedModel(stack),
+    image: ServingImage.fromRegistry(IMAGE),
+    serviceAccountRoleArn: ROLE_ARN,
+    ...props,
+  });
+  const objects = Testing.synth(service.chart) as KubeObject[];
+  const of = (kind: string): Json => {
+    const found = objects.filter((o) => o.kind === kind);
+    expect(found).toHaveLength(1);
+    return found[0] as unknown as Json;
+  };
+  return { app, stack, service, objects, of, pod: () => of('Deployment').spec.template.spec as Json };
+}
+
+function importedCluster(stack: Stack): eks.ICluster {
+  return eks.Cluster.fromClusterAttributes(stack, 'Cluster', {
+    clusterName: 'fleet',
+    kubectlRoleArn: 'arn:aws:iam::111111111111:role/fleet-kubectl',
+    openIdConnectProvider: iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'Oidc', OIDC_ARN),
+  });
+}
+
+function errorOf(fn: () => unknown): ModelFleetError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ModelFleetError);
+    return e as ModelFleetError;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('KubernetesModelService', () => {
+  describe('Deployment', () => {
+    test('runs the serving image with `serve --model /models/model.onnx` on 0.0.0.0:8080', () => {
+      const server = gitOps().pod().containers[0];
+      expect(server.name).toBe('server');
+      expect(server.image).toBe(IMAGE);
+      expect(server.imagePullPolicy).toBe('IfNotPresent');
+      expect(server.args).toEqual(['serve', '--model', '/models/model.onnx', '--host', '0.0.0.0', '--port', '8080']);
+      expect(server.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
+    });
+
+    test('copies this model version into an emptyDir in an init container, mounted read-only into the server', () => {
+      const { pod } = gitOps();
+      const spec = pod();
+      expect(spec.initContainers).toHaveLength(1);
+      const fetch = spec.initContainers[0];
+      expect(fetch.image).toBe('public.ecr.aws/aws-cli/aws-cli:2.22.0');
+      expect(fetch.command).toEqual([
+        'aws', 's3', 'cp', '--recursive', '--only-show-errors',
+        '--exclude', '*', '--include', 'model.onnx', '--include', 'contract.json',
+        `s3://modelfleet-store/models/iris/${VERSION}/`, '/models/',
+      ]);
+      expect(fetch.env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'AWS_REGION', value: 'eu-west-1' }]);
+      expect(fetch.volumeMounts).toEqual([{ mountPath: '/models', name: 'model' }, { mountPath: '/tmp', name: 'tmp' }]);
+      expect(spec.containers[0].volumeMounts).toEqual([
+        { mountPath: '/models', name: 'model', readOnly: true },
+        { mountPath: '/tmp', name: 'tmp' },
+      ]);
+      // twice the 3 MiB model, at least 128 MiB
+      expect(spec.volumes).toEqual([
+        { name: 'model', emptyDir: { sizeLimit: '128Mi' } },
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      ]);
+    });
+
+    test('sizes the model volume from the model', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const base = storedModel(stack);
+      const model = new StoredModel({ ...base, sizeBytes: 300 * 1024 * 1024, upload: base.upload });
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+      });
+      const deployment = Testing.synth(service.chart).find((o) => o.kind === 'Deployment');
+      expect(deployment.spec.template.spec.volumes[0]).toEqual({ name: 'model', emptyDir: { sizeLimit: '600Mi' } });
+    });
+
+    test('probes startup and liveness on /v2/health/live and readiness on /v2/health/ready', () => {
+      const server = gitOps().pod().containers[0];
+      expect(server.startupProbe).toEqual({
+        httpGet: { path: '/v2/health/live', port: 8080, scheme: 'HTTP' },
+        periodSeconds: 2, failureThreshold: 60, timeoutSeconds: 2,
+      });
+      expect(server.livenessProbe).toEqual({
+        httpGet: { path: '/v2/health/live', port: 8080, scheme: 'HTTP' },
+        periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2,
+      });
+      expect(server.readinessProbe).toEqual({
+        httpGet: { path: '/v2/health/ready', port: 8080, scheme: 'HTTP' },
+        periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2,
+      });
+    });
+
+    test('requests 500m CPU and 512Mi, limits 1 CPU and 1Gi, and runs one inference thread by default', () => {
+      const server = gitOps().pod().containers[0];
+      expect(server.resources).toEqual({
+        requests: { cpu: '500m', memory: '512Mi' },
+        limits: { cpu: '1000m', memory: '1024Mi' },
+      });
+      expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '1' }]);
+    });
+
+    test('takes requests and limits from props and the thread count from the CPU limit', () => {
+      const server = gitOps({
+        cpuRequestMillicores: 1500, cpuLimitMillicores: 2500, memoryRequest: Size.gibibytes(2), memoryLimit: Size.gibibytes(3),
+      }).pod().containers[0];
+      expect(server.resources).toEqual({
+        requests: { cpu: '1500m', memory: '2048Mi' },
+        limits: { cpu: '2500m', memory: '3072Mi' },
+      });
+      expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '2' }]);
+    });
+
+    test('uses the given thread count', () => {
+      const server = gitOps({ threads: 3 }).pod().containers[0];
+      expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '3' }]);
+    });
+
+    test('runs every container restricted: uid 1000, non-root, read-only root, no escalation, ALL dropped, RuntimeDefault', () => {
+      const spec = gitOps().pod();
+      expect(spec.securityContext).toEqual({
+        runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'Always',
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(Object.keys(spec.initContainers)).toHaveLength(1);
+      expect(Object.keys(spec.containers)).toHaveLength(1);
+      for (const container of [spec.initContainers[0], spec.containers[0]]) {
+        expect(container.securityContext).toEqual({
+          runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, privileged: false,
+          readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+        });
+      }
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.serviceAccountName).toBe('modelfleet-iris');
+    });
+
+    test('runs as the given uid', () => {
+      const spec = gitOps({ runAsUser: 10001 }).pod();
+      expect(spec.securityContext.runAsUser).toBe(10001);
+      expect(spec.containers[0].securityContext.runAsUser).toBe(10001);
+      expect(spec.initContainers[0].securityContext.runAsUser).toBe(10001);
+    });
+
+    test('annotates the pods for a Prometheus scrape of /metrics on 8080', () => {
+      const { of } = gitOps();
+      expect(of('Deployment').spec.template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics',
+      });
+      expect(gitOps({ prometheusScrape: false }).of('Deployment').spec.template.metadata.annotations).toBeUndefined();
+    });
+
+    test('spreads the pods across hostnames and zones without blocking scheduling', () => {
+      const spec = gitOps().pod();
+      const selector = { matchLabels: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' } };
+      expect(spec.topologySpreadConstraints).toEqual([
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+      ]);
+      expect(spec.affinity).toBeUndefined();
+    });
+
+    test('places the pods with the given node selector and tolerations', () => {
+      const spec = gitOps({
+        nodeSelector: [{ key: 'kubernetes.io/arch', value: 'arm64' }, { key: 'karpenter.sh/nodepool', value: 'inference' }],
+        tolerations: [
+          { key: 'nvidia.com/gpu', effect: TolerationEffect.NO_SCHEDULE },
+          { key: 'dedicated', value: 'inference', effect: TolerationEffect.NO_EXECUTE },
+          { key: 'spot' },
+        ],
+      }).pod();
+      expect(spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'karpenter.sh/nodepool': 'inference' });
+      expect(spec.tolerations).toEqual([
+        { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+        { key: 'dedicated', operator: 'Equal', value: 'inference', effect: 'NoExecute' },
+        { key: 'spot', operator: 'Exists' },
+      ]);
+    });
+
+    test('places the pods on any node by default', () => {
+      const spec = gitOps().pod();
+      expect(spec.nodeSelector).toBeUndefined();
+      expect(spec.tolerations).toBeUndefined();
+    });
+
+    test('rolls out one extra pod at a time and leaves the replica count to the autoscaler', () => {
+      const { of } = gitOps();
+      const deployment = of('Deployment');
+      expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+      expect(deployment.spec.replicas).toBeUndefined();
+      expect(deployment.spec.selector).toEqual({
+        matchLabels: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' },
+      });
+      expect(deployment.spec.template.metadata.labels).toMatchObject({
+        'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris',
+        'modelfleet.io/model': 'iris', 'modelfleet.io/model-version': VERSION,
+      });
+    });
+  });
+
+  describe('Service, autoscaler, budget and policy', () => {
+    test('exposes port 80 to the server port 8080 on a ClusterIP Service', () => {
+      const { of, service } = gitOps();
+      expect(of('Service').spec).toEqual({
+        type: 'ClusterIP',
+        externalIPs: [],
+        ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+        selector: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' },
+      });
+      expect(service.url).toBe('http://modelfleet-iris.default.svc.cluster.local:80');
+    });
+
+    test('names every object after the service in the given namespace', () => {
+      const { objects, service } = gitOps({ serviceName: 'iris-prod', namespace: 'ml', servicePort: 8080 });
+      expect(objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
+        ['ServiceAccount', 'iris-prod', 'ml'],
+        ['Deployment', 'iris-prod', 'ml'],
+        ['Service', 'iris-prod', 'ml'],
+        ['HorizontalPodAutoscaler', 'iris-prod', 'ml'],
+        ['PodDisruptionBudget', 'iris-prod', 'ml'],
+        ['NetworkPolicy', 'iris-prod', 'ml'],
+      ]);
+      expect(service.url).toBe('http://iris-prod.ml.svc.cluster.local:8080');
+    });
+
+    test('scales between replicas and 4 times replicas on 70% CPU by default', () => {
+      const hpa = gitOps().of('HorizontalPodAutoscaler');
+      expect(hpa.spec).toMatchObject({
+        minReplicas: 2,
+        maxReplicas: 8,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'modelfleet-iris' },
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      });
+    });
+
+    test('scales with the given bounds and CPU target', () => {
+      const hpa = gitOps({ replicas: 3, autoscalingMaxReplicas: 12, autoscalingCpuUtilization: 55 }).of('HorizontalPodAutoscaler');
+      expect(hpa.spec.minReplicas).toBe(3);
+      expect(hpa.spec.maxReplicas).toBe(12);
+      expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(55);
+    });
+
+    test('keeps all but one pod through voluntary disruptions when there is more than one replica', () => {
+      const { of, service } = gitOps();
+      expect(of('PodDisruptionBudget').spec).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' } },
+      });
+      expect(service.podDisruptionBudget).toBeDefined();
+    });
+
+    test('creates no disruption budget for a single replica', () => {
+      const { objects, service } = gitOps({ replicas: 1 });
+      expect(objects.map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+      expect(service.podDisruptionBudget).toBeUndefined();
+    });
+
+    test('admits only pods of the same namespace on port 8080 by default', () => {
+      const policy = gitOps().of('NetworkPolicy');
+      expect(policy.spec).toEqual({
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] }],
+      });
+    });
+
+    test('admits only the given namespaces and labelled pods', () => {
+      const policy = gitOps({
+        networkPolicyIngressPeers: [
+          IngressPeer.namespace('monitoring'),
+          IngressPeer.podsWithLabel('app', 'web'),
+          IngressPeer.podsWithLabelInNamespace('gateway', 'app.kubernetes.io/name', 'envoy'),
+        ],
+      }).of('NetworkPolicy');
+      const port = [{ port: 8080, protocol: 'TCP' }];
+      expect(policy.spec.ingress).toEqual([
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: {} }], ports: port },
+        { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: port },
+        {
+          from: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'envoy' } },
+          }],
+          ports: port,
+        },
+      ]);
+    });
+
+    test('creates no NetworkPolicy when disabled', () => {
+      const { objects, service } = gitOps({ networkPolicyEnabled: false });
+      expect(objects.map((o) => o.kind)).not.toContain('NetworkPolicy');
+      expect(service.networkPolicy).toBeUndefined();
+    });
+
+    test('two services in one namespace select only their own pods', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const model = storedModel(stack);
+      const image = ServingImage.fromRegistry(IMAGE);
+      const a = new KubernetesModelService(stack, 'A', { model, image, serviceAccountRoleArn: ROLE_ARN, serviceName: 'iris-a' });
+      const b = new KubernetesModelService(stack, 'B', { model, image, serviceAccountRoleArn: ROLE_ARN, serviceName: 'iris-b' });
+      const selectorOf = (s: KubernetesModelService) => Testing.synth(s.chart).find((o) => o.kind === 'Service').spec.selector;
+      expect(selectorOf(a)).not.toEqual(selectorOf(b));
+      expect(selectorOf(a)['app.kubernetes.io/instance']).toBe('iris-a');
+    });
+  });
+
+  describe('schemas', () => {
+    test('every manifest is valid against the Kubernetes API schemas, with defaults and with every option', () => {
+      validateAll(gitOps().objects);
+      validateAll(gitOps({
+        namespace: 'ml', serviceName: 'iris-prod', replicas: 3, autoscalingMaxReplicas: 9, autoscalingCpuUtilization: 60,
+        cpuRequestMillicores: 250, cpuLimitMillicores: 2000, memoryRequest: Size.mebibytes(256), memoryLimit: Size.gibibytes(2),
+        networkPolicyIngressPeers: [IngressPeer.namespace('monitoring'), IngressPeer.podsWithLabel('app', 'web')],
+        nodeSelector: [{ key: 'kubernetes.io/arch', value: 'arm64' }],
+        tolerations: [{ key: 'nvidia.com/gpu', effect: TolerationEffect.NO_SCHEDULE }],
+        prometheusScrape: false,
+      }).objects);
+    });
+
+    test('the schema check rejects the capabilities cdk8s-plus-27 renders for an enum drop ([null])', () => {
+      const { service } = gitOps();
+      ApiObject.of(service.deployment).addJsonPatch(
+        JsonPatch.replace('/spec/template/spec/containers/0/securityContext/capabilities', { drop: [null] }));
+      const deployment = Testing.synth(service.chart).find((o) => o.kind === 'Deployment');
+      expect(() => SCHEMAS['apps/v1/Deployment'](deployment)).toThrow(/capabilities/);
+    });
+
+    test('renders the default chart as recorded', () => {
+      expect(gitOps().objects).toMatchSnapshot();
+    });
+  });
+
+  describe('with a cluster', () => {
+    let template: Template;
+    let service: KubernetesModelService;
+    let stack: Stack;
+    beforeAll(() => {
+      const app = new App();
+      stack = new Stack(app, 'Serving');
+      const bucket = new s3.Bucket(stack, 'Store');
+      service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, bucket),
+        image: ServingImage.fromRegistry(IMAGE),
+        cluster: importedCluster(stack),
+      });
+      template = Template.fromStack(stack);
+    });
+
+    /** The chart's objects as applied, with CloudFormation intrinsics written as `@Ref(...)`-style strings. */
+    function appliedChart(): KubeObject[] {
+      const manifest = template.findResources('Custom::AWSCDK-EKS-KubernetesResource', {
+        Properties: { Manifest: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"kind":"Deployment"')])] } },
+      });
+      expect(Object.keys(manifest)).toHaveLength(1);
+      const parts: unknown[] = Object.values(manifest)[0].Properties.Manifest['Fn::Join'][1];
+      const text = parts.map((p) => {
+        if (typeof p === 'string') return p;
+        const intrinsic = p as { Ref?: string; 'Fn::GetAtt'?: string[] };
+        if (intrinsic.Ref) return `@Ref(${intrinsic.Ref})`;
+        if (intrinsic['Fn::GetAtt']) return `@GetAtt(${intrinsic['Fn::GetAtt'].join('.')})`;
+        return `@${JSON.stringify(intrinsic).replace(/"/g, '\'')}`;
+      }).join('');
+      return JSON.parse(text) as KubeObject[];
+    }
+
+    test('applies the chart with one KubernetesResource after the service account and the model upload', () => {
+      template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesResource', 2);
+      const [id] = Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesResource', {
+        Properties: { Manifest: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"kind":"Deployment"')])] } },
+      }));
+      const resource = template.toJSON().Resources[id];
+      expect(resource.Properties.ClusterName).toBe('fleet');
+      expect(resource.Properties.RoleArn).toBe('arn:aws:iam::111111111111:role/fleet-kubectl');
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^IrisServiceAccountmanifestServiceAccount/), 'Upload',
+      ]));
+    });
+
+    test('keeps the logical id of the applied chart', () => {
+      expect(stack.getLogicalId(service.manifest!.node.findChild('Resource').node.defaultChild as never)).toBe('IrisManifest40FB54EE');
+    });
+
+    test('applies every object but the service account, which the cluster construct creates, with deploy-time values', () => {
+      const objects = appliedChart();
+      expect(objects.map((o) => o.kind)).toEqual(
+        ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+      const pod = (objects[0] as unknown as Json).spec.template.spec;
+      expect(pod.serviceAccountName).toBe('modelfleet-iris');
+      expect(pod.initContainers[0].command).toContain(`s3://@Ref(${stack.getLogicalId(
+        stack.node.findChild('Store').node.defaultChild as never)})/models/iris/${VERSION}/`);
+      expect(pod.initContainers[0].env).toContainEqual({ name: 'AWS_REGION', value: '@Ref(AWS::Region)' });
+      validateAll(objects);
+    });
+
+    test('creates the IRSA role trusted by the cluster OIDC provider for this service account only', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: OIDC_ARN },
+            Condition: { StringEquals: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IrisServiceAccountConditionJson'), 'Value'] } },
+          }],
+        },
+      });
+      template.hasResourceProperties('Custom::AWSCDKCfnJson', {
+        Value: JSON.stringify({
+          [`${OIDC_ISSUER}:aud`]: 'sts.amazonaws.com',
+          [`${OIDC_ISSUER}:sub`]: 'system:serviceaccount:default:modelfleet-iris',
+        }),
+      });
+    });
+
+    test('annotates the service account with the role', () => {
+      template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesResource', {
+        Manifest: { 'Fn::Join': ['', Match.arrayWith([
+          Match.stringLikeRegexp('"kind":"ServiceAccount".*"name":"modelfleet-iris","namespace":"default"'),
+          { 'Fn::GetAtt': [stack.getLogicalId(service.role.node.defaultChild as never), 'Arn'] },
+        ])] },
+      });
+    });
+
+    test('grants the role read access to this model version only', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: stack.getLogicalId(service.role.node.defaultChild as never) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: Match.arrayWith(['s3:GetObject*']),
+            Resource: Match.arrayWith([{
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Store'), 'Arn'] }, `/models/iris/${VERSION}/*`]],
+            }]),
+          })]),
+        },
+      });
+    });
+
+    test('writes no YAML file', () => {
+      expect(service.manifestFileName).toBeUndefined();
+    });
+  });
+
+  describe('without a cluster (GitOps)', () => {
+    test('writes the chart as YAML into the cloud assembly, every value resolved', () => {
+      const { app, service, objects } = gitOps();
+      const assembly = app.synth();
+      expect(service.manifestFileName).toBe('Serving-Iris.k8s.yaml');
+      const file = path.join(assembly.directory, service.manifestFileName!);
+      const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS());
+      expect(docs).toEqual(objects);
+      expect(docs.map((d) => d.kind)).toEqual(
+        ['ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+      validateAll(docs);
+    });
+
+    test('annotates the service account with the given role for IRSA and grants that role read access', () => {
+      const { of, stack } = gitOps();
+      const account = of('ServiceAccount');
+      expect(account.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': ROLE_ARN });
+      expect(account.automountServiceAccountToken).toBe(false);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: ['iris-reader'],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: Match.arrayWith(['s3:GetObject*']),
+            Resource: Match.arrayWith([
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::modelfleet-store/models/iris/${VERSION}/*`]] },
+            ]),
+          })]),
+        },
+      });
+    });
+
+    test('resolves an asset image URI in a stack with a concrete env', () => {
+      const { app, service } = gitOps({ image: ServingImage.fromAsset() });
+      const assembly = app.synth();
+      const docs = parseAllDocuments(fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8'))
+        .map((d) => d.toJS());
+      const deployment = docs.find((d) => d.kind === 'Deployment');
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(
+        /^111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/cdk-hnb659fds-container-assets-111111111111-eu-west-1:[0-9a-f]{64}$/);
+    });
+
+    test('fails when the YAML would hold a value only known at deployment', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving');
+      new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')),
+        image: ServingImage.fromRegistry(IMAGE),
+        serviceAccountRoleArn: ROLE_ARN,
+      });
+      const error = errorOf(() => app.synth());
+      expect(error.code).toBe('KubernetesManifestUnresolvedToken');
+      expect(error.message).toContain('Deployment/modelfleet-iris: spec.template.spec.initContainers[0].command[11]');
+      expect(error.message).toContain('give the model store bucket a physical name');
+      expect(error.constructPath).toBe('Serving/Iris');
+    });
+  });
+
+  describe('validation', () => {
+    test.each<[string, Partial<KubernetesModelServiceProps>, string]>([
+      ['KubernetesReplicasOutOfRange', { replicas: 0 }, 'replicas must be an integer between 1 and 1000, got 0'],
+      ['KubernetesReplicasOutOfRange', { replicas: 1.5 }, 'got 1.5'],
+      ['KubernetesAutoscalingMaxBelowMin', { replicas: 4, autoscalingMaxReplicas: 3 }, 'autoscalingMaxReplicas (3) must be at least replicas (4)'],
+      ['KubernetesCpuUtilizationOutOfRange', { autoscalingCpuUtilization: 120 }, 'got 120'],
+      ['KubernetesCpuOutOfRange', { cpuLimitMillicores: 0, cpuRequestMillicores: 0 }, 'cpuLimitMillicores must be'],
+      ['KubernetesRequestAboveLimit', { cpuRequestMillicores: 2000 }, 'cpuRequestMillicores (2000) must not exceed cpuLimitMillicores (1000)'],
+      ['KubernetesRequestAboveLimit', { memoryRequest: Size.gibibytes(2) }, 'memoryRequest (2048 MiB) must not exceed memoryLimit (1024 MiB)'],
+      ['KubernetesMemoryNotWholeMebibytes', { memoryLimit: Size.kibibytes(1536 * 1024 + 512) }, 'memoryLimit must be a whole number'],
+      ['KubernetesThreadsOutOfRange', { threads: 0 }, 'threads must be'],
+      ['KubernetesPortOutOfRange', { servicePort: 70000 }, 'got 70000'],
+      ['KubernetesRunAsUserOutOfRange', { runAsUser: 0 }, 'runAsUser must be an integer between 1'],
+      ['KubernetesNameInvalid', { serviceName: 'Iris_Prod' }, "serviceName must be a DNS label (at most 63 characters, starting with a letter), got 'Iris_Prod'"],
+      ['KubernetesNameInvalid', { namespace: 'ML' }, "got 'ML'"],
+      ['KubernetesLabelInvalid', { nodeSelector: [{ key: 'bad key', value: 'x' }] }, "nodeSelector key must be a Kubernetes label key, got 'bad key'"],
+      ['KubernetesLabelInvalid', { tolerations: [{ key: 'k', value: 'v'.repeat(64) }] }, 'tolerations value must be'],
+      ['KubernetesNameInvalid', { networkPolicyIngressPeers: [IngressPeer.namespace('Monitoring')] }, "got 'Monitoring'"],
+      ['KubernetesNetworkPolicyPeersWithoutPolicy', { networkPolicyEnabled: false, networkPolicyIngressPeers: [IngressPeer.namespace('m')] },
+        'networkPolicyIngressPeers is set but networkPolicyEnabled is false'],
+      ['KubernetesRoleArnRequired', { serviceAccountRoleArn: undefined }, 'serviceAccountRoleArn is required without cluster'],
+    ])('fails with %s for %j', (code, props, message) => {
+      const error = errorOf(() => gitOps(props));
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(message);
+      expect(error.constructPath).toBe('Serving/Iris');
+    });
+
+    test('fails when a role ARN is given with a cluster', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const error = errorOf(() => new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), cluster: importedCluster(stack), serviceAccountRoleArn: ROLE_ARN,
+      }));
+      expect(error.code).toBe('KubernetesRoleArnWithCluster');
+    });
+
+    test('reports every problem at once', () => {
+      const error = errorOf(() => gitOps({ replicas: 0, threads: 0, serviceName: 'X' }));
+      expect(error.code).toBe('KubernetesReplicasOutOfRange');
+      expect(error.message).toContain('\nKubernetesThreadsOutOfRange: ');
+      expect(error.message).toContain('\nKubernetesNameInvalid: ');
+    });
+
+    test('skips tokenized numbers (resolved by CloudFormation with a cluster)', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack),
+        image: ServingImage.fromRegistry(IMAGE),
+        cluster: importedCluster(stack),
+        replicas: Token.asNumber(new CfnParameter(stack, 'Replicas', { type: 'Number' })),
+        cpuRequestMillicores: Token.asNumber(new CfnParameter(stack, 'Cpu', { type: 'Number' })),
+      });
+      expect(service.podDisruptionBudget).toBeDefined();
+      expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('"minReplicas\\":",{"Ref":"Replicas"}');
+    });
+
+    test('skips tokenized names and writes their values into the YAML', () => {
+      const { app, service } = gitOps({ serviceName: Lazy.string({ produce: () => 'iris-lazy' }) });
+      const assembly = app.synth();
+      const yaml = fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8');
+      expect(yaml).toContain('name: iris-lazy');
+    });
+  });
+});
