@@ -1,3 +1,4 @@
 export * from './model';
 export * from './serving-image';
 export * from './sagemaker';
+export * from './kubernetes';
