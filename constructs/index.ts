@@ -1,4 +1,5 @@
 export * from './model';
+export * from './model-store';
 export * from './serving-image';
 export * from './sagemaker';
 export * from './kubernetes';

@@ -1,0 +1,2 @@
+export * from './model-store';
+export * from './stored-model';
