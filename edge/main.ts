@@ -1,6 +1,7 @@
 /** The process entry: the only module that reads the environment and handles signals. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseConfig, usage } from './config';
 import { toEdgeError } from './errors';
 import { startRuntime, type Runtime } from './runtime';
@@ -18,13 +19,15 @@ export function detectCpus(): number {
 }
 
 function packageVersion(): string {
-  for (const p of ['../../package.json', '../package.json']) {
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require(p) as { version: string }).version;
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'modelfleet' && pkg.version) return pkg.version;
     } catch {
-      // bundled: no package.json
+      // not here: look one folder up (bundles carry no package.json)
     }
+    dir = path.dirname(dir);
   }
   return '0.0.0';
 }
