@@ -93,7 +93,10 @@ class GeneratedClaimCertificate extends ClaimCertificate {
       actions: ['iot:DescribeCertificate', 'iot:UpdateCertificate', 'iot:DeleteCertificate'],
       resources: [`arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:cert/*`],
     }));
-    secret.grantWrite(handler);
+    handler.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:PutSecretValue'],
+      resources: [secret.secretArn],
+    }));
     const resource = new CustomResource(scope, 'ClaimCertificate', {
       serviceToken: handler.functionArn,
       resourceType: 'Custom::ModelfleetClaimCertificate',
