@@ -1,6 +1,9 @@
-import { Token } from 'aws-cdk-lib';
+import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ModelFleetError } from '../../model/modelfleet-error';
+
+/** Size conversions that never round. */
+export const EXACT_SIZE = { rounding: SizeRoundingBehavior.NONE };
 
 interface FieldError {
   readonly code: string;

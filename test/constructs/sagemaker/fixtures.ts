@@ -1,7 +1,9 @@
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ModelContract } from '../../../constructs/model';
+import { StoredModel } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 
 export const IMAGE_URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelfleet:test';
@@ -9,28 +11,25 @@ export const IMAGE_URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelflee
 /** A registry image, so that tests do not stage the Docker build context. */
 export const TEST_IMAGE = ServingImage.fromRegistry(IMAGE_URI);
 
-export interface TestModel {
-  readonly name: string;
-  readonly version: string;
-  readonly bucket: s3.IBucket;
-  readonly prefix: string;
-  readonly upload: Construct;
-  grantRead(grantee: iam.IGrantable): iam.Grant;
-}
+const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 
-/** A stored model as the model store hands it out (docs/design.md), over a real bucket. */
-export function storedModel(scope: Construct, name = 'iris', version = '3f2a9c1b7d4e'): TestModel {
+/**
+ * A stored model as `ModelStore.addModel` hands it out (docs/design.md), over a plain bucket: the contract is read
+ * from models/iris.onnx, the upload is an empty construct (tests that need the real store use ModelStore).
+ */
+export function storedModel(scope: Construct, name = 'iris', version = '3f2a9c1b7d4e'): StoredModel {
   const bucket = new s3.Bucket(scope, 'Store', {
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     encryption: s3.BucketEncryption.S3_MANAGED,
   });
-  const prefix = `models/${name}/${version}/`;
-  const upload = new Construct(scope, 'Upload');
-  return {
-    name, version, bucket, prefix, upload,
-    grantRead: (grantee) => bucket.grantRead(grantee, `${prefix}*`),
-  };
+  const contract = ModelContract.fromFile(IRIS);
+  return new StoredModel({
+    name, version, bucket, contract,
+    sha256: contract.sha256!,
+    sizeBytes: contract.sizeBytes!,
+    upload: new Construct(scope, 'Upload'),
+  });
 }
 
 export function newStack(): { app: App; stack: Stack } {
