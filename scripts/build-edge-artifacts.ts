@@ -19,7 +19,7 @@ import * as esbuild from 'esbuild';
 import * as yazl from 'yazl';
 import {
   ARTIFACT_FORMAT_VERSION, BuiltArtifact, EdgeArtifactsManifest, NODE_PACKAGES, PLATFORM_IDS, PlatformId,
-  defaultArtifactsDir, deviceSourceDir, edgeArtifactsInputKey, edgeSourceDir, packageRoot, readFreshManifest,
+  defaultArtifactsDir, deviceSourceDir, edgeArtifactsInputKey, edgeSourceDir, packageDir, packageRoot, readFreshManifest,
   runtimeZipName, sha256File,
 } from '../constructs/greengrass/components/private/artifacts';
 
@@ -53,8 +53,8 @@ function walk(dir: string): string[] {
 /** The files of onnxruntime-node and onnxruntime-common a platform needs at run time (no sources, maps, types). */
 export function runtimeModuleEntries(root: string, platform: PlatformId): ZipEntry[] {
   const arch = platform.split('-')[1];
-  const ortNode = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [root] }));
-  const ortCommon = path.dirname(require.resolve('onnxruntime-common/package.json', { paths: [ortNode, root] }));
+  const ortNode = packageDir('onnxruntime-node', [root]);
+  const ortCommon = packageDir('onnxruntime-common', [ortNode, root]);
   const entries: ZipEntry[] = [];
   const add = (pkgDir: string, pkgName: string, keep: (rel: string) => boolean): void => {
     for (const file of walk(pkgDir)) {

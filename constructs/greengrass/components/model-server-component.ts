@@ -98,7 +98,7 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
       }),
     };
     const created = createComponentVersion(this, spec, this.bucket, (version) =>
-      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.runtime[p].directory));
+      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.runtime[p]));
     this.componentVersion = created.version;
     this.resource = created.resource;
     this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };

@@ -80,7 +80,7 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
       }),
     };
     const created = createComponentVersion(this, spec, this.bucket, (version) =>
-      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.node[p].directory));
+      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.node[p]));
     this.componentVersion = created.version;
     this.resource = created.resource;
     this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };

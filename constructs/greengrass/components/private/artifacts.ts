@@ -114,8 +114,19 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
+/** The folder of an installed package (works when its `exports` hide `package.json`). */
+export function packageDir(name: string, from: readonly string[]): string {
+  let dir = path.dirname(require.resolve(name, { paths: [...from] }));
+  for (let i = 0; i < 8; i++) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string }).name === name) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find the folder of package ${name}`);
+}
+
 function packageVersion(root: string, name: string): string {
-  const file = require.resolve(`${name}/package.json`, { paths: [root] });
+  const file = path.join(packageDir(name, [root]), 'package.json');
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 

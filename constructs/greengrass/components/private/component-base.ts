@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { ModelFleetError } from '../../../model/modelfleet-error';
 import { EdgePlatform } from '../edge-platform';
-import { EdgeArtifactsManifest, EdgeArtifactsUnavailable, ensureEdgeArtifacts, PlatformId } from './artifacts';
+import { BuiltArtifact, EdgeArtifactsManifest, EdgeArtifactsUnavailable, ensureEdgeArtifacts, PlatformId } from './artifacts';
 import { bucketIdentity, componentNameProblem, contentVersion, renderRecipe, RecipeSpec, uploadArtifact } from './recipe';
 
 export const DEFAULT_COMPONENT_NAME_PREFIX = 'modelfleet';
@@ -80,7 +80,10 @@ export function createComponentVersion(scope: Construct, spec: RecipeSpec, bucke
 
 /** One upload per platform of a built file to `edge/<name>/<version>/<platform>/`. */
 export function uploadPerPlatform(scope: Construct, idPrefix: string, bucket: s3.IBucket, componentName: string,
-  version: string, platforms: readonly EdgePlatform[], directoryOf: (p: PlatformId) => string): Construct[] {
-  return platforms.map((p) => uploadArtifact(scope, `${idPrefix}${p.nodePlatform}`, bucket, directoryOf(p.nodePlatform as PlatformId),
-    edgeKeyPrefix(componentName, version, p.nodePlatform as PlatformId)));
+  version: string, platforms: readonly EdgePlatform[], artifactOf: (p: PlatformId) => BuiltArtifact): Construct[] {
+  return platforms.map((p) => {
+    const artifact = artifactOf(p.nodePlatform as PlatformId);
+    return uploadArtifact(scope, `${idPrefix}${p.nodePlatform}`, bucket, artifact.directory, artifact.sha256,
+      edgeKeyPrefix(componentName, version, p.nodePlatform as PlatformId));
+  });
 }

@@ -3,7 +3,7 @@
  * @see https://docs.aws.amazon.com/greengrass/v2/developerguide/component-recipe-reference.html
  */
 import { createHash } from 'node:crypto';
-import { Size, Token } from 'aws-cdk-lib';
+import { AssetHashType, Size, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -97,12 +97,14 @@ export function bucketIdentity(bucket: s3.IBucket): string {
 }
 
 /**
- * Uploads one local folder (holding the artifact file) to `bucket/prefix`. Objects are kept when the deployment is
+ * Uploads one local folder (holding one artifact file, of digest `sha256`) to `bucket/prefix`. Objects are kept when the deployment is
  * removed or replaced (a rollback needs the previous version's artifacts), and never pruned.
  */
-export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket, directory: string, prefix: string): s3deploy.BucketDeployment {
+export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket, directory: string, sha256: string,
+  prefix: string): s3deploy.BucketDeployment {
   return new s3deploy.BucketDeployment(scope, id, {
-    sources: [s3deploy.Source.asset(directory)],
+    // The folder holds one file whose digest is known: no need to hash 120 MB again at every synth.
+    sources: [s3deploy.Source.asset(directory, { assetHash: sha256, assetHashType: AssetHashType.CUSTOM })],
     destinationBucket: bucket,
     destinationKeyPrefix: prefix,
     prune: false,
