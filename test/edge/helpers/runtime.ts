@@ -7,6 +7,7 @@
  * explicitly (RuntimeOptions.workerScript), so `npx jest test/edge` works without `npm run build`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,15 +24,32 @@ export const MOBILENET = path.join(SHARED_MODELS, 'mobilenet_v2.onnx');
 
 let bundle: { dir: string; cli: string; worker: string } | undefined;
 
-/** Bundles the runtime once per test process into <repo>/.build/ (so that onnxruntime-node resolves from node_modules). */
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+}
+
+/**
+ * Bundles the runtime into <repo>/.build/edge-test/<hash of edge/**.ts>/ (inside the repo so that onnxruntime-node
+ * resolves from node_modules). Content-addressed: reused while the sources are unchanged, safe for parallel workers.
+ */
 export function edgeBundle(): { dir: string; cli: string; worker: string } {
   if (bundle) return bundle;
-  const dir = path.join(REPO, '.build', `edge-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  buildSync({
-    entryPoints: { cli: path.join(REPO, 'edge', 'cli.ts'), worker: path.join(REPO, 'edge', 'model', 'worker.ts') },
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outdir: dir, external: ['onnxruntime-node'], logLevel: 'error',
-  });
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const hash = createHash('sha256');
+  for (const f of sourceFiles(path.join(REPO, 'edge')).sort()) hash.update(f).update(fs.readFileSync(f));
+  const dir = path.join(REPO, '.build', 'edge-test', hash.digest('hex').slice(0, 16));
+  if (!fs.existsSync(path.join(dir, 'worker.js'))) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    buildSync({
+      entryPoints: { cli: path.join(REPO, 'edge', 'cli.ts'), worker: path.join(REPO, 'edge', 'model', 'worker.ts') },
+      bundle: true, platform: 'node', target: 'node20', format: 'cjs', outdir: tmp, external: ['onnxruntime-node'], logLevel: 'error',
+    });
+    try {
+      fs.renameSync(tmp, dir);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another worker won the race
+    }
+  }
   bundle = { dir, cli: path.join(dir, 'cli.js'), worker: path.join(dir, 'worker.js') };
   return bundle;
 }
