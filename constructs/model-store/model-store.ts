@@ -1,11 +1,13 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { AssetHashType, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
+import { acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeUploadFunction } from './private/acknowledgements';
 import { stageModelDirectory } from './private/staging';
 import { StoredModel } from './stored-model';
 
@@ -205,6 +207,13 @@ export class ModelStore extends Construct {
       autoDeleteObjects: props.autoDeleteObjects,
     });
 
+    acknowledgeNotificationsHandler(this);
+    if (ownLogBucket) {
+      Validations.of(this.bucket).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+        reason: 'The log bucket is passed by reference on purpose; its logging.s3.amazonaws.com policy is added by ModelStore.',
+      });
+    }
     ownLogBucket?.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'S3ServerAccessLogsPolicy',
       principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
@@ -295,8 +304,13 @@ export class ModelStore extends Construct {
     const document = contract.toDocument(name, version);
     const staged = stageModelDirectory(source.localPath!, JSON.stringify(document, undefined, 2) + '\n');
 
+    const asset = new s3assets.Asset(this, `Staged-${name}`, {
+      path: staged.directory,
+      assetHash: staged.hash,
+      assetHashType: AssetHashType.CUSTOM,
+    });
     const upload = new s3deploy.BucketDeployment(this, `Upload-${name}`, {
-      sources: [s3deploy.Source.asset(staged.directory, { assetHash: staged.hash, assetHashType: AssetHashType.CUSTOM })],
+      sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
       destinationBucket: this.bucket,
       destinationKeyPrefix: `models/${name}/${version}/`,
       prune: false,
@@ -307,6 +321,7 @@ export class ModelStore extends Construct {
       ephemeralStorageSize: options.uploadEphemeralStorageSize ?? ephemeralStorageFor(sizeBytes),
     });
     this.deployments.set(name, upload);
+    acknowledgeUploadFunction(upload, this.bucket, asset.bucket, this.encryptionKey !== undefined);
 
     return new StoredModel({
       name,
@@ -376,6 +391,8 @@ export class ModelStore extends Construct {
       memoryLimit: options.uploadMemoryLimit ?? 512,
     });
     this.deployments.set(name, upload);
+    acknowledgeUploadFunction(upload, this.bucket, undefined, this.encryptionKey !== undefined);
+    acknowledgeAwsCustomResourceFunction(this);
 
     const done = new DependencyGroup(copy, upload);
     return new StoredModel({

@@ -1,0 +1,26 @@
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ModelFleetStack } from '../../lib/modelfleet-stack';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_CONTEXT = (require(path.join(ROOT, 'cdk.json')) as { context: Record<string, unknown> }).context;
+
+function defaultApp(): { app: App; stack: Stack } {
+  const app = new App({ context: CDK_CONTEXT });
+  const stack = new ModelFleetStack(app, 'ModelFleet', { modelPath: path.join(ROOT, 'models', 'iris.onnx') });
+  return { app, stack };
+}
+
+describe('ModelFleetStack', () => {
+  test('passes the cdk-nag AwsSolutions checks with no unacknowledged finding', () => {
+    const { app, stack } = defaultApp();
+    app.synth();
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}: ${v.description.split('\n')[0]}`));
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
