@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, attachCustomSynthesis, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, attachCustomSynthesis, Names, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cdk8s from 'cdk8s';
@@ -8,6 +8,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IngressPeer } from './ingress-peer';
 import { NodeLabel, NodeToleration } from './node-placement';
+import { acknowledgeGrantWildcards } from './private/acknowledge';
 import { resolveManifest } from './private/resolve-manifest';
 import { ModelFleetError } from '../model';
 import { StoredModel } from '../model-store';
@@ -282,7 +283,9 @@ export class KubernetesModelService extends Construct {
     } else {
       this.role = iam.Role.fromRoleArn(this, 'ServiceAccountRole', props.serviceAccountRoleArn!);
     }
-    model.grantRead(this.role);
+    const grant = model.grantRead(this.role);
+    acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
+      `The pods may only read this model version: the read actions of Bucket.grantRead on ${model.prefix}* of the model store.`);
     const imageUri = props.image.bind(this).imageUri;
 
     this.chart = new cdk8s.Chart(new cdk8s.App(), 'Chart', { namespace: this.namespace, labels, disableResourceNameHashes: true });
@@ -426,6 +429,7 @@ export class KubernetesModelService extends Construct {
       });
       this.manifest.node.addDependency(this.serviceAccount!);
       this.manifest.node.addDependency(model.upload);
+      this.acknowledgeKubectlProvider(props.cluster);
     } else {
       this.manifestFileName = `${this.node.path.replace(/\//g, '-')}.k8s.yaml`;
       const fileName = this.manifestFileName;
@@ -434,6 +438,36 @@ export class KubernetesModelService extends Construct {
       });
       Annotations.of(this).addInfo(`Kubernetes manifest written to ${fileName} in the cloud assembly`);
     }
+  }
+
+  /**
+   * An imported cluster gets its kubectl provider (aws-eks's Lambda functions) in this stack, created for this
+   * manifest: acknowledge the cdk-nag findings that come from aws-cdk-lib's own choices there.
+   */
+  private acknowledgeKubectlProvider(cluster: eks.ICluster): void {
+    const provider = Stack.of(this).node.tryFindChild(`${Names.nodeUniqueId(cluster.node)}-KubectlProvider`);
+    if (!provider) {
+      return;
+    }
+    const validations = Validations.of(provider);
+    const managed = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
+    for (const id of [managed('service-role/AWSLambdaBasicExecutionRole'), managed('AmazonEC2ContainerRegistryPullOnly'),
+      'AwsSolutions-IAM4[Policy::{"Fn::If":["HandlerHasEcrPublic195AF58A",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},'
+        + '":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]']) {
+      validations.acknowledge({
+        id,
+        reason: 'aws-eks\'s kubectl provider: aws-cdk-lib attaches these AWS managed policies to its Lambda roles (logs, and '
+          + 'pulling the kubectl layer image).',
+      });
+    }
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::<Handler886CB40B.Arn>:*]',
+      reason: 'aws-eks\'s kubectl provider: the provider framework may invoke every version of its own handler function.',
+    });
+    validations.acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'aws-eks\'s kubectl provider: aws-cdk-lib pins the handler runtime that its kubectl layer supports.',
+    });
   }
 
   /** Patches in what cdk8s-plus-27 cannot express (see docs/readme/kubernetes.md). */

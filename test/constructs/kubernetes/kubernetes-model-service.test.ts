@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnParameter, CfnWaitConditionHandle, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnWaitConditionHandle, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -412,16 +413,32 @@ describe('KubernetesModelService', () => {
     let template: Template;
     let service: KubernetesModelService;
     let stack: Stack;
+    let nagFailure: unknown;
     beforeAll(() => {
+      // One app, synthesized once: a cluster service, and a GitOps service in a second stack, under cdk-nag.
       const app = new App();
       stack = new Stack(app, 'Serving');
-      const bucket = new s3.Bucket(stack, 'Store');
+      const bucket = new s3.Bucket(stack, 'Store', { enforceSSL: true });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture standing in for the model store.' });
       service = new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack, bucket),
         image: ServingImage.fromRegistry(IMAGE),
         cluster: importedCluster(stack),
       });
-      template = Template.fromStack(stack);
+      const gitOpsStack = new Stack(app, 'GitOps', { env: ENV });
+      new KubernetesModelService(gitOpsStack, 'Iris', {
+        model: storedModel(gitOpsStack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      try {
+        template = Template.fromJSON(app.synth().getStackByName('Serving').template);
+      } catch (e) {
+        nagFailure = e;
+      }
+    });
+
+    test('passes the cdk-nag AwsSolutions checks, with reasons for what it acknowledges', () => {
+      expect(nagFailure).toBeUndefined();
     });
 
     /** The chart's objects as applied, with CloudFormation intrinsics written as `@Ref(...)`-style strings. */
