@@ -5,7 +5,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { EdgeComponentRef } from './components/edge-component';
+import { EdgeComponentRef, IEdgeComponent } from './components/edge-component';
 import { acknowledgeFindings } from './fleet/acknowledge';
 import { ClaimCertificate } from './fleet/claim-certificate';
 import { ProblemCollector } from './fleet/errors';
@@ -210,8 +210,8 @@ const COMPONENT_VERSION_PATTERN = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z
  * and IAM permissions, and the deployment of the given components to them with a staged rollout.
  *
  * @example
- * const fleet = new EdgeFleet(this, 'Fleet', { components: [modelComponent.ref] });
- * modelComponent.grantArtifactRead(fleet.tokenExchangeRole);
+ * const fleet = new EdgeFleet(this, 'Fleet');
+ * fleet.addEdgeComponent(modelComponent); // deploys it and lets the devices read its artifacts
  */
 export class EdgeFleet extends Construct implements IEdgeFleet {
   public readonly thingGroupName: string;
@@ -258,7 +258,7 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
     problems.throwIfAny(this);
 
     const thingGroupName = props.thingGroupName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
-    const roleAliasName = props.roleAliasName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }) + '-TokenExchange';
+    const roleAliasName = props.roleAliasName ?? Names.uniqueResourceName(this, { maxLength: 114, separator: '-' }) + '-TokenExchange';
     const templateName = props.provisioningTemplateName ?? Names.uniqueResourceName(this, { maxLength: 36, separator: '-' });
 
     // --- thing group ---------------------------------------------------------------------------------------------
@@ -415,6 +415,19 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
     }
     problems.throwIfAny(this);
     this.components.push({ ref, configurationMerge });
+  }
+
+  /**
+   * Deploys a component of this library to the fleet and lets the fleet's devices read its artifacts (and those of
+   * its dependencies): `addComponent(component.ref, configurationMerge)` plus
+   * `component.grantArtifactRead(this.tokenExchangeRole)`.
+   *
+   * @param component the component (e.g. a `ModelComponent`)
+   * @param configurationMerge a JSON object merged into the component's default configuration
+   */
+  public addEdgeComponent(component: IEdgeComponent, configurationMerge?: string): void {
+    this.addComponent(component.ref, configurationMerge);
+    component.grantArtifactRead(this.tokenExchangeRole);
   }
 
   private renderComponents(): Record<string, greengrassv2.CfnDeployment.ComponentDeploymentSpecificationProperty> {

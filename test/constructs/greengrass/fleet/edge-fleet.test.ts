@@ -5,6 +5,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ClaimCertificate, ComponentUpdateAction, DeploymentFailureHandling, EdgeFleet, EdgeFleetProps,
 } from '../../../../constructs/greengrass/edge-fleet';
+import { Construct } from 'constructs';
+import { IEdgeComponent } from '../../../../constructs/greengrass/components/edge-component';
 import { ModelFleetError } from '../../../../constructs/model/modelfleet-error';
 
 const MODEL = { componentName: 'modelfleet.Model.iris', componentVersion: '1.0.0' };
@@ -363,6 +365,28 @@ describe('EdgeFleet options', () => {
         'modelfleet.ModelServer': { ComponentVersion: '2.3.4', ConfigurationUpdate: { Reset: [''] } },
         'modelfleet.Model.iris': { ComponentVersion: '1.0.0', ConfigurationUpdate: { Reset: [''], Merge: '{"port":"8081","threads":"2"}' } },
       },
+    });
+  });
+
+  test('addEdgeComponent deploys a component and grants the token exchange role its artifact reads', () => {
+    const stack = newStack();
+    const fleet = new EdgeFleet(stack, 'Fleet');
+    class FakeComponent extends Construct implements IEdgeComponent {
+      public readonly componentName = MODEL.componentName;
+      public readonly componentVersion = MODEL.componentVersion;
+      public readonly ref = MODEL;
+      public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
+        return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: ['arn:aws:s3:::store/models/iris/abc/*'] });
+      }
+    }
+    fleet.addEdgeComponent(new FakeComponent(stack, 'Model'), '{"port":"8080"}');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
+      Components: { 'modelfleet.Model.iris': { ComponentVersion: '1.0.0', ConfigurationUpdate: { Reset: [''], Merge: '{"port":"8080"}' } } },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(fleet.tokenExchangeRole.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::store/models/iris/abc/*' })]) },
     });
   });
 
