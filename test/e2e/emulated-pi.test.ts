@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { ModelSource } from '../../constructs/model';
 import { ModelStore } from '../../constructs/model-store';
-import { ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../../constructs/greengrass/components';
+import { EdgePlatform, ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../../constructs/greengrass/components';
 import { buildEdgeArtifacts } from '../../scripts/build-edge-artifacts';
 import { irisToOnnx, trainIris } from '../../scripts/iris-model';
 import { PublishedStack } from './cloud-assembly';
@@ -34,7 +34,8 @@ function synthesize(outdir: string, modelFile: string): Synthesized {
   const stack = new Stack(app, STACK);
   const store = new ModelStore(stack, 'Store');
   const model = store.addModel('iris', ModelSource.fromAsset(modelFile));
-  const node = new NodeRuntimeComponent(stack, 'NodeRuntime', { bucket: store.bucket });
+  // A Pi fleet: arm64 only (the x86-64 manifests are covered by the component tests).
+  const node = new NodeRuntimeComponent(stack, 'NodeRuntime', { bucket: store.bucket, platforms: [EdgePlatform.LINUX_ARM64] });
   const server = new ModelServerComponent(stack, 'ModelServer', { bucket: store.bucket, nodeRuntime: node });
   const component = new ModelComponent(stack, 'IrisOnPi', { model, modelServer: server });
   app.synth();

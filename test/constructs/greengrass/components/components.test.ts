@@ -1,0 +1,251 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ModelFleetError } from '../../../../constructs/model';
+import { ModelStore } from '../../../../constructs/model-store';
+import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../../../../constructs/greengrass/components';
+import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';
+import { irisToOnnx, trainIris } from '../../../../scripts/iris-model';
+import { EdgeArtifactsManifest, sha256File } from '../../../../constructs/greengrass/components/private/artifacts';
+import { edgeStack, newStack, recipes, sharedEdgeStack } from './helpers';
+
+let built: EdgeArtifactsManifest;
+beforeAll(async () => {
+  built = await buildEdgeArtifacts();
+}, 300_000);
+
+const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+
+function caught(fn: () => unknown): ModelFleetError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ModelFleetError) return err;
+    throw err;
+  }
+  throw new Error('expected a ModelFleetError, nothing was thrown');
+}
+
+describe('NodeRuntimeComponent', () => {
+  test('ships the node binary for aarch64 and amd64 (never x86_64), executable by its owner, with its digest', () => {
+    const { stack, node } = sharedEdgeStack();
+    const recipe = recipes(stack).get('modelfleet.NodeRuntime')!;
+    expect(recipe.ComponentVersion).toBe(node.componentVersion);
+    expect(recipe.ComponentVersion).toMatch(/^1\.\d+\.\d+$/);
+    expect(recipe.Manifests.map((m) => m.Platform)).toEqual([
+      { os: 'linux', architecture: 'aarch64', runtime: '*' },
+      { os: 'linux', architecture: 'amd64', runtime: '*' },
+    ]);
+    const [arm, x64] = recipe.Manifests.map((m) => m.Artifacts![0]);
+    expect(arm).toEqual({
+      Uri: `s3://bucket-storebucket4fbde984/edge/modelfleet.NodeRuntime/${node.componentVersion}/linux-arm64/node`,
+      Digest: b64(built.node['linux-arm64'].sha256),
+      Algorithm: 'SHA-256',
+      Permission: { Read: 'OWNER', Execute: 'OWNER' },
+    });
+    expect(x64.Uri).toMatch(/\/linux-x64\/node$/);
+    expect(x64.Digest).toBe(b64(built.node['linux-x64'].sha256));
+    expect(recipe.Manifests[0].Lifecycle).toEqual({ Install: { Script: "'{artifacts:path}/node' --version", Timeout: 120 } });
+  });
+
+  test('uploads each binary to edge/<component>/<version>/<platform>/ and creates the version after the upload', () => {
+    const { stack, node } = sharedEdgeStack();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: `edge/modelfleet.NodeRuntime/${node.componentVersion}/linux-arm64/`,
+      Prune: false,
+      RetainOnDelete: true,
+    });
+    const versions = template.findResources('AWS::GreengrassV2::ComponentVersion');
+    const id = stack.getLogicalId(node.resource);
+    const uploads = Object.entries(template.findResources('Custom::CDKBucketDeployment'))
+      .filter(([, r]) => String(r.Properties.DestinationBucketKeyPrefix).startsWith('edge/modelfleet.NodeRuntime/'))
+      .map(([logicalId]) => logicalId);
+    expect(uploads).toHaveLength(2);
+    for (const u of uploads) expect(versions[id].DependsOn).toContain(u);
+  });
+
+  test('keeps its logical id', () => {
+    const { stack, node } = sharedEdgeStack();
+    expect(stack.getLogicalId(node.resource)).toBe('NodeRuntime12AAFDFE');
+  });
+
+  test('fails when the name prefix uses the reserved aws.greengrass prefix', () => {
+    const stack = newStack();
+    const store = new ModelStore(stack, 'Store');
+    const err = caught(() => new NodeRuntimeComponent(stack, 'Node', { bucket: store.bucket, componentNamePrefix: 'aws.greengrass.mine' }));
+    expect(err.code).toBe('EdgeComponentNamePrefixInvalid');
+    expect(err.message).toContain('Stack/Node');
+  });
+
+  test('fails when no platform is given', () => {
+    const stack = newStack();
+    const store = new ModelStore(stack, 'Store');
+    expect(caught(() => new NodeRuntimeComponent(stack, 'Node', { bucket: store.bucket, platforms: [] })).code)
+      .toBe('EdgeComponentNoPlatform');
+  });
+});
+
+describe('ModelServerComponent', () => {
+  test('ships the runtime zip per platform, unarchived, and requires the exact NodeRuntime version', () => {
+    const { stack, node, server } = sharedEdgeStack();
+    const recipe = recipes(stack).get('modelfleet.ModelServer')!;
+    expect(recipe.ComponentDependencies).toEqual({
+      'modelfleet.NodeRuntime': { VersionRequirement: `=${node.componentVersion}`, DependencyType: 'HARD' },
+    });
+    const arm = recipe.Manifests[0].Artifacts![0];
+    expect(arm.Uri).toMatch(new RegExp(`/edge/modelfleet\\.ModelServer/${server.componentVersion.replace(/\./g, '\\.')}/linux-arm64/modelfleet-edge-linux-arm64\\.zip$`));
+    expect(arm.Unarchive).toBe('ZIP');
+    expect(arm.Digest).toBe(b64(built.runtime['linux-arm64'].sha256));
+    expect(arm.Permission).toEqual({ Read: 'OWNER', Execute: 'NONE' });
+    expect(recipe.Manifests[0].Lifecycle).toEqual({
+      Install: {
+        Script: "'{modelfleet.NodeRuntime:artifacts:path}/node' -e 'require(process.argv[1])' "
+          + "'{artifacts:decompressedPath}/modelfleet-edge-linux-arm64/node_modules/onnxruntime-node'",
+        Timeout: 120,
+      },
+    });
+  });
+
+  test('fails when a platform has no Node in the node runtime', () => {
+    const stack = newStack();
+    const store = new ModelStore(stack, 'Store');
+    const node = new NodeRuntimeComponent(stack, 'Node', { bucket: store.bucket, platforms: [EdgePlatform.LINUX_ARM64] });
+    const err = caught(() => new ModelServerComponent(stack, 'Server', {
+      bucket: store.bucket, nodeRuntime: node, platforms: [EdgePlatform.LINUX_ARM64, EdgePlatform.LINUX_X64],
+    }));
+    expect(err.code).toBe('EdgeComponentPlatformWithoutNode');
+    expect(err.message).toContain('linux-x64');
+  });
+});
+
+describe('ModelComponent', () => {
+  test('runs modelfleet-edge serve with the dependencies\' artifact paths and its configuration', () => {
+    const { stack, model, node, server } = sharedEdgeStack();
+    const recipe = recipes(stack).get('modelfleet.Model.iris')!;
+    expect(recipe.ComponentDependencies).toEqual({
+      'modelfleet.ModelServer': { VersionRequirement: `=${server.componentVersion}`, DependencyType: 'HARD' },
+      'modelfleet.NodeRuntime': { VersionRequirement: `=${node.componentVersion}`, DependencyType: 'HARD' },
+    });
+    const run = (recipe.Manifests[0].Lifecycle!.Run as { Script: string }).Script;
+    expect(run).toContain("exec '{modelfleet.NodeRuntime:artifacts:path}/node' "
+      + "'{modelfleet.ModelServer:artifacts:decompressedPath}/modelfleet-edge-linux-arm64/cli.js' serve "
+      + `--model '{artifacts:path}/model.onnx' --name 'iris' --model-version '${model.model.version}' `
+      + "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}' "
+      + "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'");
+    expect(run).toContain('${TOKEN_FILE:+--token-file "$TOKEN_FILE"}');
+    expect((recipe.Manifests[1].Lifecycle!.Run as { Script: string }).Script).toContain('/modelfleet-edge-linux-x64/cli.js');
+  });
+
+  test('its Install step waits for /v2/health/ready so a server that never gets ready fails the deployment', () => {
+    const { stack } = edgeStack({ readinessTimeout: Duration.seconds(90) });
+    const install = recipes(stack).get('modelfleet.Model.iris')!.Manifests[0].Lifecycle!.Install as { Script: string; Timeout: number };
+    expect(install.Script).toContain("'{modelfleet.ModelServer:artifacts:decompressedPath}/modelfleet-edge-linux-arm64/wait-ready.js' "
+      + "'{configuration:/host}' '{configuration:/port}' 90 \"$pid\"");
+    expect(install.Script).toMatch(/exit \$status$/);
+    expect(install.Timeout).toBe(150);
+  });
+
+  test('writes every configuration value as a string, with defaults', () => {
+    const { stack } = sharedEdgeStack();
+    expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration).toEqual({
+      DefaultConfiguration: { host: '127.0.0.1', port: '8080', threads: '2', maxBatch: '8', batchDelayMs: '2', tokenFile: '' },
+    });
+    const custom = edgeStack({ port: 9000, host: '0.0.0.0', threads: 4, maxBatch: 16, batchDelay: Duration.millis(5), tokenFile: '/etc/modelfleet/token' });
+    expect(recipes(custom.stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration).toEqual({
+      host: '0.0.0.0', port: '9000', threads: '4', maxBatch: '16', batchDelayMs: '5', tokenFile: '/etc/modelfleet/token',
+    });
+  });
+
+  test('uses the model\'s own objects in the store as artifacts, with their digests, after the model upload', () => {
+    const { stack, model } = sharedEdgeStack();
+    const artifacts = recipes(stack).get('modelfleet.Model.iris')!.Manifests[0].Artifacts!;
+    expect(artifacts.map((a) => a.Uri.split('/').slice(3).join('/'))).toEqual([model.model.objectKey, model.model.contractKey]);
+    expect(artifacts[0].Digest).toBe(b64(model.model.sha256));
+    expect(artifacts[1].Digest).toBe(b64(sha256File(model.model.localContractPath!)));
+    const resource = Template.fromStack(stack).findResources('AWS::GreengrassV2::ComponentVersion')[stack.getLogicalId(model.resource)];
+    expect(resource.DependsOn.some((d: string) => d.startsWith('StoreUploadiris'))).toBe(true);
+  });
+
+  test('exposes a ref whose version is the component version attribute', () => {
+    const { stack, model } = sharedEdgeStack();
+    expect(model.ref.componentName).toBe('modelfleet.Model.iris');
+    expect(stack.resolve(model.ref.componentVersion)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(model.resource), 'ComponentVersion'] });
+  });
+
+  test('keeps its version for unchanged content; a model update changes the model component\'s version only', () => {
+    const a = sharedEdgeStack();
+    const b = edgeStack();
+    expect([b.node.componentVersion, b.server.componentVersion, b.model.componentVersion])
+      .toEqual([a.node.componentVersion, a.server.componentVersion, a.model.componentVersion]);
+    const weights = trainIris();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-gg-')), 'iris.onnx');
+    fs.writeFileSync(file, irisToOnnx({ ...weights, bias: weights.bias.map((v) => v + 0.25) }));
+    const c = edgeStack({}, file);
+    expect(c.node.componentVersion).toBe(a.node.componentVersion);
+    expect(c.server.componentVersion).toBe(a.server.componentVersion);
+    expect(c.model.componentVersion).not.toBe(a.model.componentVersion);
+  });
+
+  test('a configuration change makes a new model component version', () => {
+    expect(edgeStack({ port: 9001 }).model.componentVersion).not.toBe(sharedEdgeStack().model.componentVersion);
+  });
+
+  test('keeps its logical id', () => {
+    const { stack, model } = sharedEdgeStack();
+    expect(stack.getLogicalId(model.resource)).toBe('Iris41E3AD9B');
+  });
+
+  test('fails with every bad value at once', () => {
+    const err = caught(() => edgeStack({ port: 0, threads: 1.5, maxBatch: 0, batchDelay: Duration.millis(2000), tokenFile: 'token.txt' }));
+    expect(err.code).toBe('EdgeModelPortOutOfRange');
+    for (const code of ['EdgeModelThreadsOutOfRange', 'EdgeModelMaxBatchOutOfRange', 'EdgeModelBatchDelayOutOfRange', 'EdgeModelTokenFileInvalid']) {
+      expect(err.message).toContain(code);
+    }
+    expect(err.message).toContain('got 0');
+    expect(err.message).toContain('Stack/Iris');
+  });
+
+  test('fails on a host that is not an address', () => {
+    expect(caught(() => edgeStack({ host: "127.0.0.1'; rm -rf /" })).code).toBe('EdgeModelHostInvalid');
+  });
+
+  test('fails on a readiness timeout out of range', () => {
+    expect(caught(() => edgeStack({ readinessTimeout: Duration.seconds(1) })).code).toBe('EdgeModelReadinessTimeoutOutOfRange');
+  });
+
+  test('skips tokenized values', () => {
+    const port = Token.asNumber(Lazy.number({ produce: () => 8081 }));
+    const { stack } = edgeStack({ port });
+    expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!.port).toBe('8081');
+  });
+
+  test('grantArtifactRead lets the grantee read only this component\'s and its dependencies\' artifacts', () => {
+    const { stack, model } = edgeStack();
+    const role = new iam.Role(stack, 'TokenExchange', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    model.grantArtifactRead(role);
+    const roleId = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
+    expect(policies).toHaveLength(1);
+    const statements = policies[0].Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown[] }[];
+    const objectResources = statements.flatMap((st) => st.Resource)
+      .map((r) => JSON.stringify(r))
+      .filter((r) => r.includes('Fn::Join'))
+      .map((r) => (JSON.parse(r) as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1]);
+    expect(objectResources.sort()).toEqual([
+      '/edge/modelfleet.ModelServer/*', '/edge/modelfleet.NodeRuntime/*', `/${model.model.prefix}*`,
+    ].sort());
+    for (const st of statements) expect(st.Action).not.toContain('s3:PutObject');
+  });
+});
+
+describe('EdgePlatform', () => {
+  test('maps the Pi to aarch64 and x86-64 to amd64, as the nucleus reports them', () => {
+    expect([EdgePlatform.LINUX_ARM64.architecture, EdgePlatform.LINUX_X64.architecture]).toEqual(['aarch64', 'amd64']);
+    expect(EdgePlatform.all().map((p) => p.nodePlatform)).toEqual(['linux-arm64', 'linux-x64']);
+  });
+});
