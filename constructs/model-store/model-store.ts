@@ -377,11 +377,18 @@ export class ModelStore extends Construct {
       installLatestAwsSdk: false,
     });
     config.bucket.encryptionKey?.grantDecrypt(copy);
-    this.encryptionKey?.grantEncryptDecrypt(copy);
+    // PutObject of an SSE-KMS object (bucket key on): a data key, and Decrypt for multipart copies.
+    this.encryptionKey?.grant(copy, 'kms:GenerateDataKey', 'kms:Decrypt');
 
-    const document = contract.toDocument(name, version, config.sha256);
+    const document = { ...contract.toDocument(name, version, config.sha256), sizeBytes: config.sizeBytes };
+    const staged = stageModelDirectory(undefined, JSON.stringify(document, undefined, 2) + '\n');
+    const asset = new s3assets.Asset(this, `Staged-${name}`, {
+      path: staged.directory,
+      assetHash: staged.hash,
+      assetHashType: AssetHashType.CUSTOM,
+    });
     const upload = new s3deploy.BucketDeployment(this, `Upload-${name}`, {
-      sources: [s3deploy.Source.jsonData('contract.json', { ...document, sizeBytes: config.sizeBytes })],
+      sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
       destinationBucket: this.bucket,
       destinationKeyPrefix: prefix,
       prune: false,
@@ -389,9 +396,10 @@ export class ModelStore extends Construct {
       retainOnDelete: true,
       outputObjectKeys: false,
       memoryLimit: options.uploadMemoryLimit ?? 512,
+      ephemeralStorageSize: options.uploadEphemeralStorageSize ?? ephemeralStorageFor(0),
     });
     this.deployments.set(name, upload);
-    acknowledgeUploadFunction(upload, this.bucket, undefined, this.encryptionKey !== undefined);
+    acknowledgeUploadFunction(upload, this.bucket, asset.bucket, this.encryptionKey !== undefined);
     acknowledgeAwsCustomResourceFunction(this);
 
     const done = new DependencyGroup(copy, upload);
@@ -402,6 +410,7 @@ export class ModelStore extends Construct {
       sha256: config.sha256,
       sizeBytes: config.sizeBytes,
       contract,
+      localContractPath: staged.contractPath,
       upload: done,
     });
   }

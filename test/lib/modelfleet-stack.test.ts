@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ModelFleetStack } from '../../lib/modelfleet-stack';
 
@@ -14,6 +15,15 @@ function defaultApp(): { app: App; stack: Stack } {
 }
 
 describe('ModelFleetStack', () => {
+  test('declares a model store holding the iris model, environment-agnostic', () => {
+    const { stack } = defaultApp();
+    const template = Template.fromStack(stack);
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: Match.stringLikeRegexp('^models/iris/[0-9a-f]{12}/$') });
+    expect(Object.keys(template.findResources('AWS::S3::Bucket')).sort()).toEqual(['StoreAccessLogs087BBF22', 'StoreBucket4FBDE984']);
+  });
+
   test('passes the cdk-nag AwsSolutions checks with no unacknowledged finding', () => {
     const { app, stack } = defaultApp();
     app.synth();

@@ -19,11 +19,12 @@ export interface StagedModel {
  * hash does not need the model to be read again. Written to a temporary name and renamed, so parallel synths do not
  * see half-written directories.
  *
- * @param modelPath the model file (its sha256 is inside `contractJson`)
+ * @param modelPath the model file (its sha256 is inside `contractJson`); undefined to stage `contract.json` alone
  * @param contractJson the `contract.json` text
  */
-export function stageModelDirectory(modelPath: string, contractJson: string): StagedModel {
-  const hash = createHash('sha256').update('modelfleet-staged-model-v1\0').update(contractJson).digest('hex');
+export function stageModelDirectory(modelPath: string | undefined, contractJson: string): StagedModel {
+  const hash = createHash('sha256').update(modelPath ? 'modelfleet-staged-model-v1\0' : 'modelfleet-staged-contract-v1\0')
+    .update(contractJson).digest('hex');
   const root = path.join(os.tmpdir(), 'modelfleet-staging');
   const directory = path.join(root, hash);
   const contractPath = path.join(directory, 'contract.json');
@@ -37,7 +38,7 @@ export function stageModelDirectory(modelPath: string, contractJson: string): St
   try {
     // A copy (a reflink where the file system can), not a hard link: rewriting the source in place later must not
     // change what this directory, named by the old content, holds.
-    fs.copyFileSync(modelPath, path.join(tmp, 'model.onnx'), fs.constants.COPYFILE_FICLONE);
+    if (modelPath) fs.copyFileSync(modelPath, path.join(tmp, 'model.onnx'), fs.constants.COPYFILE_FICLONE);
     fs.writeFileSync(path.join(tmp, 'contract.json'), contractJson);
     fs.rmSync(directory, { recursive: true, force: true });
     try {
@@ -49,14 +50,16 @@ export function stageModelDirectory(modelPath: string, contractJson: string): St
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  if (!fs.existsSync(modelTarget)) throw new Error(`internal: staging ${modelPath} into ${directory} failed`);
+  if (modelPath && !fs.existsSync(modelTarget)) throw new Error(`internal: staging ${modelPath} into ${directory} failed`);
   return { directory, contractPath, hash };
 }
 
-function isComplete(directory: string, contractJson: string, modelPath: string): boolean {
+function isComplete(directory: string, contractJson: string, modelPath: string | undefined): boolean {
   try {
-    const model = fs.statSync(path.join(directory, 'model.onnx'));
-    return model.size === fs.statSync(modelPath).size
+    const sameModel = modelPath
+      ? fs.statSync(path.join(directory, 'model.onnx')).size === fs.statSync(modelPath).size
+      : !fs.existsSync(path.join(directory, 'model.onnx'));
+    return sameModel
       && fs.readFileSync(path.join(directory, 'contract.json'), 'utf8') === contractJson;
   } catch {
     return false;

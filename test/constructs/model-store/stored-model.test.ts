@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
 import { ModelStore, StoredModel } from '../../../constructs/model-store';
+import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
 
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 const IRIS_SHA = ModelContract.fromFile(IRIS).sha256!;
@@ -176,6 +178,9 @@ describe('ModelStore.addModel', () => {
     expect(model.version).toBe('bbbbbbbbbbbb');
     expect(model.objectKey).toBe('models/other/bbbbbbbbbbbb/model.onnx');
     expect(model.localPath).toBeUndefined();
+    expect(JSON.parse(fs.readFileSync(model.localContractPath!, 'utf8'))).toEqual(expect.objectContaining({
+      name: 'other', version: 'bbbbbbbbbbbb', sha256, sizeBytes: 42, inputs: contract.inputs, outputs: contract.outputs,
+    }));
     const template = Template.fromStack(stack);
     const copy = Object.values(template.findResources('Custom::AWS'));
     expect(copy).toHaveLength(1);
@@ -184,6 +189,24 @@ describe('ModelStore.addModel', () => {
     expect(call).toContain('\\"Key\\":\\"models/other/bbbbbbbbbbbb/model.onnx\\"');
     expect(call).toContain('\\"CopySource\\":\\"team-models/a/model.onnx\\"');
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'models/other/bbbbbbbbbbbb/' });
+  });
+
+  test('skips tokenized values in the version', () => {
+    const { stack, store } = setup();
+    const version = Lazy.string({ produce: () => 'from-a-token' });
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS), { version });
+    expect(stack.resolve(model.prefix)).toBe('models/iris/from-a-token/');
+  });
+
+  test('a 50-model app opens and hashes each model file once', () => {
+    const { store } = setup();
+    const before = onnxReadCount();
+    const fresh = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fifty-')), 'model.onnx');
+    fs.copyFileSync(IRIS, fresh);
+    for (let i = 0; i < 50; i++) store.addModel(`model-${i}`, ModelSource.fromAsset(fresh));
+    expect(onnxReadCount() - before).toBe(1);
+    expect(new Set(store.models.map((m) => m.version)).size).toBe(1);
+    fs.rmSync(path.dirname(fresh), { recursive: true, force: true });
   });
 
   test('fails when a bucket model lacks a contract or a sha256', () => {

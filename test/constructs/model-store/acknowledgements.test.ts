@@ -1,0 +1,27 @@
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ModelContract, ModelSource } from '../../../constructs/model';
+import { ModelStore } from '../../../constructs/model-store';
+
+const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
+
+describe('ModelStore acknowledgements', () => {
+  test('a KMS store with a local and a copied model has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const store = new ModelStore(stack, 'Store', { encryptionKey: key });
+    store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const contract = ModelContract.of({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }] });
+    store.addModel('copied', ModelSource.fromBucket(s3.Bucket.fromBucketName(stack, 'Src', 'team-models'), 'm.onnx',
+      { contract, sha256: 'd'.repeat(64), sizeBytes: 10 }));
+    app.synth();
+
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual([]);
+  });
+});
