@@ -11,7 +11,8 @@ import { ServingImage } from '../../../constructs/serving-image';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 function newStack(): { app: App; stack: Stack; role: iam.Role } {
-  const app = new App();
+  // the built-in CloudFormation validation costs about 15 s on a worker's first synth and only warns
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { app, stack, role };

@@ -1,0 +1,220 @@
+/**
+ * The SageMaker container contract, exercised for real: the runtime is bundled the way edge/Dockerfile bundles it
+ * (cli.js and worker.js side by side, only onnxruntime-node beside them), started the way SageMaker starts the image
+ * (`node /app/dist/edge/cli.js serve`, the environment of the synthesized AWS::SageMaker::Model, the store's model
+ * prefix under a stand-in for /opt/ml/model), and called on GET /ping and POST /invocations.
+ *
+ * Two deviations from the real container, both forced by this sandbox: the host is 127.0.0.1 and the port a free
+ * one (flags, which win over the MODELFLEET_* environment); the template's own values (0.0.0.0:8080) are asserted.
+ */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+import { ModelSource } from '../../../constructs/model';
+import { ModelStore } from '../../../constructs/model-store';
+import { SageMakerEndpoint } from '../../../constructs/sagemaker';
+import { TEST_IMAGE } from './fixtures';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const SAMPLE = [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3];
+
+interface V2Output { name: string; datatype: string; shape: number[]; data: number[] }
+interface V2Response { model_name: string; model_version: string; outputs: V2Output[] }
+
+let work: string;
+let child: ChildProcess | undefined;
+let exited: Promise<number | null>;
+let base: string;
+let environment: Record<string, string>;
+let stdout = '';
+
+/**
+ * The baseline: the same model run by onnxruntime-node directly, in a child process (inside Jest's sandbox the
+ * binding's typed arrays come from another realm and fail onnxruntime-common's instanceof checks).
+ */
+function inProcess(data: number[], shape: number[]): { probabilities: number[]; label: number[] } {
+  const script = `
+    const ort = require('onnxruntime-node');
+    (async () => {
+      const s = await ort.InferenceSession.create(process.argv[1]);
+      const r = await s.run({ features: new ort.Tensor('float32', Float32Array.from(JSON.parse(process.argv[2])), JSON.parse(process.argv[3])) });
+      process.stdout.write(JSON.stringify({ probabilities: Array.from(r.probabilities.data), label: Array.from(r.label.data, Number) }));
+    })();`;
+  const out = execFileSync(process.execPath, ['-e', script, path.join(REPO, 'models', 'iris.onnx'), JSON.stringify(data),
+    JSON.stringify(shape)], { cwd: REPO, encoding: 'utf8' });
+  return JSON.parse(out) as { probabilities: number[]; label: number[] };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Bundles the runtime as edge/Dockerfile does and lays out /app as the image's runtime stage holds it. */
+async function bundleApp(app: string): Promise<string> {
+  const outdir = path.join(app, 'dist', 'edge');
+  await build({
+    entryPoints: [path.join(REPO, 'edge', 'cli.ts'), path.join(REPO, 'edge', 'model', 'worker.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    external: ['onnxruntime-node'],
+    entryNames: '[name]',
+    outdir,
+    logLevel: 'warning',
+  });
+  // the image's node_modules: onnxruntime-node and its one dependency, nothing else
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) {
+    fs.symlinkSync(path.join(REPO, 'node_modules', pkg), path.join(app, 'node_modules', pkg), 'dir');
+  }
+  return path.join(outdir, 'cli.js');
+}
+
+/** Synthesizes the endpoint over a real model store; returns the Model's environment and the staged model prefix. */
+function synthesize(): { env: Record<string, string>; prefixDir: string; version: string } {
+  // no asset copies into cdk.out (the store's upload Lambda layer is large): templates are all this test reads
+  const app = new App({
+    outdir: path.join(work, 'cdk.out'),
+    context: { 'aws:cdk:disable-asset-staging': true },
+    builtinCloudFormationValidation: false,
+  });
+  const stack = new Stack(app, 'Serving', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const store = new ModelStore(stack, 'Store');
+  const model = store.addModel('iris', ModelSource.fromAsset(path.join(REPO, 'models', 'iris.onnx')));
+  new SageMakerEndpoint(stack, 'Endpoint', { model, image: TEST_IMAGE, runtimeMaxBatch: 4 });
+  const models = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Model'));
+  expect(models).toHaveLength(1);
+  const env = models[0].Properties.PrimaryContainer.Environment as Record<string, string>;
+  return { env, prefixDir: path.dirname(model.localContractPath!), version: model.version };
+}
+
+async function waitForPing(): Promise<Response> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (child?.exitCode !== null) throw new Error(`the runtime exited (${child?.exitCode}): ${stdout}`);
+    try {
+      const res = await fetch(`${base}/ping`);
+      if (res.status === 200) return res;
+      last = res.status;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`GET /ping never answered 200 (last: ${String(last)}); output: ${stdout}`);
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-sagemaker-contract-'));
+  const cli = await bundleApp(path.join(work, 'app'));
+  const synth = synthesize();
+  environment = synth.env;
+
+  // the stand-in for /opt/ml/model: exactly the files under the store prefix (model.onnx, contract.json)
+  const modelDir = path.join(work, 'opt', 'ml', 'model');
+  fs.mkdirSync(modelDir, { recursive: true });
+  for (const f of fs.readdirSync(synth.prefixDir)) fs.copyFileSync(path.join(synth.prefixDir, f), path.join(modelDir, f));
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: path.join(work, 'app'),
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOME: '/tmp', ...environment, MODELFLEET_MODEL_DIR: modelDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  exited = new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
+  await waitForPing();
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('SageMaker container contract', () => {
+  test('the synthesized model environment serves on 0.0.0.0:8080 with the store\'s name and version', () => {
+    expect(environment).toMatchObject({
+      MODELFLEET_HOST: '0.0.0.0',
+      MODELFLEET_PORT: '8080',
+      MODELFLEET_NAME: 'iris',
+      MODELFLEET_MAX_BATCH: '4',
+    });
+    expect(environment.MODELFLEET_MODEL_VERSION).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  test('GET /ping answers 200', async () => {
+    const res = await fetch(`${base}/ping`);
+    expect(res.status).toBe(200);
+  });
+
+  test('POST /invocations with a V2 JSON body answers what onnxruntime answers in-process', async () => {
+    const res = await fetch(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [2, 4], data: SAMPLE }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json() as V2Response;
+    expect(body.model_name).toBe('iris');
+    expect(body.model_version).toBe(environment.MODELFLEET_MODEL_VERSION);
+
+    const expected = inProcess(SAMPLE, [2, 4]);
+    const probabilities = body.outputs.find((o) => o.name === 'probabilities')!;
+    const label = body.outputs.find((o) => o.name === 'label')!;
+    expect(probabilities).toMatchObject({ datatype: 'FP32', shape: [2, 3] });
+    const want = expected.probabilities;
+    probabilities.data.forEach((p, i) => expect(p).toBeCloseTo(want[i], 5));
+    expect(label).toMatchObject({ datatype: 'INT64', shape: [2] });
+    expect(label.data.map(Number)).toEqual(expected.label);
+    expect(label.data.map(Number)).toEqual([0, 2]); // setosa, virginica
+  });
+
+  test('POST /invocations takes binary tensors as SageMaker passes them (json-header-size in the content type)', async () => {
+    const header = Buffer.from(JSON.stringify({
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [2, 4], parameters: { binary_data_size: 32 } }],
+    }));
+    const tensor = Buffer.from(Float32Array.from(SAMPLE).buffer);
+    const res = await fetch(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': `application/vnd.sagemaker-triton.binary+json;json-header-size=${header.length}` },
+      body: Buffer.concat([header, tensor]),
+    });
+    expect(res.status).toBe(200);
+    const text = Buffer.from(await res.arrayBuffer());
+    const type = res.headers.get('content-type') ?? '';
+    const size = /json-header-size=(\d+)/.exec(type);
+    const json = JSON.parse(text.subarray(0, size ? Number(size[1]) : text.length).toString()) as V2Response;
+    expect(json.model_name).toBe('iris');
+    expect(json.outputs.map((o) => o.name).sort()).toEqual(['label', 'probabilities']);
+  });
+
+  test('a malformed request gets a 400 with an error code, not a crash', async () => {
+    const res = await fetch(`${base}/invocations`, { method: 'POST', body: '{"inputs": 3}' });
+    expect(res.status).toBe(400);
+    const body = await res.json() as { code: string };
+    expect(body.code).toMatch(/^EDGE_ERR_REQ_/);
+    expect((await fetch(`${base}/ping`)).status).toBe(200);
+  });
+
+  test('SIGTERM stops the runtime cleanly (SageMaker sends SIGKILL 30 s later)', async () => {
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
