@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Annotations, attachCustomSynthesis, Names, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cdk8s from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -341,7 +342,7 @@ export class KubernetesModelService extends Construct {
       command: [
         'aws', 's3', 'cp', '--recursive', '--only-show-errors',
         '--exclude', '*', '--include', 'model.onnx', '--include', 'contract.json',
-        `s3://${model.bucket.bucketName}/${model.prefix}`, `${MODEL_DIR}/`,
+        `s3://${props.cluster ? model.bucket.bucketName : literalBucketName(model.bucket)}/${model.prefix}`, `${MODEL_DIR}/`,
       ],
       envVariables: fetchEnv,
       resources: {
@@ -641,6 +642,19 @@ function defaultServiceName(modelName: string): string {
   }
   const slug = modelName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   return `modelfleet-${slug}`.slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * The bucket's name, as a literal when the bucket is defined in this app with a physical name (its `bucketName`
+ * is a `Ref` token even then), so that GitOps YAML can hold it.
+ */
+function literalBucketName(bucket: s3.IBucket): string {
+  const cfn = bucket.node.defaultChild;
+  if (Token.isUnresolved(bucket.bucketName) && cfn instanceof s3.CfnBucket && cfn.bucketName !== undefined
+    && !Token.isUnresolved(cfn.bucketName)) {
+    return cfn.bucketName;
+  }
+  return bucket.bucketName;
 }
 
 /** The model `emptyDir`'s size limit: twice the model (for the contract and copy slack), at least 128 MiB. */

@@ -575,6 +575,19 @@ describe('KubernetesModelService', () => {
         /^111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/cdk-hnb659fds-container-assets-111111111111-eu-west-1:[0-9a-f]{64}$/);
     });
 
+    test('writes the physical name of a store bucket defined in the app', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, new s3.Bucket(stack, 'Store', { bucketName: 'acme-models' })),
+        image: ServingImage.fromRegistry(IMAGE),
+        serviceAccountRoleArn: ROLE_ARN,
+      });
+      const assembly = app.synth();
+      const yaml = fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8');
+      expect(yaml).toContain(`- s3://acme-models/models/iris/${VERSION}/\n`);
+    });
+
     test('fails when the YAML would hold a value only known at deployment', () => {
       const app = new App();
       const stack = new Stack(app, 'Serving');
