@@ -141,19 +141,48 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-/** Resident set size of a process and all its descendants, in bytes (Linux /proc; 0 when unavailable). */
-export function rssOfTree(pid: number): number {
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every mainstream Linux build). */
+const CLOCK_TICKS = 100;
+
+function cpuOfPid(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis):
+    // state is field 3, utime field 14 and stime field 15 (all threads of the process included).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system, all threads) of a process and all its descendants, in seconds (Linux /proc; 0 when unavailable). */
+export function cpuOfTree(pid: number): number {
   let total = 0;
+  for (const p of tree(pid)) {
+    total += cpuOfPid(p);
+  }
+  return total;
+}
+
+function tree(pid: number): number[] {
   const seen = new Set<number>();
   const stack = [pid];
   while (stack.length > 0 && seen.size < 1000) {
     const p = stack.pop() as number;
-    if (seen.has(p)) {
-      continue;
+    if (!seen.has(p)) {
+      seen.add(p);
+      stack.push(...childrenOf(p));
     }
-    seen.add(p);
+  }
+  return [...seen];
+}
+
+/** Resident set size of a process and all its descendants, in bytes (Linux /proc; 0 when unavailable). */
+export function rssOfTree(pid: number): number {
+  let total = 0;
+  for (const p of tree(pid)) {
     total += rssOfPid(p);
-    stack.push(...childrenOf(p));
   }
   return total;
 }

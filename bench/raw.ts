@@ -27,7 +27,8 @@ export interface RawResult {
   readonly sessionCreateMs: number;
   /** Process start to session created and one warm-up run done, in ms. */
   readonly startToReadyMs: number;
-  readonly byBatch: { readonly batch: number; readonly summary: LatencySummary }[];
+  /** Per batch size: latencies, and process CPU time (all threads) per item over the window. */
+  readonly byBatch: { readonly batch: number; readonly summary: LatencySummary; readonly cpuMsPerItem: number }[];
   /** RSS after all runs, in bytes. */
   readonly rssBytes: number;
 }
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   await session.run(feedsFor(1));
   const startToReadyMs = performance.now();
 
-  const byBatch: { batch: number; summary: LatencySummary }[] = [];
+  const byBatch: { batch: number; summary: LatencySummary; cpuMsPerItem: number }[] = [];
   for (const batch of cfg.batches) {
     const feeds = feedsFor(batch);
     const warmEnd = performance.now() + cfg.warmupSec * 1000;
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       await session.run(feeds);
     }
     const lat: number[] = [];
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     const end = start + cfg.durationSec * 1000;
     let now = start;
@@ -89,7 +91,8 @@ async function main(): Promise<void> {
       now = performance.now();
       lat.push(now - a);
     }
-    byBatch.push({ batch, summary: summarize(lat, now - start, batch) });
+    const cpu = process.cpuUsage(cpu0);
+    byBatch.push({ batch, summary: summarize(lat, now - start, batch), cpuMsPerItem: (cpu.user + cpu.system) / 1000 / (lat.length * batch) });
   }
   emitResult({
     spec,

@@ -12,7 +12,7 @@ import { BenchArgsError, BenchOptions, parseBenchArgs, USAGE } from './args';
 import type { ClientConfig, ClientResult } from './load-client';
 import { defaultThreads, describeThreads, ThreadSettings } from './ort-options';
 import type { ModelSpec } from './payload';
-import { freePort, rssOfTree, runChild, ServerProcess, startServer, stopServer } from './proc';
+import { cpuOfTree, freePort, rssOfTree, runChild, ServerProcess, startServer, stopServer } from './proc';
 import type { RawConfig, RawResult } from './raw';
 import {
   checkAtLeastTimes, checkAtMost, checkAtMostPlus, checkAtMostTimes, fmt, LatencySummary, markdownTable, median,
@@ -51,6 +51,12 @@ export interface Row {
   readonly batch: number;
   readonly concurrency: number;
   readonly summary?: LatencySummary;
+  /**
+   * CPU time (user + system, all threads and child processes) the measured process spent per item: the server over
+   * the whole client run (warm-up included), or the baseline over its window. Much less sensitive than wall-clock
+   * numbers to other load on a shared machine, so it shows the runtime's own overhead even when latencies are noisy.
+   */
+  readonly cpuMsPerItem?: number;
   readonly errors: number;
   readonly firstError?: string;
 }
@@ -104,8 +110,8 @@ function modelName(file: string): string {
   return path.basename(file).replace(/\.onnx$/, '');
 }
 
-function describeSummary(s: LatencySummary | undefined): string {
-  return s === undefined ? 'no result' : `p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms, ${fmt(s.itemsPerSec)} items/s (n=${s.count})`;
+function describeSummary(s: LatencySummary | undefined, cpuMsPerItem?: number): string {
+  return s === undefined ? 'no result' : `p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms, ${fmt(s.itemsPerSec)} items/s (n=${s.count})${cpuMsPerItem === undefined ? '' : `, CPU ${fmt(cpuMsPerItem)} ms/item`}`;
 }
 
 async function runRaw(opts: BenchOptions, threads: ThreadSettings, file: string): Promise<RawResult> {
@@ -159,14 +165,16 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
         const cfg: ClientConfig = { ...base, mode: 'load', payload, batch: 1, concurrency, warmupSec: opts.warmupSec, durationSec: opts.durationSec };
         let row: Row;
         try {
+          const cpu0 = cpuOfTree(pid);
           const r = await runChild<ClientResult>(CLIENT_JS, cfg, clientTimeoutMs(opts.warmupSec + opts.durationSec));
+          const cpuMsPerItem = r.completed > 0 ? ((cpuOfTree(pid) - cpu0) * 1000) / r.completed : Number.NaN;
           server.requestsBeforeRss += r.completed;
-          row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, errors: r.errors, firstError: r.firstError };
+          row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, cpuMsPerItem, errors: r.errors, firstError: r.firstError };
         } catch (err) {
           row = { model: spec.name, setup, payload, batch: 1, concurrency, errors: 1, firstError: errText(err) };
         }
         report.rows.push(row);
-        log(`[${spec.name}] ${setup} ${payload} c${concurrency}: ${describeSummary(row.summary)}${row.errors > 0 ? `, ${row.errors} errors (${row.firstError})` : ''}`);
+        log(`[${spec.name}] ${setup} ${payload} c${concurrency}: ${describeSummary(row.summary, row.cpuMsPerItem)}${row.errors > 0 ? `, ${row.errors} errors (${row.firstError})` : ''}`);
       }
     }
     if (setup === 'runtime' && server.requestsBeforeRss < opts.rssAfterRequests) {
@@ -280,8 +288,8 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
     const raw = await runRaw(opts, threads, file);
     report.raw = raw;
     for (const b of raw.byBatch) {
-      report.rows.push({ model: report.model, setup: 'raw', payload: 'tensor', batch: b.batch, concurrency: 1, summary: b.summary, errors: 0 });
-      log(`[${report.model}] raw session.run batch ${b.batch}: ${describeSummary(b.summary)}`);
+      report.rows.push({ model: report.model, setup: 'raw', payload: 'tensor', batch: b.batch, concurrency: 1, summary: b.summary, cpuMsPerItem: b.cpuMsPerItem, errors: 0 });
+      log(`[${report.model}] raw session.run batch ${b.batch}: ${describeSummary(b.summary, b.cpuMsPerItem)}`);
     }
     log(`[${report.model}] raw: session create ${fmt(raw.sessionCreateMs)} ms, process ready ${fmt(raw.startToReadyMs)} ms, RSS ${fmt(toMb(raw.rssBytes))} MB`);
   } catch (err) {
@@ -306,7 +314,7 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
 
 /** The main table: one row per setup, payload, batch and concurrency. */
 export function mainTable(reports: readonly ModelReport[]): string {
-  const rows: string[][] = [['model', 'setup', 'payload', 'batch', 'conc', 'p50 ms', 'p99 ms', 'items/s', 'cold start ms', 'RSS MB', 'errors']];
+  const rows: string[][] = [['model', 'setup', 'payload', 'batch', 'conc', 'p50 ms', 'p99 ms', 'items/s', 'CPU ms/item', 'cold start ms', 'RSS MB', 'errors']];
   for (const rep of reports) {
     if (rep.skipped !== undefined) {
       rows.push([rep.model, `skipped: ${rep.skipped}`]);
@@ -325,7 +333,7 @@ export function mainTable(reports: readonly ModelReport[]): string {
         rss = server.rssBytes === undefined ? '-' : `${fmt(toMb(server.rssBytes))} (${server.requestsBeforeRss} req)`;
       }
       rows.push([r.model, r.setup, r.payload, String(r.batch), String(r.concurrency), fmt(r.summary?.p50Ms), fmt(r.summary?.p99Ms),
-        fmt(r.summary?.itemsPerSec), cold, rss, String(r.errors)]);
+        fmt(r.summary?.itemsPerSec), fmt(r.cpuMsPerItem), cold, rss, String(r.errors)]);
     }
   }
   return markdownTable(rows);
