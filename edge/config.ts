@@ -21,6 +21,8 @@ export interface EdgeConfig {
   readonly threads: number;
   /** Session workers (worker threads, one onnxruntime session each). */
   readonly workers: number;
+  /** Nice value (0-19) of the session threads, so that HTTP and health checks win the CPU. */
+  readonly workerNice: number;
   readonly maxBatch: number;
   readonly batchDelayMs: number;
   readonly batching: boolean;
@@ -52,6 +54,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'port': { key: 'port', kind: 'int', min: 0, max: 65535, help: 'listen port (default 8080)' },
   'threads': { key: 'threads', kind: 'int', min: 1, max: 256, help: 'intra-op threads over all workers (default: CPU cores)' },
   'workers': { key: 'workers', kind: 'int', min: 1, max: 64, help: 'session worker threads (default: 1 per 4 threads, at least 1)' },
+  'worker-nice': { key: 'workerNice', kind: 'int', min: 0, max: 19, help: 'nice value of the inference threads, 0-19 (default 10: health checks first)' },
   'max-batch': { key: 'maxBatch', kind: 'int', min: 1, max: 4096, help: 'rows joined into one run (default 8)' },
   'batch-delay-ms': { key: 'batchDelayMs', kind: 'number', min: 0, max: 1000, help: 'longest wait for batch-mates (default 2)' },
   'batching': { key: 'batching', kind: 'bool', help: 'dynamic batching on/off (default true)' },
@@ -207,6 +210,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     port: (v.port as number | undefined) ?? 8080,
     threads,
     workers,
+    workerNice: (v.workerNice as number | undefined) ?? 10,
     maxBatch: (v.maxBatch as number | undefined) ?? 8,
     batchDelayMs: (v.batchDelayMs as number | undefined) ?? 2,
     batching: (v.batching as boolean | undefined) ?? true,

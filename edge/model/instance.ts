@@ -14,6 +14,8 @@ export interface InstanceOptions {
   readonly workers: number;
   /** Intra-op threads of each worker's session. */
   readonly intraOpThreads: number;
+  /** Nice value of the session threads (0: same priority as the HTTP thread). */
+  readonly workerNice: number;
   readonly maxBatch: number;
   readonly batchDelayMs: number;
   readonly batching: boolean;
@@ -133,7 +135,7 @@ export class ModelInstance {
   }
 
   private start(slot: Slot, index: number): Promise<ReadyMessage> {
-    const init: WorkerInit = { modelPath: this.opts.modelPath, intraOpThreads: this.opts.intraOpThreads, workerIndex: index };
+    const init: WorkerInit = { modelPath: this.opts.modelPath, intraOpThreads: this.opts.intraOpThreads, workerIndex: index, nice: this.opts.workerNice };
     const worker = new Worker(this.script, { workerData: init });
     slot.worker = worker;
     slot.ready = false;

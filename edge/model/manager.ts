@@ -204,6 +204,7 @@ export class ModelManager {
       modelPath: file,
       workers: this.config.workers,
       intraOpThreads: perWorker,
+      workerNice: this.config.workerNice,
       maxBatch: this.config.maxBatch,
       batchDelayMs: this.config.batchDelayMs,
       batching: this.config.batching,
@@ -226,7 +227,7 @@ export class ModelManager {
     if (ready.warmupError) this.log.warn('model_warmup_failed', { file, error: ready.warmupError });
     this.metrics.modelLoadSeconds.set((ready.loadMs + ready.warmupMs) / 1000);
     this.log.info('model_loaded', {
-      name, version, sha256, size_bytes: sizeBytes, workers: this.config.workers, intra_op_threads: perWorker,
+      name, version, sha256, size_bytes: sizeBytes, workers: this.config.workers, intra_op_threads: perWorker, worker_nice: this.config.workerNice,
       batching: this.config.batching && sig.batchable, load_ms: Math.round(ready.loadMs), warmup_ms: Math.round(ready.warmupMs),
       total_ms: Math.round(performance.now() - t0), inputs: describe(sig.inputs), outputs: describe(sig.outputs),
     });

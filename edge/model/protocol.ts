@@ -12,6 +12,8 @@ export interface WorkerInit {
   readonly modelPath: string;
   readonly intraOpThreads: number;
   readonly workerIndex: number;
+  /** Nice value for the worker and its onnxruntime threads (Linux; 0 keeps the default). */
+  readonly nice: number;
 }
 
 /** One input of one request, as bytes in a (transferred) buffer. */

@@ -3,6 +3,8 @@
  * (onnxruntime-node's run() and session creation block their thread). Spawned by ./pool.ts with
  * `path.join(__dirname, 'worker.js')`; onnxruntime-node is loaded with a plain require (external in bundles).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as OrtTypes from 'onnxruntime-node';
 import { byOrt, byV2, halfToNumber, type NumericArray } from '../tensor/datatypes';
@@ -189,8 +191,23 @@ function zerosFor(meta: TensorMeta): Tensor {
   return new ort.Tensor(dt.ort, new dt.ctor!(n), shape);
 }
 
+/**
+ * Lowers this thread's scheduling priority (Linux: nice is per thread, and the onnxruntime pool threads created
+ * below inherit it), so that the main thread answers health checks and parses requests first under full load.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, nice);
+  } catch {
+    // not permitted or no /proc: keep the default priority
+  }
+}
+
 async function init(): Promise<void> {
   const cfg = workerData as WorkerInit;
+  lowerPriority(cfg.nice);
   const t0 = performance.now();
   try {
     session = await ort.InferenceSession.create(cfg.modelPath, {
