@@ -108,7 +108,7 @@ export function bundleRuntime(root: string): ZipEntry[] {
 }
 
 /** Writes a zip whose bytes depend only on the entries: sorted, fixed time and mode, DOS timestamps only. */
-export function writeReproducibleZip(entries: readonly ZipEntry[], file: string): Promise<void> {
+export async function writeReproducibleZip(entries: readonly ZipEntry[], file: string): Promise<void> {
   const names = new Set<string>();
   for (const e of entries) {
     if (names.has(e.name)) throw new Error(`duplicate zip entry ${e.name}`);
@@ -119,7 +119,7 @@ export function writeReproducibleZip(entries: readonly ZipEntry[], file: string)
     zip.addBuffer(e.data, e.name, { mtime: FIXED_MTIME, mode: FILE_MODE, compress: true, forceDosTimestamp: true });
   }
   zip.end();
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.${process.pid}.tmp`;
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(tmp);
     zip.outputStream.pipe(out).on('close', () => {
@@ -138,19 +138,24 @@ export function fetchNodePackage(platform: PlatformId, cacheDir: string): string
   const pkg = NODE_PACKAGES[platform];
   const tgz = path.join(cacheDir, `${pkg.name}-${pkg.version}.tgz`);
   if (fs.existsSync(tgz) && sriOf(tgz) === pkg.integrity) return tgz;
-  fs.rmSync(tgz, { force: true });
   fs.mkdirSync(cacheDir, { recursive: true });
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const res = spawnSync(npm, ['pack', `${pkg.name}@${pkg.version}`, '--pack-destination', cacheDir, '--silent'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (res.status !== 0) throw new Error(`npm pack ${pkg.name}@${pkg.version} failed: ${res.stderr.trim()}`);
-  if (!fs.existsSync(tgz)) throw new Error(`npm pack ${pkg.name}@${pkg.version} did not write ${tgz}`);
-  const actual = sriOf(tgz);
-  if (actual !== pkg.integrity) {
-    fs.rmSync(tgz, { force: true });
-    throw new Error(`integrity mismatch for ${pkg.name}@${pkg.version}: expected ${pkg.integrity}, got ${actual}`);
+  const tmp = fs.mkdtempSync(path.join(cacheDir, '.pack-'));
+  try {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const res = spawnSync(npm, ['pack', `${pkg.name}@${pkg.version}`, '--pack-destination', tmp, '--silent'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const packed = path.join(tmp, path.basename(tgz));
+    if (res.status !== 0) throw new Error(`npm pack ${pkg.name}@${pkg.version} failed: ${res.stderr.trim()}`);
+    if (!fs.existsSync(packed)) throw new Error(`npm pack ${pkg.name}@${pkg.version} did not write ${packed}`);
+    const actual = sriOf(packed);
+    if (actual !== pkg.integrity) {
+      throw new Error(`integrity mismatch for ${pkg.name}@${pkg.version}: expected ${pkg.integrity}, got ${actual}`);
+    }
+    fs.renameSync(packed, tgz);
+    return tgz;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
-  return tgz;
 }
 
 /** Extracts `package/bin/node` from the package tarball into `destDir/node`. */
@@ -160,8 +165,7 @@ function extractNode(tgz: string, destDir: string): void {
     const res = spawnSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node'], { encoding: 'utf8' });
     if (res.status !== 0) throw new Error(`tar could not extract package/bin/node from ${tgz}: ${res.stderr.trim()}`);
     fs.mkdirSync(destDir, { recursive: true });
-    fs.copyFileSync(path.join(tmp, 'package', 'bin', 'node'), path.join(destDir, 'node.tmp'));
-    fs.renameSync(path.join(destDir, 'node.tmp'), path.join(destDir, 'node'));
+    fs.copyFileSync(path.join(tmp, 'package', 'bin', 'node'), path.join(destDir, 'node'));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -172,7 +176,11 @@ function described(directory: string, fileName: string): BuiltArtifact {
   return { directory, fileName, sha256: sha256File(file), sizeBytes: fs.statSync(file).size };
 }
 
-/** Builds (or reuses) every artifact and returns the manifest. */
+/**
+ * Builds (or reuses) every artifact and returns the manifest. Safe to run concurrently (parallel test workers, two
+ * synths): each build writes into a private temporary folder that is renamed into `<out>/builds/<input key>/` in one
+ * step, and the manifest is replaced atomically, so a reader never sees a half-written artifact.
+ */
 export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}): Promise<EdgeArtifactsManifest> {
   const root = packageRoot();
   const outDir = path.resolve(options.outDir ?? defaultArtifactsDir(root));
@@ -186,30 +194,58 @@ export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}
       return fresh;
     }
   }
-  fs.mkdirSync(outDir, { recursive: true });
-  const bundle = bundleRuntime(root);
-  const runtime = {} as Record<PlatformId, BuiltArtifact>;
-  const node = {} as Record<PlatformId, BuiltArtifact & { nodeVersion: string }>;
-  for (const platform of PLATFORM_IDS) {
-    const dir = path.join(outDir, `runtime-${platform}`);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    await writeReproducibleZip([...bundle, ...runtimeModuleEntries(root, platform)], path.join(dir, runtimeZipName(platform)));
-    runtime[platform] = described(dir, runtimeZipName(platform));
-    log(`runtime ${platform}: ${(runtime[platform].sizeBytes / 1e6).toFixed(2)} MB`);
+  const builds = path.join(outDir, 'builds');
+  fs.mkdirSync(builds, { recursive: true });
+  const final = path.join(builds, inputKey.slice(0, 24));
+  const staging = fs.mkdtempSync(path.join(builds, '.tmp-'));
+  try {
+    const bundle = bundleRuntime(root);
+    const runtime = {} as Record<PlatformId, BuiltArtifact>;
+    const node = {} as Record<PlatformId, BuiltArtifact & { nodeVersion: string }>;
+    for (const platform of PLATFORM_IDS) {
+      const dir = path.join(staging, `runtime-${platform}`);
+      fs.mkdirSync(dir, { recursive: true });
+      await writeReproducibleZip([...bundle, ...runtimeModuleEntries(root, platform)], path.join(dir, runtimeZipName(platform)));
+      runtime[platform] = described(dir, runtimeZipName(platform));
+      log(`runtime ${platform}: ${(runtime[platform].sizeBytes / 1e6).toFixed(2)} MB`);
 
-    const nodeDir = path.join(outDir, `node-${platform}`);
-    const tgz = fetchNodePackage(platform, cacheDir);
-    fs.rmSync(nodeDir, { recursive: true, force: true });
-    extractNode(tgz, nodeDir);
-    node[platform] = { ...described(nodeDir, 'node'), nodeVersion: NODE_PACKAGES[platform].version };
-    log(`node ${platform}: ${(node[platform].sizeBytes / 1e6).toFixed(2)} MB`);
+      const nodeDir = path.join(staging, `node-${platform}`);
+      extractNode(fetchNodePackage(platform, cacheDir), nodeDir);
+      node[platform] = { ...described(nodeDir, 'node'), nodeVersion: NODE_PACKAGES[platform].version };
+      log(`node ${platform}: ${(node[platform].sizeBytes / 1e6).toFixed(2)} MB`);
+    }
+    try {
+      if (options.force) fs.rmSync(final, { recursive: true, force: true });
+      fs.renameSync(staging, final);
+    } catch (err) {
+      // Another build of the same inputs got there first: its files are the same bytes.
+      if (!fs.existsSync(final)) throw err;
+    }
+    const relocate = <T extends BuiltArtifact>(a: T): T => ({ ...a, directory: path.join(final, path.basename(a.directory)) });
+    const manifest: EdgeArtifactsManifest = {
+      formatVersion: ARTIFACT_FORMAT_VERSION,
+      inputKey,
+      runtime: Object.fromEntries(PLATFORM_IDS.map((p) => [p, relocate(runtime[p])])) as Record<PlatformId, BuiltArtifact>,
+      node: Object.fromEntries(PLATFORM_IDS.map((p) => [p, relocate(node[p])])) as EdgeArtifactsManifest['node'],
+    };
+    const manifestFile = path.join(outDir, 'manifest.json');
+    const tmpManifest = `${manifestFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    fs.renameSync(tmpManifest, manifestFile);
+    pruneOldBuilds(builds, final);
+    return manifest;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
   }
-  const manifest: EdgeArtifactsManifest = { formatVersion: ARTIFACT_FORMAT_VERSION, inputKey, runtime, node };
-  const manifestFile = path.join(outDir, 'manifest.json');
-  fs.writeFileSync(`${manifestFile}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  fs.renameSync(`${manifestFile}.tmp`, manifestFile);
-  return manifest;
+}
+
+/** Removes builds of other inputs that are more than a day old (a concurrent synth may still read a recent one). */
+function pruneOldBuilds(builds: string, keep: string): void {
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(builds)) {
+    const dir = path.join(builds, name);
+    if (dir !== keep && fs.statSync(dir).mtimeMs < dayAgo) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function parseArgs(argv: string[]): BuildEdgeArtifactsOptions {

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildEdgeArtifacts, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
+import { EdgeArtifactsManifest } from '../../../../constructs/greengrass/components/private/artifacts';
+import { unzipPlain } from '../../../e2e/emulated-device';
+
+let built: EdgeArtifactsManifest;
+let tmp: string;
+beforeAll(async () => {
+  built = await buildEdgeArtifacts();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-artifacts-'));
+}, 300_000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface CentralEntry { name: string; mode: number; dosTime: number; dosDate: number }
+
+function centralDirectory(zip: Buffer): CentralEntry[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const out: CentralEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extra = zip.readUInt16LE(offset + 30);
+    const comment = zip.readUInt16LE(offset + 32);
+    out.push({
+      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
+      mode: zip.readUInt32LE(offset + 38) >>> 16,
+      dosTime: zip.readUInt16LE(offset + 12),
+      dosDate: zip.readUInt16LE(offset + 14),
+    });
+    offset += 46 + nameLength + extra + comment;
+  }
+  return out;
+}
+
+const zipOf = (platform: 'linux-arm64' | 'linux-x64'): Buffer =>
+  fs.readFileSync(path.join(built.runtime[platform].directory, built.runtime[platform].fileName));
+
+describe('the runtime zip', () => {
+  test('for arm64 holds the bundle, the readiness helper and onnxruntime for linux/arm64 only, within 15 MB', () => {
+    const entries = centralDirectory(zipOf('linux-arm64')).map((e) => e.name);
+    expect(entries).toEqual(expect.arrayContaining([
+      'cli.js', 'worker.js', 'wait-ready.js',
+      'node_modules/onnxruntime-node/package.json',
+      'node_modules/onnxruntime-node/dist/index.js',
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/onnxruntime_binding.node',
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/libonnxruntime.so.1',
+      'node_modules/onnxruntime-common/package.json',
+      'node_modules/onnxruntime-common/dist/cjs/index.js',
+    ]));
+    expect(entries.filter((e) => e.includes('/bin/napi-v6/') && !e.includes('/linux/arm64/'))).toEqual([]);
+    expect(entries.filter((e) => /\.(map|ts)$/.test(e) || e.startsWith('node_modules/.bin'))).toEqual([]);
+    expect(built.runtime['linux-arm64'].sizeBytes).toBeLessThanOrEqual(15 * 1024 * 1024);
+  });
+
+  test('is reproducible: sorted entries, one fixed timestamp, mode 0644 regular files, no symlinks or folders', () => {
+    const entries = centralDirectory(zipOf('linux-x64'));
+    const names = entries.map((e) => e.name);
+    expect(names).toEqual([...names].sort());
+    expect(new Set(entries.map((e) => e.mode))).toEqual(new Set([0o100644]));
+    expect(new Set(entries.map((e) => `${e.dosDate}/${e.dosTime}`))).toEqual(new Set([`${((2020 - 1980) << 9) | (1 << 5) | 1}/0`]));
+    expect(names.filter((n) => n.endsWith('/'))).toEqual([]);
+  });
+
+  test('writes the same bytes for the same entries, whatever their order', async () => {
+    const entries = [
+      { name: 'b/two.txt', data: Buffer.from('two') },
+      { name: 'a.js', data: Buffer.from('one'.repeat(100)) },
+    ];
+    await writeReproducibleZip(entries, path.join(tmp, '1.zip'));
+    await new Promise((r) => setTimeout(r, 1100));
+    await writeReproducibleZip([...entries].reverse(), path.join(tmp, '2.zip'));
+    expect(fs.readFileSync(path.join(tmp, '1.zip')).equals(fs.readFileSync(path.join(tmp, '2.zip')))).toBe(true);
+  });
+
+  test('fails on duplicate entries', async () => {
+    await expect(writeReproducibleZip([{ name: 'x', data: Buffer.from('1') }, { name: 'x', data: Buffer.from('2') }],
+      path.join(tmp, 'dup.zip'))).rejects.toThrow('duplicate zip entry x');
+  });
+
+  test('a second build with the same inputs reuses the first one', async () => {
+    const zip = path.join(built.runtime['linux-arm64'].directory, built.runtime['linux-arm64'].fileName);
+    const before = fs.statSync(zip).mtimeMs;
+    const again = await buildEdgeArtifacts();
+    expect(again).toEqual(built);
+    expect(fs.statSync(zip).mtimeMs).toBe(before);
+  });
+});
+
+describe('the node artifacts', () => {
+  test('are the pinned Node binaries for each architecture (ELF machine aarch64 and x86-64)', () => {
+    const machine = (platform: 'linux-arm64' | 'linux-x64'): number => {
+      const fd = fs.openSync(path.join(built.node[platform].directory, 'node'), 'r');
+      const header = Buffer.alloc(20);
+      fs.readSync(fd, header, 0, 20, 0);
+      fs.closeSync(fd);
+      expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      return header.readUInt16LE(18);
+    };
+    expect(machine('linux-arm64')).toBe(0xb7);
+    expect(machine('linux-x64')).toBe(0x3e);
+    expect(built.node['linux-arm64'].nodeVersion).toBe('24.22.0');
+  });
+});
+
+describe('wait-ready.js (the Install step\'s readiness gate, as shipped)', () => {
+  let script: string;
+  beforeAll(() => {
+    const dir = path.join(tmp, 'unzipped');
+    unzipPlain(zipOf('linux-x64'), dir);
+    script = path.join(dir, 'wait-ready.js');
+  });
+
+  const run = (args: string[]): Promise<{ code: number | null; out: string }> => new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('close', (code) => resolve({ code, out }));
+  });
+
+  test('exits 0 once /v2/health/ready answers 200', async () => {
+    let calls = 0;
+    const server = http.createServer((req, res) => {
+      calls += 1;
+      res.statusCode = req.url === '/v2/health/ready' && calls > 2 ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const result = await run(['0.0.0.0', String(port), '30']);
+      expect(result).toEqual({ code: 0, out: `modelfleet: ready at http://127.0.0.1:${port}/v2/health/ready\n` });
+    } finally {
+      server.close();
+    }
+  });
+
+  test('fails as soon as the server process is gone', async () => {
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => gone.on('close', r));
+    const result = await run(['127.0.0.1', '9', '60', String(gone.pid)]);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain(`the server (pid ${gone.pid}) exited`);
+  });
+
+  test('fails with a usage message on bad arguments', async () => {
+    expect((await run(['127.0.0.1', 'port', '5'])).code).toBe(2);
+  });
+});
