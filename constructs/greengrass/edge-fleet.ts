@@ -2,6 +2,7 @@ import { Aws, CfnOutput, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
@@ -86,6 +87,16 @@ export interface EdgeFleetProps {
    * @default - a name derived from the construct path
    */
   readonly provisioningTemplateName?: string;
+
+  /**
+   * A Lambda function AWS IoT calls before provisioning each device (payload version `2020-04-01`); it answers
+   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. Anyone holding the
+   * claim certificate can otherwise provision a device with any thing name.
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html
+   * @default - no hook: every request signed with the claim certificate is provisioned
+   */
+  readonly provisioningPreHook?: lambda.IFunction;
 
   /**
    * Name of the Greengrass deployment.
@@ -302,9 +313,19 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
       enabled: true,
       templateType: 'FLEET_PROVISIONING',
       provisioningRoleArn: provisioningRole.roleArn,
+      preProvisioningHook: props.provisioningPreHook
+        ? { targetArn: props.provisioningPreHook.functionArn, payloadVersion: '2020-04-01' }
+        : undefined,
       templateBody: Stack.of(this).toJsonString(provisioningTemplateBody(this.thingGroup.ref, this.coreDevicePolicy.ref)),
     });
 
+    if (props.provisioningPreHook) {
+      props.provisioningPreHook.addPermission('IotProvisioningPreHook', {
+        principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+        sourceArn: this.provisioningTemplate.attrTemplateArn,
+        sourceAccount: Aws.ACCOUNT_ID,
+      });
+    }
     this.claimPolicy = new iot.CfnPolicy(this, 'ClaimPolicy', {
       policyDocument: claimPolicyDocument(this.provisioningTemplate.ref),
     });

@@ -1,6 +1,7 @@
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ClaimCertificate, ComponentUpdateAction, DeploymentFailureHandling, EdgeFleet, EdgeFleetProps,
@@ -203,6 +204,7 @@ describe('EdgeFleet', () => {
     const [, tpl] = only(template, 'AWS::IoT::ProvisioningTemplate');
     const props = tpl.Properties as Json;
     expect(props.Enabled).toBe(true);
+    expect(props.PreProvisioningHook).toBeUndefined();
     expect(props.TemplateType).toBe('FLEET_PROVISIONING');
     expect(props.ProvisioningRoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(fleet.provisioningRole.node.defaultChild as iam.CfnRole), 'Arn'] });
     const groupRef = `<${stack.getLogicalId(fleet.thingGroup)}>`;
@@ -400,6 +402,26 @@ describe('EdgeFleet options', () => {
           ConfigurationUpdate: { Merge: '{"jvmOptions":"-Xmx64m -XX:+UseSerialGC"}', Reset: Match.absent() },
         },
       },
+    });
+  });
+
+  test('calls a pre-provisioning hook that only AWS IoT may invoke, for this template', () => {
+    const stack = newStack();
+    const hook = new lambda.Function(stack, 'Hook', {
+      runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({ allowProvisioning: false });'),
+    });
+    const fleet = new EdgeFleet(stack, 'Fleet', { components: [MODEL], provisioningPreHook: hook });
+    const template = Template.fromStack(stack);
+    const hookId = stack.getLogicalId(hook.node.defaultChild as lambda.CfnFunction);
+    template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', {
+      PreProvisioningHook: { TargetArn: { 'Fn::GetAtt': [hookId, 'Arn'] }, PayloadVersion: '2020-04-01' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [hookId, 'Arn'] },
+      Principal: 'iot.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(fleet.provisioningTemplate), 'TemplateArn'] },
     });
   });
 
