@@ -3,3 +3,4 @@ export * from './model-store';
 export * from './serving-image';
 export * from './sagemaker';
 export * from './kubernetes';
+export * from './fleet';

@@ -1,0 +1,3 @@
+export * from './golden-request';
+export * from './model-fleet-resources';
+export * from './model-fleet';

@@ -1,0 +1,189 @@
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Stack } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
+import { EdgeFleet } from '../greengrass/edge-fleet';
+import { ModelStore } from '../model-store';
+import { ServingImage } from '../serving-image';
+
+/** Properties of `ModelFleetResources`. */
+export interface ModelFleetResourcesProps {
+  /**
+   * The model store every model of the stack goes to.
+   *
+   * @default - a new `ModelStore` with its defaults, created when the first model needs it
+   */
+  readonly store?: ModelStore;
+
+  /**
+   * The serving image of every SageMaker endpoint and Kubernetes workload of the stack.
+   *
+   * @default ServingImage.fromAsset() - one image asset built from `edge/Dockerfile` by `cdk deploy`
+   */
+  readonly servingImage?: ServingImage;
+
+  /**
+   * The Greengrass fleet every model of the stack is deployed to.
+   *
+   * @default - a new `EdgeFleet` with its defaults, created when the first model goes to the edge
+   */
+  readonly edgeFleet?: EdgeFleet;
+
+  /**
+   * Prefix of the Greengrass component names (`<prefix>.NodeRuntime`, `<prefix>.ModelServer`, `<prefix>.Model.<name>`).
+   *
+   * @default - the components' own default prefix
+   */
+  readonly edgeComponentNamePrefix?: string;
+
+  /**
+   * Platforms the runtime components are built for.
+   *
+   * @default - every platform the Greengrass components support (`EdgePlatform.all()`)
+   */
+  readonly edgePlatforms?: EdgePlatform[];
+
+  /**
+   * The edge port of the first model; each further model of the stack gets the next port, so that several models
+   * can run on one device.
+   *
+   * @default 8080
+   */
+  readonly edgeFirstPort?: number;
+
+  /**
+   * The SNS topic that every SageMaker endpoint's alarms notify.
+   *
+   * @default - one topic for the stack (TLS-only), created when the first endpoint needs it
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * What the `ModelFleet`s of one stack share: one model store, one serving image, one edge fleet and one set of
+ * runtime components. Found with `ModelFleetResources.of(scope)` (created with defaults on first use); declare one
+ * yourself, before any `ModelFleet`, to choose its parts.
+ *
+ * Every part is created only when a model needs it: a cluster-only app makes no edge fleet.
+ */
+export class ModelFleetResources extends Construct {
+  /** The construct id under the stack. */
+  public static readonly ID = 'ModelFleetResources';
+
+  /**
+   * The shared resources of the stack that holds `scope`: the ones declared there, or new ones with defaults.
+   *
+   * @param scope any construct in the stack
+   */
+  public static of(scope: IConstruct): ModelFleetResources {
+    const stack = Stack.of(scope);
+    const found = stack.node.tryFindChild(ModelFleetResources.ID);
+    return found instanceof ModelFleetResources ? found : new ModelFleetResources(stack, ModelFleetResources.ID);
+  }
+
+  /** The serving image every endpoint and workload of the stack uses. */
+  public readonly servingImage: ServingImage;
+
+  private readonly props: ModelFleetResourcesProps;
+  private sharedStore?: ModelStore;
+  private sharedEdgeFleet?: EdgeFleet;
+  private sharedNodeRuntime?: NodeRuntimeComponent;
+  private sharedModelServer?: ModelServerComponent;
+  private nextPort: number;
+  private sharedAlarmTopic?: sns.ITopic;
+  private readonly alarmEmails = new Set<string>();
+
+  /**
+   * Declares the shared resources of a stack. Use id `ModelFleetResources.ID` on the stack itself, so that the
+   * stack's `ModelFleet`s find it.
+   */
+  constructor(scope: Construct, id: string, props: ModelFleetResourcesProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.servingImage = props.servingImage ?? ServingImage.fromAsset();
+    this.sharedStore = props.store;
+    this.sharedEdgeFleet = props.edgeFleet;
+    this.nextPort = props.edgeFirstPort ?? 8080;
+    this.sharedAlarmTopic = props.alarmTopic;
+  }
+
+  /** The SNS topic of every endpoint's alarms (created on first use). */
+  public get alarmTopic(): sns.ITopic {
+    this.sharedAlarmTopic = this.sharedAlarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'modelfleet endpoint alarms',
+      enforceSSL: true,
+    });
+    return this.sharedAlarmTopic;
+  }
+
+  /**
+   * Subscribes an e-mail address to the alarm topic (once, however many models ask).
+   *
+   * @param email the address
+   */
+  public addAlarmEmail(email: string): void {
+    if (this.alarmEmails.has(email)) return;
+    this.alarmEmails.add(email);
+    this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
+  }
+
+  /** The shared model store (created on first use). */
+  public get store(): ModelStore {
+    this.sharedStore = this.sharedStore ?? new ModelStore(this, 'Store');
+    return this.sharedStore;
+  }
+
+  /** The shared edge fleet (created on first use). */
+  public get edgeFleet(): EdgeFleet {
+    this.sharedEdgeFleet = this.sharedEdgeFleet ?? new EdgeFleet(this, 'EdgeFleet');
+    return this.sharedEdgeFleet;
+  }
+
+  /**
+   * The runtime components (Node and the model server), created once, added once to each fleet.
+   *
+   * @internal
+   */
+  public _runtimeComponents(store: ModelStore, fleet: EdgeFleet): { nodeRuntime: NodeRuntimeComponent; modelServer: ModelServerComponent } {
+    if (!this.sharedNodeRuntime || !this.sharedModelServer) {
+      this.sharedNodeRuntime = new NodeRuntimeComponent(this, 'NodeRuntime', {
+        bucket: store.bucket,
+        componentNamePrefix: this.props.edgeComponentNamePrefix,
+        platforms: this.props.edgePlatforms,
+      });
+      this.sharedModelServer = new ModelServerComponent(this, 'ModelServer', {
+        bucket: store.bucket,
+        nodeRuntime: this.sharedNodeRuntime,
+        componentNamePrefix: this.props.edgeComponentNamePrefix,
+        platforms: this.props.edgePlatforms,
+      });
+    }
+    for (const component of [this.sharedNodeRuntime, this.sharedModelServer]) {
+      addOnce(fleet, component.ref.componentName, () => {
+        fleet.addComponent(component.ref);
+        component.grantArtifactRead(fleet.tokenExchangeRole);
+      });
+    }
+    return { nodeRuntime: this.sharedNodeRuntime, modelServer: this.sharedModelServer };
+  }
+
+  /**
+   * The next free edge port.
+   *
+   * @internal
+   */
+  public _allocateEdgePort(): number {
+    return this.nextPort++;
+  }
+}
+
+const added = new WeakMap<EdgeFleet, Set<string>>();
+
+function addOnce(fleet: EdgeFleet, name: string, add: () => void): void {
+  const names = added.get(fleet) ?? new Set<string>();
+  added.set(fleet, names);
+  if (names.has(name)) return;
+  names.add(name);
+  add();
+}

@@ -1,0 +1,598 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Construct, DependencyGroup } from 'constructs';
+import { ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
+import { EdgeFleet } from '../greengrass/edge-fleet';
+import { ModelContract, ModelFleetError, ModelSource } from '../model';
+import { ModelStore, StoredModel } from '../model-store';
+import { SageMakerEndpoint, SageMakerInstanceType, TrafficShift } from '../sagemaker';
+import { ServingImage } from '../serving-image';
+import { GoldenRequest } from './golden-request';
+import { ModelFleetResources } from './model-fleet-resources';
+import { DEFAULT_GOLDEN_TOLERANCE, GoldenDocument, runGoldenInferences, V2InferRequest } from './private/golden';
+import { recordedVersion, recordedVersions, recordVersion } from './private/history';
+import { goldenAssemblyPath, VERIFY_SCHEMA, VerifyTarget, verifyOutputKey } from './private/verify-target';
+
+/** How the model is served from a SageMaker endpoint (the `sagemaker` prop of `ModelFleet`). */
+export interface ModelFleetSageMakerOptions {
+  /**
+   * Whether the model gets a SageMaker endpoint.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Instance type of the endpoint (ignored for serverless).
+   *
+   * @default - the `SageMakerEndpoint` default (`ml.c6i.large`)
+   */
+  readonly instanceType?: SageMakerInstanceType;
+
+  /**
+   * Number of instances.
+   *
+   * @default - the `SageMakerEndpoint` default (1, or the autoscaling minimum)
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * Memory of a serverless endpoint (1–6 GiB in 1 GiB steps); setting it makes the endpoint serverless.
+   *
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html
+   * @default - an instance-based endpoint
+   */
+  readonly serverlessMemorySize?: Size;
+
+  /**
+   * Maximum concurrent invocations of a serverless endpoint (1–200); setting it makes the endpoint serverless.
+   *
+   * @default - an instance-based endpoint
+   */
+  readonly serverlessMaxConcurrency?: number;
+
+  /**
+   * Minimum instance count of autoscaling.
+   *
+   * @default - the `SageMakerEndpoint` default
+   */
+  readonly autoscalingMinCapacity?: number;
+
+  /**
+   * Maximum instance count of autoscaling; setting it turns autoscaling on.
+   *
+   * @default - no autoscaling
+   */
+  readonly autoscalingMaxCapacity?: number;
+
+  /**
+   * How traffic moves to a new model version (blue/green all at once, canary or linear).
+   *
+   * @default - the `SageMakerEndpoint` default
+   */
+  readonly deploymentTrafficShift?: TrafficShift;
+
+  /**
+   * E-mail address subscribed to the alarm topic (shared by the stack's endpoints: `resources.alarmTopic`).
+   *
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * Capture requests and responses to the store.
+   *
+   * @default false
+   */
+  readonly dataCapture?: boolean;
+
+  /**
+   * Create a CloudWatch dashboard for the endpoint.
+   *
+   * @default - the `SageMakerEndpoint` default
+   */
+  readonly dashboard?: boolean;
+}
+
+/** How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`). */
+export interface ModelFleetEdgeOptions {
+  /**
+   * Whether the model goes to the edge fleet.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * The fleet to deploy to.
+   *
+   * @default - the stack's shared fleet (`ModelFleetResources.of(this).edgeFleet`)
+   */
+  readonly fleet?: EdgeFleet;
+
+  /**
+   * Port of the model server on each device.
+   *
+   * @default - 8080 for the stack's first model, then 8081, 8082... (one port per model, so models can share a device)
+   */
+  readonly port?: number;
+
+  /**
+   * Address the model server listens on, on each device.
+   *
+   * @default - the component's default (`127.0.0.1`: not exposed to the LAN)
+   */
+  readonly host?: string;
+
+  /**
+   * Inference threads per device.
+   *
+   * @default - the component's default
+   */
+  readonly threads?: number;
+
+  /**
+   * Largest dynamic batch.
+   *
+   * @default - the component's default
+   */
+  readonly maxBatch?: number;
+
+  /**
+   * How long the server waits to fill a batch.
+   *
+   * @default - the component's default
+   */
+  readonly batchDelay?: Duration;
+
+  /**
+   * Path of a bearer token file on the device; inference then needs `Authorization: Bearer`.
+   *
+   * @default - no token
+   */
+  readonly tokenFile?: string;
+}
+
+/** Properties of a `ModelFleet`. */
+export interface ModelFleetProps {
+  /** The ONNX model. */
+  readonly model: ModelSource;
+
+  /**
+   * Name of the model in the store, the endpoints and the components: lower-case letters, digits and `-`.
+   *
+   * @default - the construct id in lower kebab case (`IrisClassifier` becomes `iris-classifier`)
+   */
+  readonly modelName?: string;
+
+  /**
+   * The version to deploy. Leave it unset to deploy the version of `model` (the first 12 hex characters of its
+   * sha256). To roll back, set it to an earlier version: the targets then serve `models/<name>/<modelVersion>/`,
+   * which the store still holds (its keys are never overwritten), and nothing is uploaded. The facts of that version
+   * (sha256, size, contract, golden request) come from the history file, so it must be a version that this app
+   * deployed before.
+   *
+   * @default - the version of `model`
+   */
+  readonly modelVersion?: string;
+
+  /**
+   * The version history file: every synth records the version it deploys there (sha256, size, `contract.json`,
+   * golden request), which is what `modelVersion` needs to roll back. Commit it, as you commit `cdk.context.json`.
+   *
+   * @default 'modelfleet.history.json' (in the current directory: the CDK app's directory)
+   */
+  readonly historyFile?: string;
+
+  /**
+   * Record nothing in the history file (tests, throw-away apps). Rolling back then needs the old model file.
+   *
+   * @default false
+   */
+  readonly historyDisabled?: boolean;
+
+  /**
+   * The shared resources (store, serving image, edge fleet, runtime components, alarm topic) to use. Give the
+   * resources of another stack to spread many models over several stacks (a stack holds at most 500 resources):
+   * the model's Greengrass component then goes to that stack too, next to the fleet's deployment.
+   *
+   * @default - the shared resources of this fleet's stack (`ModelFleetResources.of(this)`)
+   */
+  readonly resources?: ModelFleetResources;
+
+  /**
+   * The store the model goes to.
+   *
+   * @default - the shared store (`resources.store`)
+   */
+  readonly store?: ModelStore;
+
+  /**
+   * The serving image of the SageMaker endpoint and the Kubernetes workload.
+   *
+   * @default - the stack's shared image (`ModelFleetResources.of(this).servingImage`)
+   */
+  readonly servingImage?: ServingImage;
+
+  /**
+   * The sample request run through the model at synth and checked on every target by `modelfleet verify`.
+   *
+   * @default GoldenRequest.generated()
+   */
+  readonly goldenRequest?: GoldenRequest;
+
+  /**
+   * How far a target's answer may be from the golden response: `|got - expected| <= tolerance × max(1, |expected|)`.
+   *
+   * @default 1e-5
+   */
+  readonly goldenTolerance?: number;
+
+  /**
+   * The SageMaker target.
+   *
+   * @default - an endpoint with the `SageMakerEndpoint` defaults
+   */
+  readonly sagemaker?: ModelFleetSageMakerOptions;
+
+  /**
+   * The edge target (Greengrass components deployed to an `EdgeFleet`).
+   *
+   * @default - the model on the stack's shared edge fleet
+   */
+  readonly edge?: ModelFleetEdgeOptions;
+
+  /**
+   * Register every deployed version in a SageMaker model package group (the model registry), with its sha256 and
+   * contract in the package's customer metadata.
+   *
+   * @default true
+   */
+  readonly registryEnabled?: boolean;
+
+  /**
+   * Name of the model package group.
+   *
+   * @default - `<stack name>-<model name>`, shortened to 63 characters
+   */
+  readonly registryGroupName?: string;
+
+  /**
+   * What happens to the model package group and the packages of earlier versions when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN - the registry keeps every version that was ever deployed
+   */
+  readonly registryRemovalPolicy?: RemovalPolicy;
+}
+
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * One ONNX model, deployed everywhere it must answer: the model store, a SageMaker endpoint, a Kubernetes workload
+ * and a Greengrass fleet of Raspberry Pis, with a golden request to check every target, the model registry and the
+ * stack outputs that `modelfleet verify` reads.
+ *
+ * ```ts
+ * new ModelFleet(stack, 'Iris', { model: ModelSource.fromAsset('models/iris.onnx') });
+ * ```
+ *
+ * The models of one stack share one store, one serving image and one edge fleet (`ModelFleetResources`).
+ */
+export class ModelFleet extends Construct {
+  /** The model's name. */
+  public readonly modelName: string;
+
+  /** The deployed version. */
+  public readonly modelVersion: string;
+
+  /** Whether this synth deploys an earlier version than `model`'s (a rollback through `modelVersion`). */
+  public readonly rolledBack: boolean;
+
+  /** The shared resources of the stack. */
+  public readonly resources: ModelFleetResources;
+
+  /** The store holding the model. */
+  public readonly store: ModelStore;
+
+  /** The model as stored: what every target serves. */
+  public readonly storedModel: StoredModel;
+
+  /** The golden request and response (`golden.json`), when one was made. */
+  public readonly goldenJson?: string;
+
+  /** Path of `golden.json` relative to the cloud assembly's root directory, when one was written. */
+  public readonly goldenAssemblyPath?: string;
+
+  /** The SageMaker endpoint, when that target is on. */
+  public readonly endpoint?: SageMakerEndpoint;
+
+  /** The edge fleet the model is deployed to, when that target is on. */
+  public readonly edgeFleet?: EdgeFleet;
+
+  /** The model's Greengrass component, when the edge target is on. */
+  public readonly modelComponent?: ModelComponent;
+
+  /** The shared model server component, when the edge target is on. */
+  public readonly modelServerComponent?: ModelServerComponent;
+
+  /** The shared Node runtime component, when the edge target is on. */
+  public readonly nodeRuntimeComponent?: NodeRuntimeComponent;
+
+  /** The port of the model server on the devices, when the edge target is on. */
+  public readonly edgePort?: number;
+
+  /** The model package group (model registry), when registration is on. */
+  public readonly modelPackageGroup?: sagemaker.CfnModelPackageGroup;
+
+  /** The model package of this version, when registration is on. */
+  public readonly modelPackage?: sagemaker.CfnModelPackage;
+
+  /** The stack output that `modelfleet verify` reads. */
+  public readonly verifyOutput: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: ModelFleetProps) {
+    super(scope, id);
+    this.resources = props.resources ?? ModelFleetResources.of(this);
+    this.modelName = props.modelName ?? kebab(id);
+    validate(this, props, this.modelName);
+
+    this.store = props.store ?? this.resources.store;
+    const historyFile = path.resolve(props.historyFile ?? 'modelfleet.history.json');
+    const history = props.historyDisabled ? undefined : historyFile;
+    const sourceContract = props.model.contract(this);
+    const sourceVersion = sourceContract?.sha256?.slice(0, 12);
+    const wanted = props.modelVersion;
+    this.rolledBack = wanted !== undefined && !Token.isUnresolved(wanted) && wanted !== sourceVersion;
+
+    // ---- the stored model: added (and uploaded), or an earlier version the store still holds ----
+    let golden: GoldenDocument | undefined;
+    if (this.rolledBack) {
+      const entry = history ? recordedVersion(history, this.modelName, wanted!) : undefined;
+      if (!entry) {
+        const known = history ? recordedVersions(history, this.modelName) : [];
+        throw new ModelFleetError('ModelVersionUnknown', `modelVersion '${wanted}' of model '${this.modelName}' is neither `
+          + `the version of the model file (${sourceVersion ?? 'unknown'}) nor a version recorded in ${historyFile} `
+          + `(recorded: ${known.length ? known.join(', ') : 'none'}); roll back to a recorded version, or give the old `
+          + 'model file as `model`', this);
+      }
+      this.storedModel = this.rollbackModel(wanted!, entry.sha256, entry.sizeBytes, entry.contractJson);
+      golden = entry.golden;
+      Annotations.of(this).addInfo(`model '${this.modelName}' rolled back to version ${wanted} (the model file is version `
+        + `${sourceVersion ?? 'unknown'})`);
+    } else {
+      this.storedModel = this.store.addModel(this.modelName, props.model);
+      golden = this.makeGolden(props);
+    }
+    this.modelVersion = this.storedModel.version;
+
+    // ---- golden.json: into the cloud assembly and the store; the version into the history ----
+    if (golden) {
+      this.goldenJson = JSON.stringify(golden, undefined, 2) + '\n';
+      this.goldenAssemblyPath = this.writeToAssembly(this.modelVersion, 'golden.json', this.goldenJson).relative;
+      if (!this.rolledBack) this.store.stageFile(this.storedModel, 'golden.json', this.goldenJson);
+    }
+    if (this.storedModel.localContractPath && fs.existsSync(this.storedModel.localContractPath)) {
+      const contractJson = fs.readFileSync(this.storedModel.localContractPath, 'utf8');
+      if (!this.rolledBack) this.writeToAssembly(this.modelVersion, 'contract.json', contractJson);
+      if (history && !this.rolledBack) {
+        recordVersion(history, this.modelName, this.modelVersion, {
+          sha256: this.storedModel.sha256, sizeBytes: this.storedModel.sizeBytes, contractJson, golden,
+        });
+      }
+    }
+
+    // ---- targets ----
+    const image = props.servingImage ?? this.resources.servingImage;
+    const sm = props.sagemaker ?? {};
+    if (sm.enabled ?? true) {
+      this.endpoint = new SageMakerEndpoint(this, 'SageMaker', {
+        model: this.storedModel,
+        image,
+        instanceType: sm.instanceType,
+        instanceCount: sm.instanceCount,
+        serverlessMemorySize: sm.serverlessMemorySize,
+        serverlessMaxConcurrency: sm.serverlessMaxConcurrency,
+        autoscalingMinCapacity: sm.autoscalingMinCapacity,
+        autoscalingMaxCapacity: sm.autoscalingMaxCapacity,
+        deploymentTrafficShift: sm.deploymentTrafficShift,
+        alarmTopic: this.resources.alarmTopic,
+        dataCapture: sm.dataCapture,
+        dashboard: sm.dashboard,
+      });
+      if (sm.alarmEmail !== undefined) this.resources.addAlarmEmail(sm.alarmEmail);
+    }
+
+    const edge = props.edge ?? {};
+    if (edge.enabled ?? true) {
+      this.edgeFleet = edge.fleet ?? this.resources.edgeFleet;
+      const { nodeRuntime, modelServer } = this.resources._runtimeComponents(this.store, this.edgeFleet);
+      this.nodeRuntimeComponent = nodeRuntime;
+      this.modelServerComponent = modelServer;
+      this.edgePort = edge.port ?? this.resources._allocateEdgePort();
+      // In the resources' scope: the fleet's deployment lists the component, so both must be in one stack.
+      this.modelComponent = new ModelComponent(this.resources, `EdgeModel-${this.modelName}`, {
+        model: this.storedModel,
+        modelServer,
+        port: this.edgePort,
+        host: edge.host,
+        threads: edge.threads,
+        maxBatch: edge.maxBatch,
+        batchDelay: edge.batchDelay,
+        tokenFile: edge.tokenFile,
+      });
+      this.edgeFleet.addComponent(this.modelComponent.ref);
+      this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
+    }
+
+    // ---- the model registry ----
+    if (props.registryEnabled ?? true) {
+      const removalPolicy = props.registryRemovalPolicy ?? RemovalPolicy.RETAIN;
+      const packageGroupName = props.registryGroupName ?? groupName(Stack.of(this).stackName, this.modelName);
+      this.modelPackageGroup = new sagemaker.CfnModelPackageGroup(this, 'ModelPackageGroup', {
+        modelPackageGroupName: packageGroupName,
+        modelPackageGroupDescription: `modelfleet model '${this.modelName}': every version deployed by stack ${Stack.of(this).stackName}`,
+      });
+      this.modelPackageGroup.applyRemovalPolicy(removalPolicy);
+      this.modelPackage = new sagemaker.CfnModelPackage(this, `ModelPackage${this.modelVersion.replace(/[^A-Za-z0-9]/g, '')}`, {
+        modelPackageGroupName: packageGroupName,
+        modelPackageDescription: `${this.modelName} version ${this.modelVersion} (sha256 ${this.storedModel.sha256})`,
+        modelApprovalStatus: 'Approved',
+        customerMetadataProperties: registryMetadata(this.storedModel, this.goldenAssemblyPath !== undefined),
+        inferenceSpecification: this.endpoint ? {
+          containers: [{
+            image: this.endpoint.imageUri,
+            modelDataSource: {
+              s3DataSource: { s3Uri: this.storedModel.s3PrefixUrl, s3DataType: 'S3Prefix', compressionType: 'None' },
+            },
+          }],
+          supportedContentTypes: ['application/json'],
+          supportedResponseMimeTypes: ['application/json'],
+        } : undefined,
+      });
+      this.modelPackage.applyRemovalPolicy(removalPolicy);
+      this.modelPackage.node.addDependency(this.modelPackageGroup);
+      this.modelPackage.node.addDependency(this.storedModel.upload);
+    }
+
+    // ---- what `modelfleet verify` reads ----
+    const target: VerifyTarget = {
+      modelfleet: VERIFY_SCHEMA,
+      model: this.modelName,
+      version: this.modelVersion,
+      region: Aws.REGION,
+      sagemakerEndpointName: this.endpoint?.endpointName,
+      bucket: this.storedModel.bucket.bucketName,
+      goldenKey: golden ? `${this.storedModel.prefix}golden.json` : undefined,
+      goldenAssemblyPath: this.goldenAssemblyPath,
+    };
+    this.verifyOutput = new CfnOutput(this, 'Verify', {
+      value: Stack.of(this).toJsonString(target),
+      description: `modelfleet verify: targets of model ${this.modelName}`,
+    });
+    this.verifyOutput.overrideLogicalId(verifyOutputKey(this.modelName));
+  }
+
+  /** Runs the golden request through the model (synth time, onnxruntime-node). */
+  private makeGolden(props: ModelFleetProps): GoldenDocument | undefined {
+    const contract = this.storedModel.contract;
+    const config = (props.goldenRequest ?? GoldenRequest.generated()).bind(this, contract);
+    if (!config.requestJson) return undefined;
+    const modelPath = this.storedModel.localPath;
+    if (!modelPath) {
+      Annotations.of(this).addWarningV2('modelfleet:goldenWithoutFile', `model '${this.modelName}' is not a local file, `
+        + 'so no golden response is computed at synth and `modelfleet verify` cannot check it; use ModelSource.fromAsset '
+        + 'or pass verify a golden.json with --golden');
+      return undefined;
+    }
+    const request = JSON.parse(config.requestJson) as V2InferRequest;
+    const job = {
+      name: this.modelName, version: this.storedModel.version, modelPath, sha256: this.storedModel.sha256, request,
+    };
+    const [result] = runGoldenInferences([job]);
+    if (!result.response) {
+      const message = `the golden request failed on model '${this.modelName}' (${modelPath}): ${result.error}`;
+      if (!config.generated) throw new ModelFleetError('GoldenRequestFailed', `${message}; fix the request`, this);
+      Annotations.of(this).addWarningV2('modelfleet:goldenFailed', `${message}; give a request that fits with `
+        + 'goldenRequest: GoldenRequest.fromFile(path)');
+      return undefined;
+    }
+    return {
+      model: this.modelName,
+      version: this.storedModel.version,
+      request,
+      response: result.response,
+      tolerance: props.goldenTolerance ?? DEFAULT_GOLDEN_TOLERANCE,
+    };
+  }
+
+  /** A stored model for an earlier version the store holds: nothing is uploaded. */
+  private rollbackModel(version: string, sha256: string, sizeBytes: number, contractJson: string): StoredModel {
+    const doc = JSON.parse(contractJson) as { inputs: ModelContract['inputs']; outputs: ModelContract['outputs'] };
+    return new StoredModel({
+      name: this.modelName,
+      version,
+      bucket: this.store.bucket,
+      sha256,
+      sizeBytes,
+      contract: ModelContract.of({ inputs: doc.inputs, outputs: doc.outputs }),
+      localContractPath: this.writeToAssembly(version, 'contract.json', contractJson).file,
+      upload: new DependencyGroup(),
+    });
+  }
+
+  /** Writes a file under `modelfleet/<name>/<version>/` in the cloud assembly. */
+  private writeToAssembly(version: string, fileName: string, contents: string): { file: string; relative: string } {
+    const stageDir = Stage.of(this)?.outdir ?? '.';
+    const rootDir = (this.node.root as Stage).outdir ?? stageDir;
+    const file = path.join(stageDir, path.dirname(goldenAssemblyPath(this.modelName, version)), fileName);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, contents);
+    return { file, relative: path.relative(rootDir, file).split(path.sep).join('/') };
+  }
+}
+
+function kebab(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase();
+}
+
+function validate(scope: Construct, props: ModelFleetProps, name: string): void {
+  const problems: string[] = [];
+  if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
+    problems.push(`modelName '${name}' must be 1 to 63 lower-case letters, digits or '-' (e.g. 'iris'); `
+      + 'set modelName or give the construct a simpler id');
+  }
+  const tol = props.goldenTolerance;
+  if (tol !== undefined && !Token.isUnresolved(tol) && !(tol >= 0 && Number.isFinite(tol))) {
+    problems.push(`goldenTolerance must be a finite number >= 0, got ${tol}`);
+  }
+  if (props.modelVersion !== undefined && !Token.isUnresolved(props.modelVersion)
+    && !/^[A-Za-z0-9._-]{1,64}$/.test(props.modelVersion)) {
+    problems.push(`modelVersion '${props.modelVersion}' must be 1 to 64 letters, digits, '.', '_' or '-'`);
+  }
+  if (props.modelVersion !== undefined && Token.isUnresolved(props.modelVersion)) {
+    problems.push('modelVersion must be a literal version, not a token: the history is read at synth');
+  }
+  if (props.registryGroupName !== undefined && !Token.isUnresolved(props.registryGroupName)
+    && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.registryGroupName)) {
+    problems.push(`registryGroupName '${props.registryGroupName}' must be 1 to 63 letters, digits or '-', `
+      + 'starting and ending with a letter or digit');
+  }
+  if (problems.length > 0) {
+    throw new ModelFleetError('ModelFleetPropsInvalid', problems.join('; '), scope);
+  }
+}
+
+function groupName(stackName: string, modelName: string): string {
+  const raw = `${stackName}-${modelName}`.replace(/[^A-Za-z0-9-]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  if (raw.length <= 63) return raw;
+  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 8);
+  return `${raw.slice(0, 54)}-${hash}`.replace(/-+/g, '-');
+}
+
+/** Customer metadata: values may only hold letters, digits, spaces and `_.:/=+-@`, up to 256 characters. */
+function registryMetadata(model: StoredModel, hasGolden: boolean): Record<string, string> {
+  const clean = (v: string) => v.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
+  const meta: Record<string, string> = {
+    'modelfleet:name': model.name,
+    'modelfleet:version': model.version,
+    'modelfleet:sha256': model.sha256,
+    'modelfleet:sizeBytes': String(model.sizeBytes),
+    'modelfleet:contract': model.bucket.s3UrlForObject(model.contractKey),
+    'modelfleet:model': model.s3Url,
+  };
+  if (model.contract.opset !== undefined) meta['modelfleet:opset'] = String(model.contract.opset);
+  if (hasGolden) meta['modelfleet:golden'] = model.bucket.s3UrlForObject(`${model.prefix}golden.json`);
+  const tensors = [
+    ...model.contract.inputs.map((t) => [`input:${t.name}`, t] as const),
+    ...model.contract.outputs.map((t) => [`output:${t.name}`, t] as const),
+  ];
+  const room = 49 - Object.keys(meta).length;
+  for (const [key, t] of tensors.slice(0, room)) {
+    meta[clean(key).slice(0, 128)] = clean(`${t.datatype} ${t.shape.join(' ')}`);
+  }
+  if (tensors.length > room) meta['modelfleet:tensors'] = `${tensors.length} tensors: see modelfleet:contract`;
+  return meta;
+}

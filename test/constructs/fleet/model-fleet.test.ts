@@ -1,0 +1,364 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { tinyModelWeights, tinyOnnxModel } from '../../../bench/synth/tiny-model';
+import { GoldenRequest, ModelFleet, ModelFleetResources } from '../../../constructs/fleet';
+import { GoldenDocument, stopGoldenWorker } from '../../../constructs/fleet/private/golden';
+import { resetHistoryCache } from '../../../constructs/fleet/private/history';
+import { ModelFleetError, ModelSource } from '../../../constructs/model';
+
+// The built-in CloudFormation validation costs seconds per process; the other suites validate these resources.
+process.env.CDK_VALIDATION = 'false';
+
+const IRIS = path.join(__dirname, '../../../models/iris.onnx');
+
+let dir: string;
+let tiny1: string;
+let tiny2: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-fleet-'));
+  tiny1 = path.join(dir, 'tiny-1.onnx');
+  tiny2 = path.join(dir, 'tiny-2.onnx');
+  fs.writeFileSync(tiny1, tinyOnnxModel({ seed: 1 }));
+  fs.writeFileSync(tiny2, tinyOnnxModel({ seed: 2 }));
+});
+afterAll(async () => {
+  await stopGoldenWorker();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => resetHistoryCache());
+
+function newStack(name = 'Fleet'): { app: App; stack: Stack } {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+  return { app, stack: new Stack(app, name) };
+}
+
+function history(): string {
+  return path.join(fs.mkdtempSync(path.join(dir, 'history-')), 'modelfleet.history.json');
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ModelFleetError) return `${err.code}: ${err.message}`;
+    throw err;
+  }
+  return undefined;
+}
+
+describe('ModelFleet with only a model', () => {
+  let fleet: ModelFleet;
+  let template: Template;
+  let app: App;
+
+  beforeAll(() => {
+    ({ app } = (() => {
+      const s = newStack();
+      fleet = new ModelFleet(s.stack, 'Iris', { model: ModelSource.fromAsset(IRIS), historyFile: history() });
+      template = Template.fromStack(s.stack);
+      return s;
+    })());
+  });
+
+  test('creates the store with the model, named after the construct id', () => {
+    expect(fleet.modelName).toBe('iris');
+    expect(fleet.modelVersion).toMatch(/^[0-9a-f]{12}$/);
+    expect(fleet.storedModel.prefix).toBe(`models/iris/${fleet.modelVersion}/`);
+    expect(fleet.store).toBe(ModelFleetResources.of(fleet).store);
+    template.hasResourceProperties('AWS::S3::Bucket', Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }));
+    template.hasResourceProperties('Custom::CDKBucketDeployment', Match.objectLike({
+      DestinationBucketKeyPrefix: `models/iris/${fleet.modelVersion}/`,
+    }));
+  });
+
+  test('creates the SageMaker endpoint serving the stored model with the shared alarm topic', () => {
+    expect(fleet.endpoint).toBeDefined();
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    expect(fleet.endpoint!.alarmTopic).toBe(fleet.resources.alarmTopic);
+    expect(JSON.stringify(template.findResources('AWS::SageMaker::Model'))).toContain(`models/iris/${fleet.modelVersion}/`);
+  });
+
+  test('creates the Greengrass components and deploys them to the edge fleet', () => {
+    expect(fleet.modelComponent!.componentName).toMatch(/\.Model\.iris$/);
+    expect(fleet.edgePort).toBe(8080);
+    template.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 3);
+    template.resourceCountIs('AWS::GreengrassV2::Deployment', 1);
+    const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0];
+    expect(Object.keys(deployment.Properties.Components)).toEqual(expect.arrayContaining([
+      fleet.nodeRuntimeComponent!.componentName, fleet.modelServerComponent!.componentName, fleet.modelComponent!.componentName,
+    ]));
+  });
+
+  test('registers the version in a model package group with its sha256 and contract', () => {
+    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'Fleet-iris' });
+    template.hasResource('AWS::SageMaker::ModelPackage', Match.objectLike({
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ModelPackageGroupName: 'Fleet-iris',
+        ModelApprovalStatus: 'Approved',
+        CustomerMetadataProperties: Match.objectLike({
+          'modelfleet:sha256': fleet.storedModel.sha256,
+          'modelfleet:version': fleet.modelVersion,
+          'input:features': 'FP32 -1 4',
+          'output:probabilities': 'FP32 -1 3',
+          'output:label': 'INT64 -1',
+        }),
+        InferenceSpecification: Match.objectLike({
+          SupportedContentTypes: ['application/json'],
+          Containers: [Match.objectLike({
+            ModelDataSource: { S3DataSource: Match.objectLike({ S3DataType: 'S3Prefix', CompressionType: 'None' }) },
+          })],
+        }),
+      }),
+    }));
+  });
+
+  test('keeps the logical ids of the package group and of a version\'s package', () => {
+    expect(Object.keys(template.findResources('AWS::SageMaker::ModelPackageGroup'))).toEqual(['IrisModelPackageGroupDCB99EF6']);
+    expect(Object.keys(template.findResources('AWS::SageMaker::ModelPackage'))[0]).toMatch(
+      new RegExp(`^IrisModelPackage${fleet.modelVersion}[0-9A-F]{8}$`));
+  });
+
+  test('writes golden.json into the cloud assembly and stages it into the store', () => {
+    const file = path.join(app.outdir, fleet.goldenAssemblyPath!);
+    expect(fleet.goldenAssemblyPath).toBe(`modelfleet/iris/${fleet.modelVersion}/golden.json`);
+    const golden = JSON.parse(fs.readFileSync(file, 'utf8')) as GoldenDocument;
+    expect(golden.model).toBe('iris');
+    expect(golden.version).toBe(fleet.modelVersion);
+    expect(golden.tolerance).toBe(1e-5);
+    expect(golden.request.inputs[0]).toMatchObject({ name: 'features', datatype: 'FP32', shape: [1, 4] });
+    const probabilities = golden.response.outputs.find((o) => o.name === 'probabilities')!.data as number[];
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(fs.readFileSync(file, 'utf8')).toBe(fleet.goldenJson);
+    // The model's upload deployment carries two sources: the staged model directory and golden.json.
+    const upload = Object.values(template.findResources('Custom::CDKBucketDeployment'))
+      .find((r) => r.Properties.DestinationBucketKeyPrefix === `models/iris/${fleet.modelVersion}/`)!;
+    expect(upload.Properties.SourceObjectKeys).toHaveLength(2);
+  });
+
+  test('outputs the verify target under a stable key', () => {
+    const outputs = template.findOutputs('ModelFleetVerifyIris');
+    const value = JSON.stringify(outputs.ModelFleetVerifyIris.Value);
+    expect(value).toContain('\\"modelfleet\\":1');
+    expect(value).toContain(`\\"version\\":\\"${fleet.modelVersion}\\"`);
+    expect(value).toContain('\\"sagemakerEndpointName\\":\\"');
+    expect(value).toContain(`\\"goldenAssemblyPath\\":\\"modelfleet/iris/${fleet.modelVersion}/golden.json\\"`);
+  });
+});
+
+describe('ModelFleet with several models', () => {
+  test('shares one store, one serving image, one alarm topic and one edge fleet, with a port per model', () => {
+    const { app, stack } = newStack();
+    const a = new ModelFleet(stack, 'Iris', { model: ModelSource.fromAsset(IRIS), historyFile: history() });
+    const b = new ModelFleet(stack, 'TinyClassifier', { model: ModelSource.fromAsset(tiny1), historyFile: history() });
+    expect(b.modelName).toBe('tiny-classifier');
+    expect(b.store).toBe(a.store);
+    expect(b.edgeFleet).toBe(a.edgeFleet);
+    expect([a.edgePort, b.edgePort]).toEqual([8080, 8081]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 2); // the store and its access log bucket
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::GreengrassV2::Deployment', 1);
+    template.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 4);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 2);
+    app.synth();
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, 'Fleet.assets.json'), 'utf8')) as { dockerImages: object };
+    expect(Object.keys(manifest.dockerImages)).toHaveLength(1);
+  });
+
+  test('spreads models over stacks that share the resources of a platform stack', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+    const platform = new Stack(app, 'Platform');
+    const resources = new ModelFleetResources(platform, ModelFleetResources.ID);
+    const models = new Stack(app, 'Models');
+    const fleet = new ModelFleet(models, 'Tiny', { model: ModelSource.fromAsset(tiny1), resources, historyFile: history() });
+    expect(Stack.of(fleet.modelComponent!)).toBe(platform);
+    expect(Stack.of(fleet.store)).toBe(platform);
+    expect(Stack.of(fleet.endpoint!)).toBe(models);
+    const assembly = app.synth();
+    expect(assembly.getStackByName('Models').dependencies.map((d) => d.id)).toContain('Platform');
+    expect(assembly.getStackByName('Platform').dependencies.map((d) => d.id)).not.toContain('Models');
+  });
+});
+
+describe('ModelFleet targets', () => {
+  test('each target and the registry can be turned off', () => {
+    const { stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS),
+      historyFile: history(),
+      sagemaker: { enabled: false },
+      edge: { enabled: false },
+      registryEnabled: false,
+    });
+    expect(fleet.endpoint).toBeUndefined();
+    expect(fleet.modelComponent).toBeUndefined();
+    expect(fleet.modelPackageGroup).toBeUndefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+    template.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 0);
+    template.resourceCountIs('AWS::IoT::ThingGroup', 0);
+    template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
+    expect(JSON.stringify(template.findOutputs('ModelFleetVerifyIris'))).not.toContain('sagemakerEndpointName');
+  });
+
+  test('registers a version without an inference specification when there is no endpoint', () => {
+    const { stack } = newStack();
+    new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+      registryGroupName: 'team-iris',
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::ModelPackage', {
+      ModelPackageGroupName: 'team-iris',
+      InferenceSpecification: Match.absent(),
+    });
+  });
+
+  test('passes SageMaker options to the endpoint and subscribes the alarm e-mail once', () => {
+    const { stack } = newStack();
+    const common = { historyFile: history(), edge: { enabled: false } };
+    new ModelFleet(stack, 'A', { ...common, model: ModelSource.fromAsset(tiny1), sagemaker: { instanceCount: 2, alarmEmail: 'ml@example.com', dashboard: false } });
+    new ModelFleet(stack, 'B', { ...common, model: ModelSource.fromAsset(tiny2), sagemaker: { alarmEmail: 'ml@example.com', dashboard: false } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', Match.objectLike({
+      ProductionVariants: [Match.objectLike({ InitialInstanceCount: 2 })],
+    }));
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+});
+
+describe('ModelFleet golden request', () => {
+  test('runs the generated request through the model: the golden response is the model\'s answer', () => {
+    const { stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Tiny', {
+      model: ModelSource.fromAsset(tiny1), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+    });
+    const golden = JSON.parse(fleet.goldenJson!) as GoldenDocument;
+    const x = golden.request.inputs[0].data as number[];
+    const { w, b } = tinyModelWeights({ seed: 1 });
+    const scores = b.map((bias, c) => x.reduce((sum, xi, i) => sum + Math.fround(xi) * w[i * 3 + c], bias));
+    (golden.response.outputs[0].data as number[]).forEach((v, i) => expect(v).toBeCloseTo(scores[i], 5));
+  });
+
+  test('uses a request the user gives, and its tolerance', () => {
+    const { stack } = newStack();
+    const request = { inputs: [{ name: 'features', datatype: 'FP32', shape: [2, 4], data: [5.1, 3.5, 1.4, 0.2, 6.7, 3, 5.2, 2.3] }] };
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+      goldenRequest: GoldenRequest.fromJson(JSON.stringify(request)), goldenTolerance: 1e-3,
+    });
+    const golden = JSON.parse(fleet.goldenJson!) as GoldenDocument;
+    expect(golden.request).toEqual(request);
+    expect(golden.tolerance).toBe(1e-3);
+    // A setosa and a virginica flower from the Iris data set.
+    expect(golden.response.outputs.find((o) => o.name === 'label')!.data).toEqual([0, 2]);
+  });
+
+  test('fails when the given request does not fit the model, naming the problem', () => {
+    const { stack } = newStack();
+    expect(codeOf(() => new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+      goldenRequest: GoldenRequest.fromJson('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}'),
+    }))).toMatch(/^GoldenRequestInvalid: .*input 'x' is not an input of the model .*the model's input 'features' is missing.*\(at Fleet\/Iris\)$/);
+  });
+
+  test('makes no golden request with GoldenRequest.none()', () => {
+    const { stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+      goldenRequest: GoldenRequest.none(),
+    });
+    expect(fleet.goldenJson).toBeUndefined();
+    expect(JSON.stringify(Template.fromStack(stack).findOutputs('ModelFleetVerifyIris'))).not.toContain('golden');
+  });
+
+  test('fails when a golden request file does not exist', () => {
+    expect(codeOf(() => GoldenRequest.fromFile(path.join(dir, 'missing.json')))).toMatch(/^GoldenRequestFileNotFound: /);
+  });
+});
+
+describe('ModelFleet rollback with modelVersion', () => {
+  function deploy(file: string, historyFile: string, modelVersion?: string): { fleet: ModelFleet; template: Template; app: App } {
+    const { app, stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Tiny', {
+      model: ModelSource.fromAsset(file), historyFile, modelVersion, edge: { enabled: false },
+    });
+    return { fleet, template: Template.fromStack(stack), app };
+  }
+
+  test('serves an earlier version from the store without uploading it, and registers it again', () => {
+    const historyFile = history();
+    const v1 = deploy(tiny1, historyFile).fleet;
+    const v2 = deploy(tiny2, historyFile).fleet;
+    expect(v2.modelVersion).not.toBe(v1.modelVersion);
+    resetHistoryCache(); // a later synth, in a new process, reads the file
+    const { fleet, template, app } = deploy(tiny2, historyFile, v1.modelVersion);
+    expect(fleet.rolledBack).toBe(true);
+    expect(fleet.modelVersion).toBe(v1.modelVersion);
+    expect(fleet.storedModel.sha256).toBe(v1.storedModel.sha256);
+    expect(JSON.stringify(template.findResources('AWS::SageMaker::Model'))).toContain(`models/tiny/${v1.modelVersion}/`);
+    template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+    expect(Object.keys(template.findResources('AWS::SageMaker::ModelPackage'))[0]).toContain(`ModelPackage${v1.modelVersion}`);
+    // verify checks the rolled-back version against its own golden response
+    expect(JSON.parse(fs.readFileSync(path.join(app.outdir, fleet.goldenAssemblyPath!), 'utf8'))).toEqual(JSON.parse(v1.goldenJson!));
+  });
+
+  test('deploys normally when modelVersion is the version of the model file', () => {
+    const historyFile = history();
+    const v1 = deploy(tiny1, historyFile).fleet;
+    const again = deploy(tiny1, historyFile, v1.modelVersion);
+    expect(again.fleet.rolledBack).toBe(false);
+    again.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+  });
+
+  test('fails for a version the history does not hold, listing the recorded ones', () => {
+    const historyFile = history();
+    const v1 = deploy(tiny1, historyFile).fleet;
+    expect(codeOf(() => deploy(tiny2, historyFile, '0123456789ab'))).toContain(
+      `ModelVersionUnknown: modelVersion '0123456789ab' of model 'tiny' is neither the version of the model file `
+      + `(${v2Version()}) nor a version recorded in ${historyFile} (recorded: ${v1.modelVersion})`);
+  });
+
+  function v2Version(): string {
+    return new ModelFleet(newStack().stack, 'Tiny', {
+      model: ModelSource.fromAsset(tiny2), historyDisabled: true, sagemaker: { enabled: false }, edge: { enabled: false },
+      registryEnabled: false, goldenRequest: GoldenRequest.none(),
+    }).modelVersion;
+  }
+
+  test('records each deployed version once, in a stable order', () => {
+    const historyFile = history();
+    deploy(tiny2, historyFile);
+    deploy(tiny1, historyFile);
+    const first = fs.readFileSync(historyFile, 'utf8');
+    resetHistoryCache();
+    deploy(tiny1, historyFile);
+    expect(fs.readFileSync(historyFile, 'utf8')).toBe(first);
+    const recorded = JSON.parse(first) as { models: Record<string, Record<string, { sha256: string }>> };
+    const versions = Object.keys(recorded.models.tiny);
+    expect(versions).toEqual([...versions].sort());
+    expect(versions).toHaveLength(2);
+  });
+});
+
+describe('ModelFleet validation', () => {
+  test('fails with every bad prop at once, naming the construct', () => {
+    const { stack } = newStack();
+    const message = codeOf(() => new ModelFleet(stack, 'Bad', {
+      model: ModelSource.fromAsset(IRIS), modelName: 'Iris_Model', goldenTolerance: -1, modelVersion: 'v 1',
+      registryGroupName: '-bad-', historyDisabled: true,
+    }));
+    expect(message).toMatch(/^ModelFleetPropsInvalid: /);
+    expect(message).toContain("modelName 'Iris_Model' must be 1 to 63 lower-case letters");
+    expect(message).toContain('goldenTolerance must be a finite number >= 0, got -1');
+    expect(message).toContain("modelVersion 'v 1' must be 1 to 64 letters");
+    expect(message).toContain("registryGroupName '-bad-' must be");
+    expect(message).toContain('(at Fleet/Bad)');
+  });
+});
