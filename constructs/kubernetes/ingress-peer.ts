@@ -25,14 +25,16 @@ export class IngressPeer {
     return new IngressPeer(namespace, key, value);
   }
 
-  /**
-   * @param namespaceName the namespace selected, or undefined for the service's own namespace
-   * @param labelKey the pod label key selected, or undefined for every pod
-   * @param labelValue the pod label value selected
-   */
-  private constructor(
-    public readonly namespaceName: string | undefined,
-    public readonly labelKey: string | undefined,
-    public readonly labelValue: string | undefined,
-  ) {}
+  /** The namespace selected; undefined for the service's own namespace. */
+  public readonly namespaceName?: string;
+  /** The pod label key selected; undefined for every pod of the namespace. */
+  public readonly labelKey?: string;
+  /** The pod label value selected. */
+  public readonly labelValue?: string;
+
+  private constructor(namespaceName?: string, labelKey?: string, labelValue?: string) {
+    this.namespaceName = namespaceName;
+    this.labelKey = labelKey;
+    this.labelValue = labelValue;
+  }
 }

@@ -475,6 +475,8 @@ export class KubernetesModelService extends Construct {
   private patchPodSpec(props: KubernetesModelServiceProps, selectorLabels: Record<string, string>): void {
     const obj = cdk8s.ApiObject.of(this.deployment);
     const pod = '/spec/template/spec';
+    // cdk8s's address label (`Chart-Deployment-<hash>`) is the same in every service's chart: selection uses ours.
+    obj.addJsonPatch(cdk8s.JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
     // The Capability enum has no ALL and renders `drop: [null]`.
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/initContainers/0/securityContext/capabilities`, { drop: ['ALL'] }));
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/containers/0/securityContext/capabilities`, { drop: ['ALL'] }));
@@ -600,6 +602,12 @@ export class KubernetesModelService extends Construct {
         add('KubernetesLabelInvalid', `${field} value must be a Kubernetes label value (at most 63 characters), got '${value}'`);
       }
     };
+    const model = props.model;
+    if (!Token.isUnresolved(model.version) && !LABEL_VALUE.test(model.version)) {
+      add('KubernetesLabelInvalid', `the model version must be a Kubernetes label value (at most 63 characters, starting and `
+        + `ending with a letter or digit) for the modelfleet.io/model-version label, got '${model.version}'; add the model with `
+        + 'a shorter version');
+    }
     for (const l of props.nodeSelector ?? []) {
       label('nodeSelector', l.key, l.value);
     }

@@ -269,9 +269,9 @@ describe('KubernetesModelService', () => {
       expect(deployment.spec.selector).toEqual({
         matchLabels: { 'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris' },
       });
-      expect(deployment.spec.template.metadata.labels).toMatchObject({
+      expect(deployment.spec.template.metadata.labels).toEqual({
         'app.kubernetes.io/name': 'modelfleet', 'app.kubernetes.io/instance': 'modelfleet-iris',
-        'modelfleet.io/model': 'iris', 'modelfleet.io/model-version': VERSION,
+        'app.kubernetes.io/component': 'model-server', 'modelfleet.io/model': 'iris', 'modelfleet.io/model-version': VERSION,
       });
     });
   });
@@ -630,6 +630,17 @@ describe('KubernetesModelService', () => {
       expect(error.code).toBe(code);
       expect(error.message).toContain(message);
       expect(error.constructPath).toBe('Serving/Iris');
+    });
+
+    test('fails when the model version cannot be a label value', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const base = storedModel(stack);
+      const model = new StoredModel({ ...base, version: `v${'1'.repeat(63)}`, upload: base.upload });
+      const error = errorOf(() => new KubernetesModelService(stack, 'Iris', {
+        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+      }));
+      expect(error.code).toBe('KubernetesLabelInvalid');
+      expect(error.message).toContain('the model version must be a Kubernetes label value');
     });
 
     test('fails when a role ARN is given with a cluster', () => {
