@@ -53,8 +53,13 @@ export class EdgeError extends Error {
   public readonly status: number;
   public readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
-    super(`${message}; fix: ${ERROR_CODES[code].fix}`);
+  /** An error that crossed a thread boundary: its message already ends with the fix. */
+  public static fromWire(code: ErrorCode, fullMessage: string): EdgeError {
+    return new EdgeError(code, fullMessage, {}, true);
+  }
+
+  constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}, fixIncluded = false) {
+    super(fixIncluded ? message : `${message}; fix: ${ERROR_CODES[code].fix}`);
     this.name = 'EdgeError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

@@ -5,6 +5,7 @@ import { EdgeError } from './errors';
 import { EdgeHttp } from './http/server';
 import { createLogger, type LineSink, type Logger } from './log';
 import { EdgeMetrics } from './metrics';
+import { RequestDecoder } from './model/codec';
 import { ModelManager } from './model/manager';
 
 export interface RuntimeOptions {
@@ -15,6 +16,8 @@ export interface RuntimeOptions {
   /** Debounce of model file changes (default 500 ms). */
   readonly watchDebounceMs?: number;
   readonly serverVersion?: string;
+  /** JSON headers at least this large are decoded in a worker thread (default 128 KiB). */
+  readonly offloadJsonBytes?: number;
 }
 
 export interface Runtime {
@@ -36,7 +39,8 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
   const log = createLogger(config.logLevel, opts.logSink ?? process.stdout);
   const metrics = new EdgeMetrics();
   const manager = new ModelManager(config, log, metrics, { workerScript: opts.workerScript, debounceMs: opts.watchDebounceMs });
-  const http = new EdgeHttp({ config, manager, metrics, log, serverVersion: opts.serverVersion ?? '0.1.0' });
+  const decoder = new RequestDecoder(opts.workerScript, opts.offloadJsonBytes);
+  const http = new EdgeHttp({ config, manager, metrics, log, decoder, serverVersion: opts.serverVersion ?? '0.1.0' });
 
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', (e: NodeJS.ErrnoException) =>
@@ -51,6 +55,7 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
   try {
     await manager.start();
   } catch (e) {
+    await decoder.close();
     http.server.close();
     http.server.closeAllConnections();
     throw e;
@@ -75,6 +80,7 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
       http.server.closeAllConnections();
       await closed;
       await manager.close();
+      await decoder.close();
       log.info('stopped', { ms: Math.round(performance.now() - s0), drain_timed_out: timedOut });
     })();
     return stopping;

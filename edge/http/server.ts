@@ -9,7 +9,7 @@ import { EdgeError, toEdgeError } from '../errors';
 import type { Logger } from '../log';
 import type { EdgeMetrics } from '../metrics';
 import type { LoadedModel, ModelManager } from '../model/manager';
-import { decodeInferRequest } from '../tensor/request';
+import type { RequestDecoder } from '../model/codec';
 import { encodeInferResponse } from '../tensor/response';
 
 export const SERVER_NAME = 'modelfleet-edge';
@@ -22,6 +22,8 @@ export interface HttpDeps {
   readonly metrics: EdgeMetrics;
   readonly log: Logger;
   readonly serverVersion: string;
+  /** Decodes request bodies (large JSON ones in a worker thread). */
+  readonly decoder: RequestDecoder;
 }
 
 type Route =
@@ -188,7 +190,7 @@ export class EdgeHttp {
     const headerLength = this.headerLength(req);
     const body = await this.readBody(req);
     const model = this.resolveModel(m); // again: a swap may have happened while the body arrived
-    const decoded = decodeInferRequest(body, headerLength, model.instance.signature);
+    const decoded = await this.deps.decoder.decode(body, headerLength, model.instance.signature);
     const outputs = await model.instance.submit(decoded);
     const enc = encodeInferResponse(model.name, model.version, decoded.id, outputs);
     if (enc.binary.length === 0) return this.sendJson(res, 200, enc.header);

@@ -1,5 +1,7 @@
 /** Messages between the main thread and a session worker (edge/model/worker.ts). Plain data, structured-clone safe. */
+import type { ErrorCode } from '../errors';
 import type { OrtType, V2Datatype } from '../tensor/datatypes';
+import type { DecodedRequest, ModelSignature } from '../tensor/request';
 
 export interface TensorMeta {
   readonly name: string;
@@ -87,3 +89,21 @@ export interface DoneMessage {
 }
 
 export type FromWorker = ReadyMessage | LoadErrorMessage | DoneMessage;
+
+/** To a codec worker: decode this body (the buffer is transferred). */
+export interface DecodeMessage {
+  readonly id: number;
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  readonly headerLength: number | undefined;
+  readonly signature: ModelSignature;
+}
+
+/** From a codec worker: the decoded request (its tensors transferred) or the error. */
+export interface DecodedMessage {
+  readonly type: 'decoded';
+  readonly id: number;
+  readonly request?: DecodedRequest;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+}

@@ -1,7 +1,9 @@
 /**
- * A session worker: one onnxruntime session in a worker thread, so that the main thread stays free for HTTP
- * (onnxruntime-node's run() and session creation block their thread). Spawned by ./pool.ts with
- * `path.join(__dirname, 'worker.js')`; onnxruntime-node is loaded with a plain require (external in bundles).
+ * The worker thread entry, in two roles (one file, so that a bundle needs only `cli.js` and `worker.js`):
+ * - `session` (default): one onnxruntime session, so that the main thread stays free for HTTP (onnxruntime-node's
+ *   run() and session creation block their thread). Spawned by ./instance.ts.
+ * - `codec`: decodes large JSON request bodies off the main thread (./codec.ts). Never loads onnxruntime.
+ * Spawned with `path.join(__dirname, 'worker.js')`; onnxruntime-node is loaded with a plain require (external in bundles).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,9 +13,11 @@ import { byOrt, byV2, halfToNumber, type NumericArray } from '../tensor/datatype
 import type {
   DoneMessage, FromWorker, RunMessage, TensorMeta, WireOutput, WireRequest, WireResult, WireTensor, WorkerInit,
 } from './protocol';
+import type { DecodedMessage, DecodeMessage } from './protocol';
+import { decodeInferRequest } from '../tensor/request';
+import { toEdgeError } from '../errors';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ort = require('onnxruntime-node') as typeof OrtTypes;
+let ort: typeof OrtTypes;
 
 type Session = OrtTypes.InferenceSession;
 type Tensor = OrtTypes.Tensor;
@@ -210,6 +214,8 @@ async function init(): Promise<void> {
   lowerPriority(cfg.nice);
   const t0 = performance.now();
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ort = require('onnxruntime-node') as typeof OrtTypes;
     session = await ort.InferenceSession.create(cfg.modelPath, {
       intraOpNumThreads: cfg.intraOpThreads,
       interOpNumThreads: 1,
@@ -249,4 +255,20 @@ async function init(): Promise<void> {
   });
 }
 
-void init();
+function runCodec(): void {
+  parentPort!.on('message', (msg: DecodeMessage) => {
+    try {
+      const body = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+      const request = decodeInferRequest(body, msg.headerLength, msg.signature);
+      const reply: DecodedMessage = { type: 'decoded', id: msg.id, request };
+      parentPort!.postMessage(reply, [...new Set(request.transfer)]);
+    } catch (e) {
+      const err = toEdgeError(e);
+      const reply: DecodedMessage = { type: 'decoded', id: msg.id, error: { code: err.code, message: err.message } };
+      parentPort!.postMessage(reply);
+    }
+  });
+}
+
+if ((workerData as { role?: string } | null)?.role === 'codec') runCodec();
+else void init();

@@ -321,6 +321,31 @@ describe('Open Inference Protocol: "Inference Response JSON Error Object"', () =
   });
 });
 
+describe('large JSON bodies are decoded off the main thread', () => {
+  test('give the same tensors and the same error codes as when decoded on the main thread', async () => {
+    const off = await startEdge(['--model', IRIS], {}, { offloadJsonBytes: 1 });
+    try {
+      const rows = irisRows(40);
+      const body = { id: 'big', inputs: [{ name: 'features', datatype: 'FP32', shape: [40, 4], data: rows }] };
+      const a = await inferJson(off.url, 'iris', body);
+      const b = await inferJson(srv.url, 'iris', body);
+      expect(a.status).toBe(200);
+      expect(a.json).toEqual(b.json);
+      const bad = await inferJson(off.url, 'iris', { inputs: [{ name: 'features', datatype: 'FP32', shape: [2, 5], data: [] }] });
+      expect(bad.status).toBe(400);
+      expect(bad.json.code).toBe('EDGE_ERR_INPUT_SHAPE');
+      expect((bad.json.error as string).split('fix:')).toHaveLength(2);
+      const f = Float32Array.from(rows.flat());
+      const bin = await inferBinary(off.url, 'iris', {
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [40, 4], parameters: { binary_data_size: f.byteLength } }],
+      }, [new Uint8Array(f.buffer)]);
+      expect(bin.json.outputs).toEqual(a.json.outputs);
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
 describe('limits, authentication and metrics', () => {
   test('fails with 413 EDGE_ERR_HTTP_BODY_TOO_LARGE over --max-body-mb, before reading the body', async () => {
     const small = await startEdge(['--model', IRIS, '--max-body-mb', '0.001']);

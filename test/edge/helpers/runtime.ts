@@ -84,13 +84,14 @@ export interface TestServer {
 }
 
 /** Starts a runtime in this process on a free loopback port. `args` are CLI flags (without serve/--port). */
-export async function startEdge(args: readonly string[], env: Record<string, string> = {}): Promise<TestServer> {
+export async function startEdge(args: readonly string[], env: Record<string, string> = {}, opts: { offloadJsonBytes?: number } = {}): Promise<TestServer> {
   const config = parseConfig(['serve', '--port', '0', '--threads', '1', ...args], env, { cpuCount: 2, cwd: REPO });
   const logs: string[] = [];
   const rt = await startRuntime(config, {
     workerScript: edgeBundle().worker,
     logSink: { write: (l: string) => logs.push(l) },
     watchDebounceMs: 100,
+    offloadJsonBytes: opts.offloadJsonBytes,
   });
   return { rt, url: rt.url, logs, stop: () => rt.shutdown() };
 }
