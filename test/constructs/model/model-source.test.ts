@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -96,6 +96,14 @@ describe('ModelSource.fromBucket', () => {
         })]),
       },
     });
+  });
+
+  test('skips tokenized values in the sha256 and the size', () => {
+    const { stack } = setup();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Models', 'my-models');
+    const sha256 = Lazy.string({ produce: () => 'not-hex' });
+    const sizeBytes = Lazy.number({ produce: () => -5 });
+    expect(ModelSource.fromBucket(bucket, 'm.onnx', { sha256, sizeBytes }).bind(stack).sha256).toBe(sha256);
   });
 
   test('fails when the sha256 or the size is malformed', () => {
