@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { StoredModel } from '../model-store';
 import { ServingImage } from '../serving-image';
 import { SageMakerInstanceType } from './instance-type';
+import { acknowledgeRoleFindings } from './private/acknowledgements';
 import { EXACT_SIZE } from './private/field-errors';
 import { validateProps } from './private/validate-props';
 import { TrafficShift, TrafficShiftType } from './traffic-shift';
@@ -492,6 +493,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     const stack = Stack.of(this);
 
     // ---- the execution role and its grants ----
+    const ownRole = props.role === undefined;
     this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker execution role of the modelfleet endpoint ${this.endpointName}`,
@@ -508,9 +510,10 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       actions: ['logs:CreateLogGroup'],
       resources: [logGroupArn],
     }));
+    const logStreamsArn = `${logGroupArn}:log-stream:*`;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [`${logGroupArn}:log-stream:*`],
+      resources: [logStreamsArn],
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['cloudwatch:PutMetricData'],
@@ -543,8 +546,10 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
 
     // ---- data capture and encryption grants ----
     let dataCaptureConfig: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined;
+    let captureObjectsArn: string | undefined;
     if (dataCapture) {
       const prefix = normalizePrefix(props.dataCapturePrefix ?? `data-capture/${model.name}/`);
+      captureObjectsArn = model.bucket.arnForObjects(`${prefix}*`);
       this.dataCaptureUri = model.bucket.s3UrlForObject(prefix);
       model.bucket.grantPut(this.role, `${prefix}*`);
       dataCaptureConfig = {
@@ -692,6 +697,16 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         targetValue: props.autoscalingTargetInvocationsPerInstance ?? 600,
         scaleInCooldown: props.autoscalingScaleInCooldown ?? Duration.minutes(5),
         scaleOutCooldown: props.autoscalingScaleOutCooldown ?? Duration.minutes(1),
+      });
+    }
+
+    if (ownRole) {
+      acknowledgeRoleFindings(this.role, {
+        modelObjectsArn: model.bucket.arnForObjects(`${model.prefix}*`),
+        logStreamsArn,
+        captureObjectsArn,
+        kms: props.kmsKey !== undefined,
+        vpc: props.vpc !== undefined,
       });
     }
 
