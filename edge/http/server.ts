@@ -10,6 +10,8 @@ import type { Logger } from '../log';
 import type { EdgeMetrics } from '../metrics';
 import type { LoadedModel, ModelManager } from '../model/manager';
 import type { RequestDecoder } from '../model/codec';
+import type { WireOutput } from '../model/protocol';
+import type { DecodedRequest } from '../tensor/request';
 import { encodeInferResponse } from '../tensor/response';
 
 export const SERVER_NAME = 'modelfleet-edge';
@@ -190,8 +192,16 @@ export class EdgeHttp {
     const headerLength = this.headerLength(req);
     const body = await this.readBody(req);
     const model = this.resolveModel(m); // again: a swap may have happened while the body arrived
-    const decoded = await this.deps.decoder.decode(body, headerLength, model.instance.signature);
-    const outputs = await model.instance.submit(decoded);
+    const release = model.instance.hold(); // a swap waits for this request to be queued on the old model
+    let pending: Promise<readonly WireOutput[]>;
+    let decoded: DecodedRequest;
+    try {
+      decoded = await this.deps.decoder.decode(body, headerLength, model.instance.signature);
+      pending = model.instance.submit(decoded);
+    } finally {
+      release();
+    }
+    const outputs = await pending;
     const enc = encodeInferResponse(model.name, model.version, decoded.id, outputs);
     if (enc.binary.length === 0) return this.sendJson(res, 200, enc.header);
     let total = enc.header.byteLength;

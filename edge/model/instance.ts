@@ -87,6 +87,7 @@ export class ModelInstance {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private running = 0;
+  private holds = 0;
   private peak = 0;
   private nextId = 1;
   private timer?: NodeJS.Timeout;
@@ -120,10 +121,31 @@ export class ModelInstance {
     });
   }
 
-  /** Resolves when nothing is queued or running. */
+  /**
+   * Reserves the instance for a request that was routed to it but is still being decoded: drain() waits for it.
+   * Call the returned function once the request is submitted (or failed).
+   */
+  public hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.checkDrained();
+    };
+  }
+
+  /** Resolves when nothing is held, queued or running. */
   public drain(): Promise<void> {
-    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.running === 0 && this.holds === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private checkDrained(): void {
+    if (this.queue.length === 0 && this.running === 0 && this.holds === 0 && this.drainWaiters.length > 0) {
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
   }
 
   /** Terminates the workers; queued requests fail with EDGE_ERR_INFER_SHUTTING_DOWN. */
@@ -209,9 +231,7 @@ export class ModelInstance {
   private afterBatch(): void {
     this.observer.depth(this.queue.length, this.running);
     this.pump();
-    if (this.queue.length === 0 && this.running === 0 && this.drainWaiters.length > 0) {
-      for (const w of this.drainWaiters.splice(0)) w();
-    }
+    this.checkDrained();
   }
 
   private pump(): void {

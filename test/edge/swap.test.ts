@@ -29,13 +29,16 @@ function replace(file: string, bytes: Uint8Array): void {
 const body = { inputs: [{ name: 'features', datatype: 'FP32', shape: [2, 4], data: irisRows(2).flat() }] };
 
 describe('hot swap', () => {
-  test('a changed model file is swapped under concurrent load with zero failed requests and a clean switch of model_version', async () => {
+  test.each([
+    ['decoded on the main thread', undefined],
+    ['decoded in the codec worker', 1],
+  ])('a changed model file is swapped under concurrent load with zero failed requests and a clean switch of model_version (JSON %s)', async (_how, offloadJsonBytes) => {
     const dir = tempDir();
     const file = path.join(dir, 'iris.onnx');
     const v1 = irisVariant('one');
     const v2 = irisVariant('two');
     fs.writeFileSync(file, v1);
-    const srv = await startEdge(['--model', file, '--max-batch', '8']);
+    const srv = await startEdge(['--model', file, '--max-batch', '8'], {}, { offloadJsonBytes });
     stops.push(srv);
     let stop = false;
     let swappedAt = -1;
