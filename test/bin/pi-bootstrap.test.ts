@@ -1,11 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { Construct } from 'constructs';
 import { findFleetOutputs, run } from '../../bin/commands/pi-bootstrap';
-import { EdgeFleet } from '../../constructs/greengrass/edge-fleet';
 
 const CERT_ID = 'ab'.repeat(32);
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:FleetClaimKeySecret-AbCdEf';
@@ -127,27 +123,6 @@ describe('modelfleet pi-bootstrap', () => {
   test('prints the usage with --help', async () => {
     expect(await run(['--help'])).toBe(0);
     expect(stdout).toContain('usage: modelfleet pi-bootstrap --stack <name>');
-  });
-
-  test('finds every value in the outputs of a synthesized EdgeFleet nested in another construct', async () => {
-    const stack = new Stack(new App(), 'EdgeStack');
-    new EdgeFleet(new Construct(stack, 'Site'), 'Pis', {
-      components: [{ componentName: 'modelfleet.Model.iris', componentVersion: '1.0.0' }],
-    });
-    // What `cdk deploy --outputs-file` writes: the template's output keys with the deployed values.
-    const values: Record<string, string> = {
-      Region: 'eu-west-1', ThingGroupName: 'pis', ProvisioningTemplateName: 'pis-tpl', RoleAlias: 'pis-alias',
-      IotDataEndpoint: 'a-ats.iot.eu-west-1.amazonaws.com', IotCredentialEndpoint: 'c.credentials.iot.eu-west-1.amazonaws.com',
-      ClaimCertificateArn: `arn:aws:iot:eu-west-1:111111111111:cert/${CERT_ID}`, ClaimCertificateId: CERT_ID, ClaimKeySecretArn: SECRET,
-    };
-    const keys = Object.keys(Template.fromStack(stack).toJSON().Outputs as object);
-    expect(keys.every((k) => k.startsWith('SitePisEdgeFleet'))).toBe(true);
-    const deployed = Object.fromEntries(keys.map((k) => [k, values[k.replace(/^.*EdgeFleet|[0-9A-F]{8}$/g, '')]]));
-    expect(Object.values(deployed).filter((v) => v === undefined)).toEqual([]);
-    writeOutputs({ EdgeStack: deployed });
-    expect(await run(['--stack', 'EdgeStack', '--out', '-'])).toBe(0);
-    expect(stdout).toContain("readonly PROVISIONING_TEMPLATE='pis-tpl'");
-    expect(stdout).toContain(`readonly CLAIM_KEY_SECRET_ARN='${SECRET}'`);
   });
 
   test('groups outputs by fleet prefix and ignores unrelated outputs', () => {

@@ -8,7 +8,9 @@ import {
 } from '../../../../constructs/greengrass/edge-fleet';
 import { Construct } from 'constructs';
 import { IEdgeComponent } from '../../../../constructs/greengrass/components/edge-component';
+import { FLEET_OUTPUT_IDS } from '../../../../constructs/greengrass/fleet/outputs';
 import { ModelFleetError } from '../../../../constructs/model/modelfleet-error';
+import { findFleetOutputs } from '../../../../bin/commands/pi-bootstrap';
 
 const MODEL = { componentName: 'modelfleet.Model.iris', componentVersion: '1.0.0' };
 const SERVER = { componentName: 'modelfleet.ModelServer', componentVersion: '2.3.4' };
@@ -287,6 +289,14 @@ describe('EdgeFleet', () => {
       EdgeFleetClaimCertificateId: expect.stringMatching(/^<FleetClaimCertificate[0-9A-F]{8}\.CertificateId>$/),
       EdgeFleetClaimKeySecretArn: expect.stringMatching(/^<FleetClaimKeySecret[0-9A-F]{8}>$/),
     });
+  });
+
+  test('names its outputs so that `modelfleet pi-bootstrap` finds every value of this fleet', () => {
+    const outputs = template.toJSON().Outputs as Record<string, unknown>;
+    const deployed = Object.fromEntries(Object.keys(outputs).map((k) => [k, `value-of-${k}`]));
+    const fleets = findFleetOutputs(deployed);
+    expect([...fleets.keys()]).toEqual(['Fleet']);
+    expect(Object.keys(fleets.get('Fleet') ?? {}).sort()).toEqual(Object.keys(FLEET_OUTPUT_IDS).sort());
   });
 
   test('deploys to the thing group with rollback, a staged rollout and deterministic configuration by default', () => {
