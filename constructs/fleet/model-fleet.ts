@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as eks from 'aws-cdk-lib/aws-eks';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
+import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
 import { ModelStore, StoredModel } from '../model-store';
 import { SageMakerEndpoint, SageMakerInstanceType, TrafficShift } from '../sagemaker';
 import { ServingImage } from '../serving-image';
@@ -95,6 +97,102 @@ export interface ModelFleetSageMakerOptions {
    * @default - the `SageMakerEndpoint` default
    */
   readonly dashboard?: boolean;
+}
+
+/** How the model is served in a Kubernetes cluster (the `kubernetes` prop of `ModelFleet`). */
+export interface ModelFleetKubernetesOptions {
+  /**
+   * Whether the model gets a Kubernetes workload.
+   *
+   * @default - on when `cluster` or `serviceAccountRoleArn` is given; otherwise off, with a warning (the YAML for
+   *   GitOps annotates the pods' service account with an IAM role, which only you can create for your cluster)
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * The EKS cluster the chart is applied to (the IRSA role and service account are created).
+   *
+   * @default - no cluster: the chart is written as YAML into the cloud assembly for a GitOps tool
+   */
+  readonly cluster?: eks.ICluster;
+
+  /**
+   * The IAM role the pods assume through IRSA, for the GitOps YAML (without `cluster`).
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
+   * @default - required without `cluster`
+   */
+  readonly serviceAccountRoleArn?: string;
+
+  /**
+   * Namespace of the objects (it must exist).
+   *
+   * @default 'default'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Replicas (and the autoscaler's minimum).
+   *
+   * @default - the `KubernetesModelService` default (2)
+   */
+  readonly replicas?: number;
+
+  /**
+   * The autoscaler's maximum replicas.
+   *
+   * @default - the `KubernetesModelService` default (4 × replicas)
+   */
+  readonly autoscalingMaxReplicas?: number;
+
+  /**
+   * CPU request of the model server, in millicores.
+   *
+   * @default - the `KubernetesModelService` default (500)
+   */
+  readonly cpuRequestMillicores?: number;
+
+  /**
+   * CPU limit of the model server, in millicores.
+   *
+   * @default - the `KubernetesModelService` default (1000)
+   */
+  readonly cpuLimitMillicores?: number;
+
+  /**
+   * Memory request of the model server.
+   *
+   * @default - the `KubernetesModelService` default (512 MiB)
+   */
+  readonly memoryRequest?: Size;
+
+  /**
+   * Memory limit of the model server.
+   *
+   * @default - the `KubernetesModelService` default (1 GiB)
+   */
+  readonly memoryLimit?: Size;
+
+  /**
+   * Sources the NetworkPolicy admits.
+   *
+   * @default - the pods of the service's own namespace
+   */
+  readonly networkPolicyIngressPeers?: IngressPeer[];
+
+  /**
+   * Node labels the pods require.
+   *
+   * @default - any node
+   */
+  readonly nodeSelector?: NodeLabel[];
+
+  /**
+   * Node taints the pods tolerate.
+   *
+   * @default - none
+   */
+  readonly tolerations?: NodeToleration[];
 }
 
 /** How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`). */
@@ -239,6 +337,13 @@ export interface ModelFleetProps {
   readonly sagemaker?: ModelFleetSageMakerOptions;
 
   /**
+   * The Kubernetes target.
+   *
+   * @default - on when `kubernetes.cluster` or `kubernetes.serviceAccountRoleArn` is given
+   */
+  readonly kubernetes?: ModelFleetKubernetesOptions;
+
+  /**
    * The edge target (Greengrass components deployed to an `EdgeFleet`).
    *
    * @default - the model on the stack's shared edge fleet
@@ -272,7 +377,7 @@ const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * One ONNX model, deployed everywhere it must answer: the model store, a SageMaker endpoint, a Kubernetes workload
- * and a Greengrass fleet of Raspberry Pis, with a golden request to check every target, the model registry and the
+ * (applied to an EKS cluster, or YAML for GitOps) and a Greengrass fleet of Raspberry Pis, with a golden request to check every target, the model registry and the
  * stack outputs that `modelfleet verify` reads.
  *
  * ```ts
@@ -308,6 +413,9 @@ export class ModelFleet extends Construct {
 
   /** The SageMaker endpoint, when that target is on. */
   public readonly endpoint?: SageMakerEndpoint;
+
+  /** The Kubernetes workload (chart, and manifest or YAML file), when that target is on. */
+  public readonly kubernetes?: KubernetesModelService;
 
   /** The edge fleet the model is deployed to, when that target is on. */
   public readonly edgeFleet?: EdgeFleet;
@@ -405,6 +513,31 @@ export class ModelFleet extends Construct {
       if (sm.alarmEmail !== undefined) this.resources.addAlarmEmail(sm.alarmEmail);
     }
 
+    const k8s = props.kubernetes ?? {};
+    const k8sPossible = k8s.cluster !== undefined || k8s.serviceAccountRoleArn !== undefined;
+    if (k8s.enabled ?? k8sPossible) {
+      this.kubernetes = new KubernetesModelService(this, 'Kubernetes', {
+        model: this.storedModel,
+        image,
+        cluster: k8s.cluster,
+        serviceAccountRoleArn: k8s.serviceAccountRoleArn,
+        namespace: k8s.namespace,
+        replicas: k8s.replicas,
+        autoscalingMaxReplicas: k8s.autoscalingMaxReplicas,
+        cpuRequestMillicores: k8s.cpuRequestMillicores,
+        cpuLimitMillicores: k8s.cpuLimitMillicores,
+        memoryRequest: k8s.memoryRequest,
+        memoryLimit: k8s.memoryLimit,
+        networkPolicyIngressPeers: k8s.networkPolicyIngressPeers,
+        nodeSelector: k8s.nodeSelector,
+        tolerations: k8s.tolerations,
+      });
+    } else if (k8s.enabled === undefined) {
+      Annotations.of(this).addWarningV2('modelfleet:kubernetesOff', `model '${this.modelName}' has no Kubernetes workload: `
+        + 'give kubernetes.cluster (EKS) or kubernetes.serviceAccountRoleArn (YAML for GitOps, with the IAM role of the '
+        + 'pods), or set kubernetes.enabled to false to silence this');
+    }
+
     const edge = props.edge ?? {};
     if (edge.enabled ?? true) {
       this.edgeFleet = edge.fleet ?? this.resources.edgeFleet;
@@ -464,6 +597,7 @@ export class ModelFleet extends Construct {
       version: this.modelVersion,
       region: Aws.REGION,
       sagemakerEndpointName: this.endpoint?.endpointName,
+      kubernetesServiceUrl: k8s.cluster && this.kubernetes ? this.kubernetes.url : undefined,
       bucket: this.storedModel.bucket.bucketName,
       goldenKey: golden ? `${this.storedModel.prefix}golden.json` : undefined,
       goldenAssemblyPath: this.goldenAssemblyPath,

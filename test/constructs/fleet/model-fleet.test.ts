@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { tinyModelWeights, tinyOnnxModel } from '../../../bench/synth/tiny-model';
@@ -8,6 +10,8 @@ import { GoldenRequest, ModelFleet, ModelFleetResources } from '../../../constru
 import { GoldenDocument, stopGoldenWorker } from '../../../constructs/fleet/private/golden';
 import { resetHistoryCache } from '../../../constructs/fleet/private/history';
 import { ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelStore } from '../../../constructs/model-store';
+import { ServingImage } from '../../../constructs/serving-image';
 
 // The built-in CloudFormation validation costs seconds per process; the other suites validate these resources.
 process.env.CDK_VALIDATION = 'false';
@@ -230,6 +234,56 @@ describe('ModelFleet targets', () => {
     }));
     template.resourceCountIs('AWS::SNS::Subscription', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+});
+
+describe('ModelFleet Kubernetes target', () => {
+  test('is off with a warning when neither a cluster nor a role for GitOps is given', () => {
+    const { stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+    });
+    expect(fleet.kubernetes).toBeUndefined();
+    const warnings = fleet.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes('give kubernetes.cluster (EKS) or kubernetes.serviceAccountRoleArn'))).toBe(true);
+  });
+
+  test('writes the chart as YAML into the cloud assembly for GitOps', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+    const stack = new Stack(app, 'Gitops', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const store = new ModelStore(stack, 'Store', { bucketName: 'acme-models' });
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), store,
+      servingImage: ServingImage.fromRegistry('ghcr.io/acme/modelfleet-edge:1.0.0'),
+      sagemaker: { enabled: false }, edge: { enabled: false },
+      kubernetes: { serviceAccountRoleArn: 'arn:aws:iam::111111111111:role/iris-pods', replicas: 3, namespace: 'ml' },
+    });
+    app.synth();
+    const yaml = fs.readFileSync(path.join(app.outdir, fleet.kubernetes!.manifestFileName!), 'utf8');
+    expect(yaml).toContain('image: ghcr.io/acme/modelfleet-edge:1.0.0');
+    expect(yaml).toContain(`s3://acme-models/models/iris/${fleet.modelVersion}/`);
+    expect(yaml).toContain('eks.amazonaws.com/role-arn: arn:aws:iam::111111111111:role/iris-pods');
+    expect(yaml).toContain('namespace: ml');
+    expect(yaml).toContain('minReplicas: 3');
+    expect(JSON.stringify(Template.fromStack(stack).findOutputs('ModelFleetVerifyIris'))).not.toContain('kubernetesServiceUrl');
+  });
+
+  test('applies the chart to a cluster and gives verify the service URL', () => {
+    const { stack } = newStack();
+    const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', {
+      clusterName: 'fleet',
+      kubectlRoleArn: 'arn:aws:iam::111111111111:role/fleet-kubectl',
+      openIdConnectProvider: iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'Oidc',
+        'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC'),
+    });
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyFile: history(), sagemaker: { enabled: false }, edge: { enabled: false },
+      kubernetes: { cluster },
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesResource', 2); // the service account and the chart
+    expect(JSON.stringify(template.findOutputs('ModelFleetVerifyIris'))).toContain(
+      `\\"kubernetesServiceUrl\\":\\"${fleet.kubernetes!.url}\\"`);
   });
 });
 
