@@ -174,6 +174,8 @@ export interface TargetCheck {
   readonly unit: string;
   /** `pass`, `fail`, or `n/a` when a number is missing (a phase was skipped or failed). */
   readonly verdict: 'pass' | 'fail' | 'n/a';
+  /** Why the verdict needs reading with care (for example, a model so fast that the ratio measures HTTP). */
+  readonly note?: string;
 }
 
 function verdictOf(actual: number, limit: number, atMost: boolean): 'pass' | 'fail' | 'n/a' {
