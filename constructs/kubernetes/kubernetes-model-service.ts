@@ -245,7 +245,7 @@ export class KubernetesModelService extends Construct {
     const cpuLimit = props.cpuLimitMillicores ?? 1000;
     const memoryRequest = props.memoryRequest ?? Size.mebibytes(512);
     const memoryLimit = props.memoryLimit ?? Size.gibibytes(1);
-    const threads = props.threads ?? Math.max(1, Math.floor(cpuLimit / 1000));
+    const threads = props.threads ?? (Token.isUnresolved(cpuLimit) ? undefined : Math.max(1, Math.floor(cpuLimit / 1000)));
     const servicePort = props.servicePort ?? 80;
     const runAsUser = props.runAsUser ?? 1000;
     this.namespace = props.namespace ?? 'default';
@@ -253,6 +253,10 @@ export class KubernetesModelService extends Construct {
     this.serviceAccountName = props.serviceAccountName ?? this.serviceName;
     this.url = `http://${this.serviceName}.${this.namespace}.svc.cluster.local:${servicePort}`;
 
+    if (threads === undefined) {
+      Annotations.of(this).addWarningV2('modelfleet:kubernetesThreadsUnknown', 'cpuLimitMillicores is a token, so '
+        + 'MODELFLEET_THREADS cannot follow it and the server will use one thread per host core; pass threads');
+    }
     this.validate(props, {
       replicas, maxReplicas, cpuTarget, cpuRequest, cpuLimit, memoryRequest, memoryLimit, threads, servicePort, runAsUser,
     });
@@ -361,7 +365,7 @@ export class KubernetesModelService extends Construct {
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args: ['serve', '--model', `${MODEL_DIR}/model.onnx`, '--host', '0.0.0.0', '--port', '8080'],
       ports: [{ number: 8080, name: 'http' }],
-      envVariables: { MODELFLEET_THREADS: kplus.EnvValue.fromValue(String(threads)) },
+      envVariables: threads === undefined ? {} : { MODELFLEET_THREADS: kplus.EnvValue.fromValue(String(threads)) },
       resources: {
         cpu: { request: kplus.Cpu.millis(cpuRequest), limit: kplus.Cpu.millis(cpuLimit) },
         memory: { request: toCdk8sSize(memoryRequest), limit: toCdk8sSize(memoryLimit) },
@@ -540,7 +544,7 @@ export class KubernetesModelService extends Construct {
 
   private validate(props: KubernetesModelServiceProps, v: {
     replicas: number; maxReplicas: number; cpuTarget: number; cpuRequest: number; cpuLimit: number;
-    memoryRequest: Size; memoryLimit: Size; threads: number; servicePort: number; runAsUser: number;
+    memoryRequest: Size; memoryLimit: Size; threads: number | undefined; servicePort: number; runAsUser: number;
   }): void {
     const issues: Array<{ code: string; message: string }> = [];
     const add = (code: string, message: string) => issues.push({ code, message });
@@ -582,7 +586,9 @@ export class KubernetesModelService extends Construct {
       add('KubernetesRequestAboveLimit',
         `memoryRequest (${memRequest} MiB) must not exceed memoryLimit (${memLimit} MiB); lower the request or raise the limit`);
     }
-    integerAtLeast('KubernetesThreadsOutOfRange', 'threads', v.threads, 1, 256);
+    if (v.threads !== undefined) {
+      integerAtLeast('KubernetesThreadsOutOfRange', 'threads', v.threads, 1, 256);
+    }
     integerAtLeast('KubernetesPortOutOfRange', 'servicePort', v.servicePort, 1, 65535);
     integerAtLeast('KubernetesRunAsUserOutOfRange', 'runAsUser', v.runAsUser, 1, 2147483647);
 

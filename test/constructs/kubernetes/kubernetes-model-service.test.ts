@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, CfnParameter, CfnWaitConditionHandle, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -669,6 +669,19 @@ describe('KubernetesModelService', () => {
       });
       expect(service.podDisruptionBudget).toBeDefined();
       expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('"minReplicas\\":",{"Ref":"Replicas"}');
+    });
+
+    test('warns and leaves the thread count to the runtime when the CPU limit is a token', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack),
+        image: ServingImage.fromRegistry(IMAGE),
+        cluster: importedCluster(stack),
+        cpuLimitMillicores: Token.asNumber(new CfnParameter(stack, 'CpuLimit', { type: 'Number' })),
+      });
+      const server = Testing.synth(service.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+      expect(server.env).toBeUndefined();
+      Annotations.fromStack(stack).hasWarning('/Serving/Iris', Match.stringLikeRegexp('MODELFLEET_THREADS cannot follow it'));
     });
 
     test('skips tokenized names and writes their values into the YAML', () => {
