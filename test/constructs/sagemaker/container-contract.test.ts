@@ -32,6 +32,12 @@ let exited: Promise<number | null>;
 let base: string;
 let environment: Record<string, string>;
 let stdout = '';
+let appFiles: string[];
+
+/** Every path under a directory (symlinks not followed). */
+function listTree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: false }).map(String).sort();
+}
 
 /**
  * The baseline: the same model run by onnxruntime-node directly, in a child process (inside Jest's sandbox the
@@ -74,6 +80,7 @@ async function bundleApp(app: string): Promise<string> {
     outdir,
     logLevel: 'warning',
   });
+  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(app, 'package.json'));
   // the image's node_modules: onnxruntime-node and its one dependency, nothing else
   fs.mkdirSync(path.join(app, 'node_modules'));
   for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) {
@@ -127,6 +134,7 @@ beforeAll(async () => {
   fs.mkdirSync(modelDir, { recursive: true });
   for (const f of fs.readdirSync(synth.prefixDir)) fs.copyFileSync(path.join(synth.prefixDir, f), path.join(modelDir, f));
 
+  appFiles = listTree(path.join(work, 'app'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
@@ -216,5 +224,10 @@ describe('SageMaker container contract', () => {
   test('SIGTERM stops the runtime cleanly (SageMaker sends SIGKILL 30 s later)', async () => {
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  test('wrote nothing into the application or model directories (a read-only root file system suffices)', () => {
+    expect(listTree(path.join(work, 'app'))).toEqual(appFiles);
+    expect(fs.readdirSync(path.join(work, 'opt', 'ml', 'model')).sort()).toEqual(['contract.json', 'model.onnx']);
   });
 });
