@@ -320,11 +320,16 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
     });
 
     if (props.provisioningPreHook) {
-      props.provisioningPreHook.addPermission('IotProvisioningPreHook', {
-        principal: new iam.ServicePrincipal('iot.amazonaws.com'),
-        sourceArn: this.provisioningTemplate.attrTemplateArn,
+      // Only AWS IoT, for this template, may call the hook. The ARN is built from the name (not the template's
+      // attribute) so that the permission exists before the template that names the hook is created.
+      const permission = new lambda.CfnPermission(this, 'ProvisioningPreHookPermission', {
+        action: 'lambda:InvokeFunction',
+        functionName: props.provisioningPreHook.functionArn,
+        principal: 'iot.amazonaws.com',
         sourceAccount: Aws.ACCOUNT_ID,
+        sourceArn: `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:provisioningtemplate/${templateName}`,
       });
+      this.provisioningTemplate.addDependency(permission);
     }
     this.claimPolicy = new iot.CfnPolicy(this, 'ClaimPolicy', {
       policyDocument: claimPolicyDocument(this.provisioningTemplate.ref),

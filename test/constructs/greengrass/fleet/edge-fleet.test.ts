@@ -426,13 +426,16 @@ describe('EdgeFleet options', () => {
     template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', {
       PreProvisioningHook: { TargetArn: { 'Fn::GetAtt': [hookId, 'Arn'] }, PayloadVersion: '2020-04-01' },
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
+    const [permissionId, permission] = only(template, 'AWS::Lambda::Permission');
+    const props = permission.Properties as Json;
+    expect({ ...props, SourceArn: flat(props.SourceArn) }).toEqual({
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [hookId, 'Arn'] },
       Principal: 'iot.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
-      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(fleet.provisioningTemplate), 'TemplateArn'] },
+      SourceArn: `${IOT}:provisioningtemplate/${fleet.provisioningTemplate.templateName}`,
     });
+    expect(template.toJSON().Resources[stack.getLogicalId(fleet.provisioningTemplate)].DependsOn).toContain(permissionId);
   });
 
   test('signs the claim certificate from a CSR without any custom resource or secret', () => {
