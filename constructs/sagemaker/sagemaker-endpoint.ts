@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, Resource, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Resource, Size, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,6 +17,8 @@ import { EXACT_SIZE } from './private/field-errors';
 import { validateProps } from './private/validate-props';
 import { TrafficShift, TrafficShiftType } from './traffic-shift';
 
+/** Instance families with local NVMe instance storage, whose volumes take no KMS key. */
+const INSTANCE_STORAGE_TYPES = /^ml\.(c5d|m5d|r5d|g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|p5en|trn1|trn1n)\./;
 /** The namespace of SageMaker's endpoint invocation metrics. */
 const INVOCATION_NAMESPACE = 'AWS/SageMaker';
 /** The namespace of SageMaker's per-instance metrics (CPU, memory, disk). */
@@ -103,7 +105,8 @@ export interface SageMakerEndpointProps {
   // ---- compute: instances (the default) or serverless ----
 
   /**
-   * The instance type of the variant (x86-64 only).
+   * The instance type of the variant (x86-64 only). SageMaker refuses to change the instance type of an autoscaled
+   * variant: to change it, deploy once without the autoscaling* props, then add them back.
    * @default SageMakerInstanceType.ML_C6I_LARGE
    * @see https://aws.amazon.com/sagemaker/pricing/
    */
@@ -176,7 +179,8 @@ export interface SageMakerEndpointProps {
   // ---- encryption and data capture ----
 
   /**
-   * A KMS key for the instances' storage volumes, captured data and the alarm topic.
+   * A KMS key for the instances' storage volumes (instance-backed endpoints; not for types with local NVMe storage),
+   * captured data and the alarm topic.
    * @default - AWS managed keys (storage volumes), the bucket's encryption (captured data), no topic encryption
    */
   readonly kmsKey?: kms.IKey;
@@ -562,6 +566,11 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       };
     }
     if (props.kmsKey) {
+      if (!serverless && !Token.isUnresolved(instanceType.name) && INSTANCE_STORAGE_TYPES.test(instanceType.name)) {
+        Annotations.of(this).addWarningV2('modelfleet:sagemaker-kms-instance-storage', `${instanceType.name} has local `
+          + 'NVMe storage, which SageMaker encrypts itself and for which it rejects a KmsKeyId: creating the endpoint '
+          + 'config will fail; remove kmsKey or use an instance type without instance storage (e.g. ml.c6i.large)');
+      }
       props.kmsKey.grantEncryptDecrypt(this.role);
       props.kmsKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
     }

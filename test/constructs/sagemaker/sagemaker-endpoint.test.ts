@@ -1,5 +1,5 @@
 import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -272,6 +272,19 @@ describe('SageMakerEndpoint', () => {
         })]) },
       });
       expect(actions(template)).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:CreateGrant']));
+    });
+    test('warns (acknowledgeably) when a KMS key meets an instance type with NVMe instance storage', () => {
+      const { stack } = newStack();
+      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+      new SageMakerEndpoint(stack, 'Endpoint', {
+        model: storedModel(stack), image: TEST_IMAGE, kmsKey: key, instanceType: SageMakerInstanceType.of('ml.g5.xlarge'),
+      });
+      Annotations.fromStack(stack).hasWarning('/Stack/Endpoint', Match.stringLikeRegexp('ml.g5.xlarge has local NVMe storage'));
+      const plain = newStack();
+      new SageMakerEndpoint(plain.stack, 'Endpoint', {
+        model: storedModel(plain.stack), image: TEST_IMAGE, kmsKey: new kms.Key(plain.stack, 'Key', { enableKeyRotation: true }),
+      });
+      Annotations.fromStack(plain.stack).hasNoWarning('/Stack/Endpoint', Match.anyValue());
     });
   });
 
