@@ -4,3 +4,4 @@ export * from './serving-image';
 export * from './sagemaker';
 export * from './kubernetes';
 export * from './fleet';
+export * from './greengrass';
