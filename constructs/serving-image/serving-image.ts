@@ -5,6 +5,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ModelFleetError } from '../model/modelfleet-error';
 
 /**
  * The files of the repository that the serving image's build needs: everything else (node_modules, dist, cdk.out,
@@ -77,7 +78,7 @@ export abstract class ServingImage {
    */
   public static fromRegistry(imageUri: string): ServingImage {
     if (!Token.isUnresolved(imageUri) && imageUri.trim() === '') {
-      throw new Error('ServingImageUriEmpty: fromRegistry() needs an image URI, got an empty string; '
+      throw new ModelFleetError('ServingImageUriEmpty', 'fromRegistry() needs an image URI, got an empty string; '
         + 'pass e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/modelfleet:1.0.0"');
     }
     return new RegistryServingImage(imageUri);
@@ -109,7 +110,7 @@ function repositoryRoot(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new Error(`ServingImageDockerfileNotFound: edge/Dockerfile was not found above ${__dirname}; `
+  throw new ModelFleetError('ServingImageDockerfileNotFound', `edge/Dockerfile was not found above ${__dirname}; `
     + 'install modelfleet with its edge/ folder or use ServingImage.fromRegistry(uri)');
 }
 

@@ -86,7 +86,7 @@ describe('ServingImage.fromRegistry', () => {
   });
 
   test('fails when the URI is empty', () => {
-    expect(() => ServingImage.fromRegistry(' ')).toThrow(/ServingImageUriEmpty/);
+    expect(() => ServingImage.fromRegistry(' ')).toThrow(expect.objectContaining({ code: 'ServingImageUriEmpty' }));
   });
 });
 
