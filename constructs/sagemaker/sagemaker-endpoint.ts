@@ -503,7 +503,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       description: `SageMaker execution role of the modelfleet endpoint ${this.endpointName}`,
     });
     model.grantRead(this.role);
-    this.imageUri = (props.image ?? ServingImage.fromAsset()).bind(this, this.role).imageUri;
+    this.imageUri = (props.image ?? defaultImage()).bind(this, this.role).imageUri;
     const logGroupArn = stack.formatArn({
       service: 'logs',
       resource: 'log-group',
@@ -766,6 +766,14 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     );
     return dashboard;
   }
+}
+
+let sharedDefaultImage: ServingImage | undefined;
+
+/** The runtime image from edge/Dockerfile, shared by every endpoint so that a stack holds one image asset. */
+function defaultImage(): ServingImage {
+  sharedDefaultImage ??= ServingImage.fromAsset();
+  return sharedDefaultImage;
 }
 
 /** `models/iris/abc/` stays as is; `x` becomes `x/`; a leading `/` is dropped. */

@@ -115,7 +115,7 @@ function repositoryRoot(): string {
 }
 
 class AssetServingImage extends ServingImage {
-  private readonly assets = new Map<Stack, ecrAssets.DockerImageAsset>();
+  private readonly assets = new WeakMap<Stack, ecrAssets.DockerImageAsset>();
 
   constructor(private readonly options: ServingImageAssetOptions) {
     super();

@@ -1,6 +1,7 @@
 import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ModelFleetError } from '../../../constructs/model/modelfleet-error';
@@ -58,6 +59,15 @@ describe('SageMakerEndpoint', () => {
       expect(actions(template)).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetAuthorizationToken']));
       expect(endpoint.serverless).toBe(false);
       template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    });
+
+    test('endpoints with the default image share one image asset per stack', () => {
+      const { stack } = newStack();
+      const model = storedModel(stack);
+      const a = new SageMakerEndpoint(stack, 'A', { model });
+      const b = new SageMakerEndpoint(stack, 'B', { model });
+      expect(b.imageUri).toBe(a.imageUri);
+      expect(stack.node.findAll().filter((c) => c instanceof ecrAssets.DockerImageAsset)).toHaveLength(1);
     });
   });
 
