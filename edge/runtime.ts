@@ -6,6 +6,7 @@ import { EdgeHttp } from './http/server';
 import { createLogger, type LineSink, type Logger } from './log';
 import { EdgeMetrics } from './metrics';
 import { RequestDecoder } from './model/codec';
+import { ModelInstance } from './model/instance';
 import { ModelManager } from './model/manager';
 
 export interface RuntimeOptions {
@@ -37,23 +38,31 @@ export interface Runtime {
 export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}): Promise<Runtime> {
   const t0 = performance.now();
   const log = createLogger(config.logLevel, opts.logSink ?? process.stdout);
+  // the session workers start first: they load onnxruntime and the model while this thread sets up the rest
+  const first = ModelInstance.spawn(ModelManager.instanceOptions(config, opts.workerScript));
   const metrics = new EdgeMetrics();
+  first.setObserver(metrics);
   const manager = new ModelManager(config, log, metrics, { workerScript: opts.workerScript, debounceMs: opts.watchDebounceMs });
   const decoder = new RequestDecoder(opts.workerScript, opts.offloadJsonBytes);
   const http = new EdgeHttp({ config, manager, metrics, log, decoder, serverVersion: opts.serverVersion ?? '0.1.0' });
 
-  await new Promise<void>((resolve, reject) => {
-    http.server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new EdgeError('EDGE_ERR_CONFIG_LISTEN', `cannot listen on ${config.host}:${config.port} (${e.code ?? e.message})`)));
-    http.server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new EdgeError('EDGE_ERR_CONFIG_LISTEN', `cannot listen on ${config.host}:${config.port} (${e.code ?? e.message})`)));
+      http.server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (e) {
+    await first.close();
+    throw e;
+  }
   const port = (http.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log.info('listening', { url, ready: false });
 
   try {
-    await manager.start();
+    await manager.start(first);
   } catch (e) {
     await decoder.close();
     http.server.close();

@@ -190,14 +190,21 @@ export class EdgeHttp {
   private async infer(m: Matched, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (this.draining) throw new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the server is shutting down');
     const headerLength = this.headerLength(req);
-    const body = await this.readBody(req);
-    const model = this.resolveModel(m); // again: a swap may have happened while the body arrived
-    const release = model.instance.hold(); // a swap waits for this request to be queued on the old model
+    // announce the request to the model from the headers on: the batcher waits for it, a swap drains it
+    let model = this.resolveModel(m);
+    let release = model.instance.hold();
     let pending: Promise<readonly WireOutput[]>;
     let decoded: DecodedRequest;
     try {
+      const body = await this.readBody(req);
+      const now = this.resolveModel(m); // a swap may have happened while the body arrived
+      if (now !== model) {
+        release();
+        model = now;
+        release = model.instance.hold();
+      }
       decoded = await this.deps.decoder.decode(body, headerLength, model.instance.signature);
-      pending = model.instance.submit(decoded);
+      pending = model.instance.submit(decoded); // queued while still held: the release below lets the batch go
     } finally {
       release();
     }

@@ -58,26 +58,50 @@ interface Slot {
 
 const MAX_RESPAWNS = 5;
 
+const NO_OBSERVER: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
+
 export class ModelInstance {
   /** Spawns the workers, waits until every session is loaded and warmed up. Throws EdgeError on failure. */
-  public static async load(opts: InstanceOptions, observer: SchedulerObserver): Promise<ModelInstance> {
-    const script = opts.workerScript ?? resolveWorkerScript();
-    const inst = new ModelInstance(opts, script, observer);
-    try {
-      const readies = await Promise.all(inst.slots.map((s, i) => inst.start(s, i)));
-      inst.ready = readies[0];
-    } catch (e) {
-      await inst.close();
-      throw e;
-    }
-    const r = inst.ready!;
-    const dyn0 = (t: TensorMeta) => t.shape.length > 0 && t.shape[0] === -1;
-    inst.signature = {
-      inputs: r.inputs,
-      outputs: r.outputs,
-      batchable: r.inputs.length > 0 && r.inputs.every(dyn0) && r.outputs.every(dyn0),
-    };
+  public static load(opts: InstanceOptions, observer: SchedulerObserver): Promise<ModelInstance> {
+    return ModelInstance.spawn(opts, observer).loaded();
+  }
+
+  /**
+   * Starts the workers and returns at once (the sessions load in the background), so that the caller can do its
+   * own start-up work meanwhile; `loaded()` waits for them. The observer can be set later (setObserver).
+   */
+  public static spawn(opts: InstanceOptions, observer?: SchedulerObserver): ModelInstance {
+    const inst = new ModelInstance(opts, opts.workerScript ?? resolveWorkerScript(), observer ?? NO_OBSERVER);
+    const starting = Promise.all(inst.slots.map((s, i) => inst.start(s, i)));
+    inst.loading = (async () => {
+      try {
+        inst.ready = (await starting)[0];
+      } catch (e) {
+        await inst.close();
+        throw e;
+      }
+      const r = inst.ready;
+      const dyn0 = (t: TensorMeta) => t.shape.length > 0 && t.shape[0] === -1;
+      inst.signature = {
+        inputs: r.inputs,
+        outputs: r.outputs,
+        batchable: r.inputs.length > 0 && r.inputs.every(dyn0) && r.outputs.every(dyn0),
+      };
+      return inst;
+    })();
+    inst.loading.catch(() => undefined); // observed by loaded()
     return inst;
+  }
+
+  private loading?: Promise<ModelInstance>;
+
+  /** Resolves when every session is loaded and warmed up; rejects with an EdgeError otherwise. */
+  public loaded(): Promise<ModelInstance> {
+    return this.loading!;
+  }
+
+  public setObserver(observer: SchedulerObserver): void {
+    this.observer = observer;
   }
 
   public signature: ModelSignature = { inputs: [], outputs: [], batchable: false };
@@ -88,13 +112,12 @@ export class ModelInstance {
   private readonly queue: Pending[] = [];
   private running = 0;
   private holds = 0;
-  private peak = 0;
   private nextId = 1;
   private timer?: NodeJS.Timeout;
   private closed = false;
   private drainWaiters: (() => void)[] = [];
 
-  private constructor(private readonly opts: InstanceOptions, private readonly script: string, private readonly observer: SchedulerObserver) {
+  private constructor(private readonly opts: InstanceOptions, private readonly script: string, private observer: SchedulerObserver) {
     for (let i = 0; i < opts.workers; i++) this.slots.push({ worker: undefined as unknown as Worker, ready: false, respawns: 0 });
   }
 
@@ -114,16 +137,15 @@ export class ModelInstance {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ req, enqueuedAt: performance.now(), resolve, reject });
-      const outstanding = this.queue.length + this.running;
-      if (outstanding > this.peak) this.peak = outstanding;
       this.observer.depth(this.queue.length, this.running);
       this.pump();
     });
   }
 
   /**
-   * Reserves the instance for a request that was routed to it but is still being decoded: drain() waits for it.
-   * Call the returned function once the request is submitted (or failed).
+   * Announces a request on its way to this instance (its body is arriving or being decoded): drain() waits for it,
+   * and the batcher may wait for it (at most --batch-delay-ms). Call the returned function right before submit()
+   * (or when the request fails).
    */
   public hold(): () => void {
     this.holds++;
@@ -132,6 +154,7 @@ export class ModelInstance {
       if (released) return;
       released = true;
       this.holds--;
+      if (this.queue.length > 0) this.pump();
       this.checkDrained();
     };
   }
@@ -257,8 +280,9 @@ export class ModelInstance {
           if (rows >= this.opts.maxBatch) break;
         }
         const waited = performance.now() - first.enqueuedAt;
-        // alone recently (peak <= 1): run at once; under concurrency wait at most --batch-delay-ms for batch-mates
-        if (rows < this.opts.maxBatch && this.peak > 1 && waited < this.opts.batchDelayMs) {
+        // wait for batch-mates only while other requests are on their way (held: body or decoding in progress),
+        // and at most --batch-delay-ms; with nothing on the way, run now (no timer on the critical path)
+        if (rows < this.opts.maxBatch && this.holds > 0 && waited < this.opts.batchDelayMs) {
           this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.batchDelayMs - waited));
           return;
         }
@@ -290,7 +314,6 @@ export class ModelInstance {
     };
     slot.busy = { id, items: take };
     this.running += take.length;
-    this.peak = this.queue.length + this.running;
     this.observer.depth(this.queue.length, this.running);
     slot.worker.postMessage(msg, [...transfer]);
   }

@@ -9,7 +9,7 @@ import type { EdgeConfig } from '../config';
 import { EdgeError, toEdgeError } from '../errors';
 import type { Logger } from '../log';
 import type { EdgeMetrics } from '../metrics';
-import { ModelInstance } from './instance';
+import { ModelInstance, type InstanceOptions } from './instance';
 import type { TensorMeta } from './protocol';
 
 export interface ContractFile {
@@ -103,10 +103,25 @@ export class ModelManager {
     return this.model;
   }
 
-  /** Loads the configured model; throws an EdgeError when it cannot serve. */
-  public async start(): Promise<LoadedModel> {
+  /** The session pool options for a config (also used to spawn the first pool early, see runtime.ts). */
+  public static instanceOptions(config: EdgeConfig, workerScript?: string): InstanceOptions {
+    return {
+      modelPath: config.modelPath,
+      workers: config.workers,
+      intraOpThreads: Math.max(1, Math.floor(config.threads / config.workers)),
+      workerNice: config.workerNice,
+      maxBatch: config.maxBatch,
+      batchDelayMs: config.batchDelayMs,
+      batching: config.batching,
+      maxQueue: config.maxQueue,
+      workerScript,
+    };
+  }
+
+  /** Loads the configured model (or finishes loading `spawned`); throws an EdgeError when it cannot serve. */
+  public async start(spawned?: ModelInstance): Promise<LoadedModel> {
     try {
-      this.model = await this.load(undefined);
+      this.model = await this.load(undefined, spawned);
     } catch (e) {
       const err = toEdgeError(e);
       this.metrics.modelLoadFailures.labels(err.code).inc();
@@ -185,32 +200,34 @@ export class ModelManager {
     return true;
   }
 
-  private async load(old: LoadedModel | undefined): Promise<LoadedModel> {
+  private async load(old: LoadedModel | undefined, spawned?: ModelInstance): Promise<LoadedModel> {
     const file = this.config.modelPath;
     const t0 = performance.now();
-    const { sha256, sizeBytes } = await sha256File(file).catch((e: Error) => {
-      throw new EdgeError('EDGE_ERR_MODEL_LOAD_FAILED', `cannot read ${file}: ${e.message}`);
-    });
-    const contract = readContract(file);
-    if (contract?.sha256 !== undefined && contract.sha256 !== sha256) {
-      throw new EdgeError('EDGE_ERR_MODEL_SHA256_MISMATCH', `${file} has sha256 ${sha256}, contract.json beside it says ${contract.sha256}`);
+    const opts = ModelManager.instanceOptions(this.config, this.opts.workerScript);
+    // the sessions load in their threads while this thread hashes the file
+    const pending = spawned ?? ModelInstance.spawn(opts, this.metrics);
+    let instance: ModelInstance;
+    let sha256: string;
+    let sizeBytes: number;
+    let contract: ContractFile | undefined;
+    try {
+      ({ sha256, sizeBytes } = await sha256File(file).catch((e: Error) => {
+        throw new EdgeError('EDGE_ERR_MODEL_LOAD_FAILED', `cannot read ${file}: ${e.message}`);
+      }));
+      contract = readContract(file);
+      if (contract?.sha256 !== undefined && contract.sha256 !== sha256) {
+        throw new EdgeError('EDGE_ERR_MODEL_SHA256_MISMATCH', `${file} has sha256 ${sha256}, contract.json beside it says ${contract.sha256}`);
+      }
+      instance = await pending.loaded();
+    } catch (e) {
+      await pending.close();
+      throw e;
     }
     const base = path.basename(file);
     const name = old?.name ?? this.config.name
       ?? (base === 'model.onnx' && contract?.name ? contract.name : base.replace(/\.onnx$/i, ''));
     const version = this.config.modelVersion ?? contract?.version ?? sha256.slice(0, 12);
-    const perWorker = Math.max(1, Math.floor(this.config.threads / this.config.workers));
-    const instance = await ModelInstance.load({
-      modelPath: file,
-      workers: this.config.workers,
-      intraOpThreads: perWorker,
-      workerNice: this.config.workerNice,
-      maxBatch: this.config.maxBatch,
-      batchDelayMs: this.config.batchDelayMs,
-      batching: this.config.batching,
-      maxQueue: this.config.maxQueue,
-      workerScript: this.opts.workerScript,
-    }, this.metrics);
+    const perWorker = opts.intraOpThreads;
     const sig = instance.signature;
     if (old && !this.config.allowContractChange) {
       const o = old.instance.signature;
