@@ -6,11 +6,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ModelContract, ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 
+// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
+// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 
 describe('ModelStore acknowledgements', () => {
   test('a KMS store with a local and a copied model has no unacknowledged cdk-nag AwsSolutions finding', () => {
-    const app = new App();
+    const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Stack');
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const store = new ModelStore(stack, 'Store', { encryptionKey: key });

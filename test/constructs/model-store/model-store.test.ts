@@ -5,8 +5,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelFleetError } from '../../../constructs/model';
 import { ModelStore, ModelStoreProps } from '../../../constructs/model-store';
 
+// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
+// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+
 function setup(props: ModelStoreProps = {}) {
-  const stack = new Stack(new App(), 'Stack');
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
   const store = new ModelStore(stack, 'Store', props);
   return { stack, store };
 }
@@ -43,7 +46,7 @@ describe('ModelStore', () => {
   });
 
   test('encrypts with the given KMS key and a bucket key', () => {
-    const stack = new Stack(new App(), 'Stack');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
     const key = new kms.Key(stack, 'Key');
     new ModelStore(stack, 'Store', { encryptionKey: key });
     const props = storeBucket(Template.fromStack(stack)).Properties as Record<string, unknown>;
@@ -88,7 +91,7 @@ describe('ModelStore', () => {
   });
 
   test('uses a given log bucket and prefix instead of creating one', () => {
-    const stack = new Stack(new App(), 'Stack');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
     const logs = s3.Bucket.fromBucketName(stack, 'Logs', 'central-logs');
     new ModelStore(stack, 'Store', { accessLogsBucket: logs, accessLogsPrefix: 'models/' });
     const template = Template.fromStack(stack);
@@ -150,7 +153,7 @@ describe('ModelStore', () => {
   });
 
   test('replicates to a bucket in another region when asked', () => {
-    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
     const destination = s3.Bucket.fromBucketAttributes(stack, 'Dest', { bucketName: 'dr-models', region: 'eu-west-1' });
     new ModelStore(stack, 'Store', { replicationDestinationBucket: destination });
     const template = Template.fromStack(stack);
@@ -171,7 +174,7 @@ describe('ModelStore', () => {
   });
 
   test('fails when a replication key is given without a destination bucket', () => {
-    const stack = new Stack(new App(), 'Stack');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
     const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
     expect(codeOf(() => new ModelStore(stack, 'Store', { replicationDestinationKey: key }))).toBe('ModelStoreReplicationKeyWithoutBucket');
   });

@@ -10,11 +10,14 @@ import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs
 import { ModelStore, StoredModel } from '../../../constructs/model-store';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
 
+// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
+// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 const IRIS_SHA = ModelContract.fromFile(IRIS).sha256!;
 
 function setup() {
-  const stack = new Stack(new App(), 'Stack');
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
   const store = new ModelStore(stack, 'Store');
   const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { stack, store, role };
@@ -144,7 +147,7 @@ describe('ModelStore.addModel', () => {
   });
 
   test('grants decrypt on the store key when the store uses KMS', () => {
-    const stack = new Stack(new App(), 'Stack');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
     const store = new ModelStore(stack, 'Store', { encryptionKey: new kms.Key(stack, 'Key') });
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
     store.addModel('iris', ModelSource.fromAsset(IRIS)).grantRead(role);

@@ -6,6 +6,9 @@ import { ModelContract, ModelFleetError, TensorSpec } from '../../../constructs/
 import { modelProtoType } from '../../../constructs/model/private/onnx-proto';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
 
+// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
+// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 const IRIS_INPUTS: TensorSpec[] = [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }];
 const IRIS_OUTPUTS: TensorSpec[] = [
@@ -127,7 +130,7 @@ describe('ModelContract.fromFile', () => {
   });
 
   test('names the construct path in errors when given a scope', () => {
-    const stack = new Stack(new App(), 'Stack');
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
     expect(messageOf(() => ModelContract.fromFile(path.join(dir, 'nope.onnx'), stack))).toContain('(at Stack)');
   });
 });

@@ -7,10 +7,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
 
+// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
+// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 
 function setup() {
-  const stack = new Stack(new App(), 'Stack');
+  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
   const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { stack, role };
 }
