@@ -18,7 +18,8 @@ const USAGE = `usage: modelfleet verify --outputs <cdk-outputs.json> [options]
 
 Checks every deployed target of every modelfleet model against its golden request and response.
 
-  --outputs FILE            the file written by 'cdk deploy --outputs-file FILE' (required)
+  --outputs FILE            the file written by 'cdk deploy --outputs-file FILE'; without it, --golden files name
+                            the models and only the --url targets are checked
   --assembly DIR            the cloud assembly that holds golden.json files (default: cdk.out)
   --golden FILE             a golden.json to use instead of the assembly's (repeatable, matched by model name)
   --stack NAME              only the outputs of this stack (repeatable)
@@ -50,7 +51,7 @@ const STD_IO: VerifyIo = {
 class UsageError extends Error {}
 
 interface Options {
-  readonly outputs: string;
+  readonly outputs?: string;
   readonly assembly: string;
   readonly golden: string[];
   readonly stacks: string[];
@@ -97,8 +98,9 @@ function parseOptions(argv: string[]): Options | undefined {
     },
   });
   if (values.help) return undefined;
-  if (!values.outputs) {
-    throw new UsageError('--outputs is required: deploy with `cdk deploy --outputs-file cdk-outputs.json` and pass that file');
+  if (!values.outputs && !(values.golden ?? []).length) {
+    throw new UsageError('--outputs is required: deploy with `cdk deploy --outputs-file cdk-outputs.json` and pass that file '
+      + '(or pass --golden FILE and --url NAME=URL to check HTTP targets only)');
   }
   const urls = (values.url ?? []).map((spec) => {
     const eq = spec.indexOf('=');
@@ -326,12 +328,16 @@ export async function run(argv: string[], io: VerifyIo = STD_IO): Promise<number
       return 0;
     }
     const filter = options.models;
-    targets = readTargets(options.outputs, options.stacks).filter((t) => filter.length === 0 || filter.includes(t.model));
+    goldens = options.golden.map(readGolden);
+    const found = options.outputs
+      ? readTargets(options.outputs, options.stacks)
+      : goldens.map((g) => ({ modelfleet: VERIFY_SCHEMA, model: g.model, version: g.version, stack: 'local' }));
+    targets = found.filter((t) => filter.length === 0 || filter.includes(t.model));
     if (targets.length === 0) {
-      throw new UsageError(`no modelfleet model in ${options.outputs}${filter.length ? ` named ${filter.join(', ')}` : ''}: `
+      throw new UsageError(`no modelfleet model in ${options.outputs ?? 'the --golden files'}`
+        + `${filter.length ? ` named ${filter.join(', ')}` : ''}: `
         + `expected outputs named ${VERIFY_OUTPUT_PREFIX}<Model> (a ModelFleet in the deployed stack writes them)`);
     }
-    goldens = options.golden.map(readGolden);
   } catch (err) {
     io.err(`modelfleet verify: ${(err as Error).message}`);
     io.err('run `modelfleet verify --help` for the options');

@@ -89,6 +89,15 @@ describe('modelfleet verify against the edge runtime', () => {
     expect(code).toBe(0);
   });
 
+  test('checks HTTP targets from a golden.json alone, with no stack outputs', async () => {
+    const file = path.join(dir, 'golden.json');
+    fs.writeFileSync(file, JSON.stringify(golden));
+    const io = capture();
+    expect(await run(['--golden', file, '--url', `laptop=${base}`], io)).toBe(0);
+    expect(io.text()).toContain('local: model iris version v1');
+    expect(io.text()).toContain('ok    laptop');
+  });
+
   test('fails with a diff naming the target when the answer is off by more than the tolerance', async () => {
     const outputs = golden.response.outputs.map((o) => (o.name === 'probabilities'
       ? { ...o, data: (o.data as number[]).map((v, i) => (i === 1 ? v + 0.01 : v)) }
