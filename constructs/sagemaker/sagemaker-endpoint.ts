@@ -473,6 +473,8 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** The autoscaling target; undefined without autoscaling. */
   public readonly scalableTarget?: appscaling.ScalableTarget;
+  /** The target tracking policy on invocations per instance; undefined without autoscaling. */
+  public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
 
   constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
     super(scope, id);
@@ -701,7 +703,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         maxCapacity: props.autoscalingMaxCapacity!,
       });
       this.scalableTarget.node.addDependency(this.cfnEndpoint);
-      this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
+      this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
         predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
         targetValue: props.autoscalingTargetInvocationsPerInstance ?? 600,
         scaleInCooldown: props.autoscalingScaleInCooldown ?? Duration.minutes(5),

@@ -483,7 +483,8 @@ describe('SageMakerEndpoint', () => {
     test('exposes every created resource', () => {
       const { endpoint } = synth({ autoscalingMaxCapacity: 2, dataCapture: true });
       for (const r of [endpoint.cfnEndpoint, endpoint.cfnModel, endpoint.cfnEndpointConfig, endpoint.role,
-        endpoint.alarmTopic, endpoint.errorAlarm, endpoint.latencyAlarm, endpoint.dashboard, endpoint.scalableTarget]) {
+        endpoint.alarmTopic, endpoint.errorAlarm, endpoint.latencyAlarm, endpoint.dashboard, endpoint.scalableTarget,
+        endpoint.scalingPolicy]) {
         expect(r).toBeDefined();
       }
       expect(endpoint.modelDataUrl).toBeDefined();
