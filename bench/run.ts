@@ -230,7 +230,8 @@ export function runtimeSettings(logFile: string): string {
   }
   try {
     const e = JSON.parse(line) as Record<string, unknown>;
-    return `${String(e.workers ?? '?')} worker(s) × ${String(e.intra_op_threads ?? '?')} intra-op threads, batching ${String(e.batching ?? '?')}` +
+    return `${String(e.workers ?? '?')} worker(s) × ${String(e.intra_op_threads ?? '?')} intra-op threads` +
+      `${e.worker_nice === undefined ? '' : ` at nice ${String(e.worker_nice)}`}, batching ${String(e.batching ?? '?')}` +
       `, session load ${String(e.load_ms ?? '?')} ms + warm-up ${String(e.warmup_ms ?? '?')} ms of ${String(e.total_ms ?? '?')} ms model load`;
   } catch {
     return 'settings unknown (unreadable model_loaded line)';
