@@ -84,6 +84,27 @@ describe('dynamic batching', () => {
 });
 
 describe('overload', () => {
+  test('health checks are answered while a long inference runs (onnxruntime stays off the main thread)', async () => {
+    const srv = await start(['--model', SQUEEZENET, '--max-body-mb', '64']);
+    const big = new Float32Array(32 * 3 * 224 * 224).fill(0.5);
+    let inferDone = false;
+    const slow = inferBinary(srv.url, 'squeezenet1_1', {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [32, 3, 224, 224], parameters: { binary_data_size: big.byteLength } }],
+    }, [new Uint8Array(big.buffer)]).then((r) => {
+      inferDone = true;
+      return r;
+    });
+    for (let i = 0; i < 500 && (await metric(srv.url, 'modelfleet_edge_inflight_requests')) < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    const answeredDuringInference: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const live = await fetch(`${srv.url}/v2/health/live`);
+      expect(live.status).toBe(200);
+      answeredDuringInference.push(!inferDone);
+    }
+    expect(answeredDuringInference[0]).toBe(true);
+    expect((await slow).status).toBe(200);
+  });
+
   test('a full queue answers 503 with Retry-After while the accepted requests succeed', async () => {
     expect(fs.existsSync(SQUEEZENET)).toBe(true);
     const srv = await start(['--model', SQUEEZENET, '--max-queue', '2', '--batching', 'false', '--max-body-mb', '64']);
