@@ -81,6 +81,12 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
       props.modelDataDownloadTimeout.toSeconds(), 60, 3600, 'use Duration.seconds(60) to Duration.hours(1)');
   }
 
+  // network
+  if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {
+    e.add('EndpointNetworkWithoutVpc', 'vpcSubnets/securityGroups are set but vpc is not; pass the vpc they belong to, '
+      + 'or remove them');
+  }
+
   // data capture
   if (props.dataCapture === false && (props.dataCapturePrefix !== undefined || props.dataCaptureSamplingPercentage !== undefined)) {
     e.add('EndpointDataCaptureDisabled', 'dataCapturePrefix/dataCaptureSamplingPercentage are set but dataCapture is false; '

@@ -544,6 +544,9 @@ describe('SageMakerEndpoint', () => {
       ['autoscaling props without a max', { autoscalingMinCapacity: 2 }, 'EndpointAutoscalingWithoutMax'],
       ['an instance count outside the capacity', { instanceCount: 8, autoscalingMaxCapacity: 4 }, 'EndpointInstanceCountOutsideCapacity'],
       ['an autoscaling target of 0', { autoscalingMaxCapacity: 4, autoscalingTargetInvocationsPerInstance: 0 }, 'EndpointAutoscalingTargetOutOfRange'],
+      ['security groups without a VPC', (stack) => ({
+        securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')],
+      }), 'EndpointNetworkWithoutVpc'],
       ['a sampling percentage of 0', { dataCaptureSamplingPercentage: 0 }, 'EndpointDataCaptureSamplingOutOfRange'],
       ['a sampling percentage over 100', { dataCaptureSamplingPercentage: 101 }, 'EndpointDataCaptureSamplingOutOfRange'],
       ['capture settings with capture off', { dataCapture: false, dataCapturePrefix: 'x/' }, 'EndpointDataCaptureDisabled'],
