@@ -7,7 +7,9 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { AssetHashType, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
-import { acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeUploadFunction } from './private/acknowledgements';
+import {
+  acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeReplicationRole, acknowledgeUploadFunction,
+} from './private/acknowledgements';
 import { stageModelDirectory } from './private/staging';
 import { StoredModel } from './stored-model';
 
@@ -208,6 +210,7 @@ export class ModelStore extends Construct {
     });
 
     acknowledgeNotificationsHandler(this);
+    if (props.replicationDestinationBucket) acknowledgeReplicationRole(this.bucket, props.replicationDestinationBucket);
     if (ownLogBucket) {
       Validations.of(this.bucket).acknowledge({
         id: 'Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded',

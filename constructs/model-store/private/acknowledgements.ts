@@ -88,6 +88,21 @@ export function acknowledgeAwsCustomResourceFunction(scope: IConstruct): void {
   }
 }
 
+/** The replication role S3 assumes to copy every object of the store to the destination bucket. */
+export function acknowledgeReplicationRole(storeBucket: s3.IBucket, destination: s3.IBucket): void {
+  const role = storeBucket.node.tryFindChild('ReplicationRole');
+  if (!role) return;
+  const stack = Stack.of(storeBucket);
+  const reason = 'Replication copies every object (and its versions) of the model store to the disaster-recovery ' +
+    'bucket, so the replication role reads all source objects and writes all destination objects.';
+  const arns = [
+    `<${stack.resolve((storeBucket.node.defaultChild as s3.CfnBucket | undefined)?.logicalId ?? '')}.Arn>`,
+    renderedBucketArn(stack, destination),
+  ];
+  Validations.of(role).acknowledge(...arns.filter((a): a is string => a !== undefined)
+    .map((arn) => ({ id: `AwsSolutions-IAM5[Resource::${arn}/*]`, reason })));
+}
+
 /** `arn:<AWS::Partition>:s3:::<name>` as cdk-nag renders it, or undefined if the name has another shape. */
 function renderedBucketArn(stack: Stack, bucket: s3.IBucket): string | undefined {
   const name: unknown = stack.resolve(bucket.bucketName);
@@ -96,6 +111,9 @@ function renderedBucketArn(stack: Stack, bucket: s3.IBucket): string | undefined
     rendered = name;
   } else if (name && typeof name === 'object' && typeof (name as Record<string, unknown>)['Fn::Sub'] === 'string') {
     rendered = ((name as Record<string, string>)['Fn::Sub']).replace(/\$\{([^}]+)\}/g, '<$1>');
+  } else if (name && typeof name === 'object' && typeof (name as Record<string, unknown>).Ref === 'string') {
+    // A bucket of the same stack: cdk-nag renders its ARN from the bucket's logical id.
+    return `<${(name as Record<string, string>).Ref}.Arn>`;
   }
   return rendered === undefined ? undefined : `arn:<AWS::Partition>:s3:::${rendered}`;
 }
