@@ -500,6 +500,7 @@ describe('SageMakerEndpoint', () => {
       expect(ids('AWS::SageMaker::Model')).toEqual(['EndpointModel0F230181']);
       expect(ids('AWS::SageMaker::EndpointConfig')).toEqual(['EndpointEndpointConfig5871F635']);
       expect(ids('AWS::SNS::Topic')).toEqual(['EndpointAlarmTopic93838A7F']);
+      expect(ids('AWS::IAM::Role').filter((id) => id.startsWith('EndpointRole'))).toEqual(['EndpointRole47E61C54']);
       expect(ids('AWS::CloudWatch::Alarm').sort()).toEqual(['EndpointErrors5xxAlarmD58EF493', 'EndpointModelLatencyAlarm4F672072']);
       expect(ids('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual(['EndpointScalableTargetCFB7CBF0']);
     });

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -74,6 +75,26 @@ describe('ServingImage.fromAsset', () => {
     const manifestFile = fs.readdirSync(assembly.directory).find((f) => f.endsWith('.assets.json'));
     const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, manifestFile!), 'utf8'));
     expect(Object.keys(manifest.dockerImages)).toHaveLength(1);
+  });
+});
+
+describe('ServingImage.fromAsset with a given directory', () => {
+  test('builds that directory\'s Dockerfile for linux/amd64', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-image-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+      fs.writeFileSync(path.join(dir, 'ignored.txt'), 'x');
+      const { app, stack } = newStack();
+      ServingImage.fromAsset({ directory: dir, exclude: ['ignored.txt'] }).bind(stack);
+      const assembly = app.synth();
+      const manifestFile = fs.readdirSync(assembly.directory).find((f) => f.endsWith('.assets.json'));
+      const manifest = JSON.parse(fs.readFileSync(path.join(assembly.directory, manifestFile!), 'utf8'));
+      const image = Object.values(manifest.dockerImages)[0] as { source: { directory: string; dockerFile?: string; platform: string } };
+      expect(image.source.platform).toBe('linux/amd64');
+      expect(fs.readdirSync(path.join(assembly.directory, image.source.directory))).toEqual(['Dockerfile']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
