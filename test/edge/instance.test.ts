@@ -1,0 +1,64 @@
+/** The session pool on its own, with a stand-in worker script: crash recovery and queue accounting. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EdgeError } from '../../edge/errors';
+import { ModelInstance, type SchedulerObserver } from '../../edge/model/instance';
+import type { DecodedRequest } from '../../edge/tensor/request';
+import { tempDir } from './helpers/runtime';
+
+/** A stand-in session worker: reports ready; on its first run ever (no flag file yet) it dies, later it answers. */
+const FAKE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+parentPort.postMessage({ type: 'ready', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }], loadMs: 1, warmupMs: 0 });
+parentPort.on('message', (m) => {
+  if (!fs.existsSync(workerData.modelPath)) { fs.writeFileSync(workerData.modelPath, 'crashed once'); process.exit(3); }
+  parentPort.postMessage({ type: 'done', id: m.id, inferMs: 0, runs: 1,
+    results: m.requests.map(() => ({ ok: true, outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], json: '[1]' }] })) });
+});`;
+
+function request(): DecodedRequest {
+  const buf = new Float32Array([1]).buffer;
+  return {
+    inputs: [{ name: 'x', ort: 'float32', shape: [1, 1], buffer: buf, byteOffset: 0, byteLength: 4 }],
+    outputs: [{ name: 'y', binary: false }], rows: 1, batchKey: 'FP32[1]', transfer: [buf],
+  };
+}
+
+describe('ModelInstance', () => {
+  test('a worker that dies fails only its own batch with EDGE_ERR_INFER_WORKER_CRASHED and is restarted', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'fake-worker.js');
+    fs.writeFileSync(script, FAKE_WORKER);
+    const crashes: string[] = [];
+    const observer: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: (m) => crashes.push(m) };
+    const inst = await ModelInstance.load({
+      modelPath: path.join(dir, 'flag'), workers: 1, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
+    }, observer);
+    try {
+      expect(inst.signature.batchable).toBe(true);
+      const err = await inst.submit(request()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EdgeError);
+      expect((err as EdgeError).code).toBe('EDGE_ERR_INFER_WORKER_CRASHED');
+      expect((err as EdgeError).status).toBe(500);
+      expect(crashes).toHaveLength(1);
+      const outputs = await inst.submit(request());
+      expect(outputs).toEqual([{ name: 'y', datatype: 'FP32', shape: [1, 1], json: '[1]' }]);
+      expect(inst.queued + inst.inFlight).toBe(0);
+      await inst.drain();
+    } finally {
+      await inst.close();
+    }
+  });
+
+  test('fails with EDGE_ERR_MODEL_LOAD_FAILED when the worker script exits before it is ready', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'dead.js');
+    fs.writeFileSync(script, 'process.exit(2)');
+    const observer: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
+    await expect(ModelInstance.load({
+      modelPath: 'x', workers: 2, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
+    }, observer)).rejects.toMatchObject({ code: 'EDGE_ERR_MODEL_LOAD_FAILED' });
+  });
+});
