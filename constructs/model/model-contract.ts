@@ -3,12 +3,7 @@ import { IConstruct } from 'constructs';
 import { ModelFleetError } from './modelfleet-error';
 import { OnnxReadError, readOnnxFile } from './private/onnx-reader';
 
-/**
- * Element types of tensors: the Open Inference Protocol (KServe V2) datatype names.
- *
- * @see https://kserve.github.io/website/latest/modelserving/data_plane/v2_protocol/#tensor-data-types
- */
-export const TENSOR_DATATYPES: readonly string[] = [
+const DATATYPES = [
   'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES',
 ];
 
@@ -17,7 +12,7 @@ export interface TensorSpec {
   /** Tensor name, as in the ONNX graph. */
   readonly name: string;
 
-  /** Element type: an Open Inference Protocol datatype name (`FP32`, `INT64`, ...; see `TENSOR_DATATYPES`). */
+  /** Element type: an Open Inference Protocol datatype name (`FP32`, `INT64`, ...; see `ModelContract.DATATYPES`). */
   readonly datatype: string;
 
   /** Dimensions, `-1` for a dynamic dimension (e.g. `[-1, 4]` for a batch of 4 features). */
@@ -62,6 +57,13 @@ export interface ModelContractDocument {
  */
 export class ModelContract {
   /**
+   * Element types of tensors: the Open Inference Protocol (KServe V2) datatype names.
+   *
+   * @see https://kserve.github.io/website/latest/modelserving/data_plane/v2_protocol/#tensor-data-types
+   */
+  public static readonly DATATYPES: string[] = [...DATATYPES];
+
+  /**
    * A declared contract, to check a model file against (`ModelSource.fromAsset(path, { contract })`).
    *
    * Fails with `ModelContractInvalid` for an unknown datatype, a shape dimension below -1 or a duplicate tensor name.
@@ -77,8 +79,8 @@ export class ModelContract {
           if (seen.has(t.name)) problems.push(`${kind} '${t.name}' is declared twice`);
           seen.add(t.name);
         }
-        if (!Token.isUnresolved(t.datatype) && !TENSOR_DATATYPES.includes(t.datatype)) {
-          problems.push(`${kind} '${t.name}' has datatype '${t.datatype}', expected one of ${TENSOR_DATATYPES.join(', ')}`);
+        if (!Token.isUnresolved(t.datatype) && !DATATYPES.includes(t.datatype)) {
+          problems.push(`${kind} '${t.name}' has datatype '${t.datatype}', expected one of ${DATATYPES.join(', ')}`);
         }
         if (!Token.isUnresolved(t.shape)) {
           for (const d of t.shape) {
