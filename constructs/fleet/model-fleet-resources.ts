@@ -6,6 +6,7 @@ import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../gre
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
+import { acknowledgeArtifactRead, acknowledgeUploadFunctions } from './private/acknowledgements';
 
 /** Properties of `ModelFleetResources`. */
 export interface ModelFleetResourcesProps {
@@ -163,8 +164,10 @@ export class ModelFleetResources extends Construct {
       addOnce(fleet, component.ref.componentName, () => {
         fleet.addComponent(component.ref);
         component.grantArtifactRead(fleet.tokenExchangeRole);
+        acknowledgeArtifactRead(fleet.tokenExchangeRole, store.bucket, [`edge/${component.componentName}/`]);
       });
     }
+    acknowledgeUploadFunctions(Stack.of(this), store.bucket);
     return { nodeRuntime: this.sharedNodeRuntime, modelServer: this.sharedModelServer };
   }
 

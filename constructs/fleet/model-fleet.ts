@@ -14,6 +14,7 @@ import { SageMakerEndpoint, SageMakerInstanceType, TrafficShift } from '../sagem
 import { ServingImage } from '../serving-image';
 import { GoldenRequest } from './golden-request';
 import { ModelFleetResources } from './model-fleet-resources';
+import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { DEFAULT_GOLDEN_TOLERANCE, GoldenDocument, runGoldenInferences, V2InferRequest } from './private/golden';
 import { recordedVersion, recordedVersions, recordVersion } from './private/history';
 import { goldenAssemblyPath, VERIFY_SCHEMA, VerifyTarget, verifyOutputKey } from './private/verify-target';
@@ -558,6 +559,7 @@ export class ModelFleet extends Construct {
       });
       this.edgeFleet.addComponent(this.modelComponent.ref);
       this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
+      acknowledgeArtifactRead(this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
     }
 
     // ---- the model registry ----

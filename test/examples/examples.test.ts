@@ -8,8 +8,6 @@ import { EdgeOnlyStack } from '../../examples/edge-only';
 import { GitOpsClusterStack } from '../../examples/gitops-cluster';
 import { IrisFleetStack } from '../../examples/iris-fleet';
 
-process.env.CDK_VALIDATION = 'false';
-
 let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-')); });
 afterAll(async () => {
@@ -18,7 +16,7 @@ afterAll(async () => {
 });
 
 function newApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+  return new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
 }
 
 describe('examples', () => {

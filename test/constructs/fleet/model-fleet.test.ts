@@ -13,9 +13,6 @@ import { ModelFleetError, ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 
-// The built-in CloudFormation validation costs seconds per process; the other suites validate these resources.
-process.env.CDK_VALIDATION = 'false';
-
 const IRIS = path.join(__dirname, '../../../models/iris.onnx');
 
 let dir: string;
@@ -36,7 +33,7 @@ afterAll(async () => {
 beforeEach(() => resetHistoryCache());
 
 function newStack(name = 'Fleet'): { app: App; stack: Stack } {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+  const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
   return { app, stack: new Stack(app, name) };
 }
 
@@ -176,7 +173,7 @@ describe('ModelFleet with several models', () => {
   });
 
   test('spreads models over stacks that share the resources of a platform stack', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
     const platform = new Stack(app, 'Platform');
     const resources = new ModelFleetResources(platform, ModelFleetResources.ID);
     const models = new Stack(app, 'Models');
@@ -249,7 +246,7 @@ describe('ModelFleet Kubernetes target', () => {
   });
 
   test('writes the chart as YAML into the cloud assembly for GitOps', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')) });
+    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Gitops', { env: { account: '111111111111', region: 'eu-west-1' } });
     const store = new ModelStore(stack, 'Store', { bucketName: 'acme-models' });
     const fleet = new ModelFleet(stack, 'Iris', {
