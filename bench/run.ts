@@ -15,7 +15,7 @@ import type { ModelSpec } from './payload';
 import { cpuOfTree, freePort, rssOfTree, runChild, ServerProcess, startServer, stopServer } from './proc';
 import type { RawConfig, RawResult } from './raw';
 import {
-  checkAtLeastTimes, checkAtMost, checkAtMostPlus, checkAtMostTimes, fmt, LatencySummary, markdownTable, median,
+  checkAtLeastTimes, checkAtMost, checkAtMostPlus, checkAtMostTimes, failOnErrors, fmt, LatencySummary, markdownTable, median,
   RssGrowth, rssGrowth, RssSample, TargetCheck, toMb,
 } from './stats';
 
@@ -175,7 +175,8 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
         try {
           const cpu0 = cpuOfTree(pid);
           const r = await runChild<ClientResult>(CLIENT_JS, cfg, clientTimeoutMs(opts.warmupSec + opts.durationSec));
-          const cpuMsPerItem = r.completed > 0 ? ((cpuOfTree(pid) - cpu0) * 1000) / r.completed : Number.NaN;
+          const cpu1 = cpuOfTree(pid);
+          const cpuMsPerItem = r.completed > 0 && cpu1 >= cpu0 ? ((cpu1 - cpu0) * 1000) / r.completed : Number.NaN;
           server.requestsBeforeRss += r.completed;
           row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, cpuMsPerItem, errors: r.errors, firstError: r.firstError };
         } catch (err) {
@@ -191,6 +192,7 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
       const r = await runChild<ClientResult>(CLIENT_JS, cfg, 600_000);
       server.requestsBeforeRss += r.completed;
     }
+    assertAlive(srv);
     server.rssBytes = rssOfTree(pid);
     log(`[${spec.name}] ${setup}: RSS ${fmt(toMb(server.rssBytes))} MB after ${server.requestsBeforeRss} requests`);
 
@@ -206,6 +208,7 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
       log(`[${spec.name}] ${setup} liveness under batch-${TARGETS.healthBatch} load: p50 ${fmt(p?.p50Ms)} ms, p99 ${fmt(p?.p99Ms)} ms, max ${fmt(p?.maxMs)} ms` +
         `${server.health.error === undefined ? '' : `, ${server.health.error}`}`);
     }
+    assertAlive(srv);
   } catch (err) {
     server.error = errText(err);
     log(`[${spec.name}] ${setup}: FAILED: ${server.error}`);
@@ -213,6 +216,14 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
     if (srv !== undefined) {
       await stopServer(srv.child);
     }
+  }
+}
+
+/** Throws when the server under test has exited (a crash must not read as 0 MB of RSS). */
+function assertAlive(srv: ServerProcess): void {
+  const c = srv.child;
+  if (c.exitCode !== null || c.signalCode !== null) {
+    throw new Error(`the server exited (${c.exitCode ?? c.signalCode}) during the run; see ${path.relative(ROOT, srv.logFile)}`);
   }
 }
 
@@ -245,11 +256,17 @@ async function soak(opts: BenchOptions, base: Omit<ClientConfig, 'mode' | 'durat
   let done = false;
   const client = runChild<ClientResult>(CLIENT_JS, cfg, clientTimeoutMs(opts.soakSeconds)).finally(() => { done = true; });
   while (!done) {
-    samples.push({ tSec: (performance.now() - started) / 1000, rssBytes: rssOfTree(pid) });
+    const rssBytes = rssOfTree(pid);
+    if (rssBytes > 0) {
+      samples.push({ tSec: (performance.now() - started) / 1000, rssBytes });
+    }
     await Promise.race([client.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   }
   try {
     const load = await client;
+    if (rssOfTree(pid) === 0) {
+      return { seconds: opts.soakSeconds, samples, growth: rssGrowth(samples), load, error: 'the server exited during the soak' };
+    }
     return { seconds: opts.soakSeconds, samples, growth: rssGrowth(samples), load };
   } catch (err) {
     return { seconds: opts.soakSeconds, samples, growth: rssGrowth(samples), error: errText(err) };
@@ -268,8 +285,10 @@ async function healthUnderLoad(opts: BenchOptions, base: Omit<ClientConfig, 'mod
   const error = [l, p].filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => errText(s.reason)).join('; ');
   const loadResult = l.status === 'fulfilled' ? l.value : undefined;
   const loadError = loadResult !== undefined && loadResult.errors > 0 ? `load had ${loadResult.errors} errors (${loadResult.firstError})` : '';
-  const all = [error, loadError].filter((e) => e.length > 0).join('; ');
-  return { load: loadResult, poll: p.status === 'fulfilled' ? p.value : undefined, error: all.length > 0 ? all : undefined };
+  const pollResult = p.status === 'fulfilled' ? p.value : undefined;
+  const pollError = pollResult !== undefined && pollResult.errors > 0 ? `${pollResult.errors} probes failed (${pollResult.firstError})` : '';
+  const all = [error, loadError, pollError].filter((e) => e.length > 0).join('; ');
+  return { load: loadResult, poll: pollResult, error: all.length > 0 ? all : undefined };
 }
 
 function rowOf(report: ModelReport, setup: Setup, payload: Payload, concurrency: number, batch = 1): Row | undefined {
@@ -282,30 +301,43 @@ function checksOf(report: ModelReport): TargetCheck[] {
   const nan = Number.NaN;
   const raw1 = rowOf(report, 'raw', 'tensor', 1, 1)?.summary;
   const raw8 = rowOf(report, 'raw', 'tensor', 1, 8)?.summary;
-  const bin1 = rowOf(report, 'runtime', 'binary', 1)?.summary;
-  const bin8 = rowOf(report, 'runtime', 'binary', 8)?.summary;
-  const json8 = rowOf(report, 'runtime', 'json', 8)?.summary;
+  const bin1Row = rowOf(report, 'runtime', 'binary', 1);
+  const bin8Row = rowOf(report, 'runtime', 'binary', 8);
+  const json8Row = rowOf(report, 'runtime', 'json', 8);
+  const bin1 = bin1Row?.summary;
+  const bin8 = bin8Row?.summary;
+  const json8 = json8Row?.summary;
   const naive8 = rowOf(report, 'naive', 'json', 8)?.summary;
   const runtime = report.servers.find((s) => s.setup === 'runtime');
   const httpBound = raw1 !== undefined && raw1.p50Ms < 1
     ? `raw session.run takes ${fmt(raw1.p50Ms)} ms: this ratio measures HTTP on loopback, not the runtime's overhead`
     : undefined;
+  const bin1Errors = bin1Row?.errors ?? 0;
+  const bin8Errors = bin8Row?.errors ?? 0;
   const checks: TargetCheck[] = [
-    { ...checkAtMostTimes('c1-binary-p50', m, `runtime binary c1 p50 ≤ ${TARGETS.c1BinaryP50VsRaw}× raw batch-1 p50`, bin1?.p50Ms ?? nan, raw1?.p50Ms ?? nan, TARGETS.c1BinaryP50VsRaw, 'ms'), note: httpBound },
-    { ...checkAtLeastTimes('c8-binary-vs-raw', m, `runtime binary c8 throughput ≥ ${TARGETS.c8BinaryVsRawBatch8}× raw batch-8 throughput`, bin8?.itemsPerSec ?? nan, raw8?.itemsPerSec ?? nan, TARGETS.c8BinaryVsRawBatch8, 'items/s'), note: httpBound },
-    checkAtLeastTimes('c8-binary-vs-naive', m, `runtime binary c8 throughput ≥ ${TARGETS.c8BinaryVsNaive}× naive c8`, bin8?.itemsPerSec ?? nan, naive8?.itemsPerSec ?? nan, TARGETS.c8BinaryVsNaive, 'items/s'),
-    checkAtLeastTimes('c8-json-vs-naive', m, `runtime JSON c8 throughput ≥ ${TARGETS.c8JsonVsNaive}× naive c8`, json8?.itemsPerSec ?? nan, naive8?.itemsPerSec ?? nan, TARGETS.c8JsonVsNaive, 'items/s'),
+    failOnErrors({ ...checkAtMostTimes('c1-binary-p50', m, `runtime binary c1 p50 ≤ ${TARGETS.c1BinaryP50VsRaw}× raw batch-1 p50`, bin1?.p50Ms ?? nan, raw1?.p50Ms ?? nan, TARGETS.c1BinaryP50VsRaw, 'ms'), note: httpBound },
+      bin1Errors, 'requests'),
+    failOnErrors({ ...checkAtLeastTimes('c8-binary-vs-raw', m, `runtime binary c8 throughput ≥ ${TARGETS.c8BinaryVsRawBatch8}× raw batch-8 throughput`, bin8?.itemsPerSec ?? nan, raw8?.itemsPerSec ?? nan, TARGETS.c8BinaryVsRawBatch8, 'items/s'), note: httpBound },
+      bin8Errors, 'requests'),
+    failOnErrors(checkAtLeastTimes('c8-binary-vs-naive', m, `runtime binary c8 throughput ≥ ${TARGETS.c8BinaryVsNaive}× naive c8`, bin8?.itemsPerSec ?? nan, naive8?.itemsPerSec ?? nan, TARGETS.c8BinaryVsNaive, 'items/s'),
+      bin8Errors, 'requests'),
+    failOnErrors(checkAtLeastTimes('c8-json-vs-naive', m, `runtime JSON c8 throughput ≥ ${TARGETS.c8JsonVsNaive}× naive c8`, json8?.itemsPerSec ?? nan, naive8?.itemsPerSec ?? nan, TARGETS.c8JsonVsNaive, 'items/s'),
+      json8Row?.errors ?? 0, 'requests'),
     checkAtMostPlus('cold-start', m, `runtime cold start ≤ raw session create + ${TARGETS.coldStartAllowanceMs} ms`,
       runtime !== undefined && runtime.coldStartsMs.length > 0 ? median(runtime.coldStartsMs) : nan, report.raw?.sessionCreateMs ?? nan, TARGETS.coldStartAllowanceMs, 'ms'),
     checkAtMostPlus('rss', m, `runtime RSS after ${runtime?.requestsBeforeRss ?? '?'} requests ≤ raw process RSS + ${TARGETS.rssAllowanceMb} MB`,
       runtime?.rssBytes === undefined ? nan : toMb(runtime.rssBytes), report.raw === undefined ? nan : toMb(report.raw.rssBytes), TARGETS.rssAllowanceMb, 'MB'),
   ];
   if (runtime?.soak !== undefined) {
-    checks.push(checkAtMost('soak-growth', m, `runtime RSS growth over a ${runtime.soak.seconds} s soak ≤ ${TARGETS.soakGrowthToleranceMb} MB`, runtime.soak.error === undefined ? runtime.soak.growth.growthMb : nan, TARGETS.soakGrowthToleranceMb, 'MB'));
+    const soak = runtime.soak;
+    checks.push(failOnErrors(checkAtMost('soak-growth', m, `runtime RSS growth over a ${soak.seconds} s soak ≤ ${TARGETS.soakGrowthToleranceMb} MB`,
+      soak.error === undefined ? soak.growth.growthMb : nan, TARGETS.soakGrowthToleranceMb, 'MB'), soak.load?.errors ?? 0, 'soak requests'));
   }
   if (runtime?.health !== undefined) {
-    const p99 = runtime.health.poll?.summary.p99Ms ?? nan;
-    checks.push(checkAtMost('health-p99', m, `liveness p99 ≤ ${TARGETS.healthP99Ms} ms under batch-${TARGETS.healthBatch} c${TARGETS.healthConcurrency} load`, runtime.health.error === undefined ? p99 : nan, TARGETS.healthP99Ms, 'ms'));
+    const h = runtime.health;
+    const check = checkAtMost('health-p99', m, `liveness p99 ≤ ${TARGETS.healthP99Ms} ms under batch-${TARGETS.healthBatch} c${TARGETS.healthConcurrency} load`,
+      h.poll?.summary.p99Ms ?? nan, TARGETS.healthP99Ms, 'ms');
+    checks.push(failOnErrors(failOnErrors(check, h.poll?.errors ?? 0, 'liveness probes'), h.load?.errors ?? 0, 'batch-16 requests'));
   }
   return checks;
 }

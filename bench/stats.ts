@@ -208,6 +208,18 @@ export function checkAtMost(id: string, model: string, description: string, actu
   return { id, model, description, actual, limit, ratio: actual / limit, unit, verdict: verdictOf(actual, limit, true) };
 }
 
+/**
+ * A target is not met when the measurement behind it had failures (error responses, failed probes): the verdict
+ * becomes `fail` with a note, whatever the numbers of the successful requests say (also when they are missing).
+ */
+export function failOnErrors(check: TargetCheck, errors: number, what: string): TargetCheck {
+  if (errors <= 0) {
+    return check;
+  }
+  const note = `${errors} ${what} failed`;
+  return { ...check, verdict: 'fail', note: check.note === undefined ? note : `${check.note}; ${note}` };
+}
+
 /** Formats a number for a table cell: `-` when missing, fewer decimals as it grows. */
 export function fmt(value: number | undefined, decimals?: number): string {
   if (value === undefined || !Number.isFinite(value)) {

@@ -1,5 +1,5 @@
 import {
-  checkAtLeastTimes, checkAtMost, checkAtMostPlus, checkAtMostTimes, fmt, linearSlope, markdownTable, median, percentile,
+  checkAtLeastTimes, checkAtMost, checkAtMostPlus, checkAtMostTimes, failOnErrors, fmt, linearSlope, markdownTable, median, percentile,
   percentileOf, rssGrowth, RssSample, summarize,
 } from '../../bench/stats';
 
@@ -150,6 +150,17 @@ describe('target checks', () => {
   test('an absolute target', () => {
     expect(checkAtMost('health', 'm', 'd', 25, 25, 'ms').verdict).toBe('pass');
     expect(checkAtMost('health', 'm', 'd', 25.1, 25, 'ms').verdict).toBe('fail');
+  });
+
+  test('fails a target whose measurement had failed requests, keeping earlier notes', () => {
+    const pass = { ...checkAtLeastTimes('c8', 'm', 'd', 300, 100, 2.5, 'items/s'), note: 'HTTP-bound' };
+    const failed = failOnErrors(pass, 3, 'requests');
+    expect(failed.verdict).toBe('fail');
+    expect(failed.note).toBe('HTTP-bound; 3 requests failed');
+    expect(failOnErrors(pass, 0, 'requests')).toBe(pass);
+    const missing = checkAtLeastTimes('c8', 'm', 'd', Number.NaN, 100, 2.5, 'items/s');
+    expect(failOnErrors(missing, 3, 'requests').verdict).toBe('fail');
+    expect(failOnErrors(missing, 0, 'requests').verdict).toBe('n/a');
   });
 
   test('is n/a, not pass, when a measurement is missing', () => {
