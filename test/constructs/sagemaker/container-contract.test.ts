@@ -34,9 +34,11 @@ let environment: Record<string, string>;
 let stdout = '';
 let appFiles: string[];
 
-/** Every path under a directory (symlinks not followed). */
+/** Every path under the app directory, except inside node_modules (symlinks to the repository's packages). */
 function listTree(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: false }).map(String).sort();
+  const top = fs.readdirSync(dir).sort();
+  const dist = fs.readdirSync(path.join(dir, 'dist'), { recursive: true }).map((p) => path.join('dist', String(p)));
+  return [...top, ...dist.sort()];
 }
 
 /**
