@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GoldenDocument } from './golden';
 
-/** One recorded version. */
+/** One recorded version, as the fleet uses it. */
 export interface HistoryEntry {
   readonly sha256: string;
   readonly sizeBytes: number;
@@ -17,9 +17,43 @@ export interface HistoryEntry {
   readonly golden?: GoldenDocument;
 }
 
+/** One recorded version, as the file holds it: the contract as an object when its text is the standard rendering. */
+interface StoredEntry {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly contract?: unknown;
+  readonly contractJson?: string;
+  readonly golden?: GoldenDocument;
+}
+
+/** The store writes `contract.json` as `JSON.stringify(doc, undefined, 2)` plus a newline. */
+function renderContract(contract: unknown): string {
+  return JSON.stringify(contract, undefined, 2) + '\n';
+}
+
+function toStored(entry: HistoryEntry): StoredEntry {
+  const contract = JSON.parse(entry.contractJson) as unknown;
+  const standard = renderContract(contract) === entry.contractJson;
+  return {
+    sha256: entry.sha256,
+    sizeBytes: entry.sizeBytes,
+    ...(standard ? { contract } : { contractJson: entry.contractJson }),
+    ...(entry.golden ? { golden: entry.golden } : {}),
+  };
+}
+
+function fromStored(stored: StoredEntry): HistoryEntry {
+  return {
+    sha256: stored.sha256,
+    sizeBytes: stored.sizeBytes,
+    contractJson: stored.contractJson ?? renderContract(stored.contract),
+    golden: stored.golden,
+  };
+}
+
 interface HistoryDocument {
   schemaVersion: number;
-  models: Record<string, Record<string, HistoryEntry>>;
+  models: Record<string, Record<string, StoredEntry>>;
 }
 
 /** Golden documents larger than this (JSON characters) are not recorded: the store keeps them. */
@@ -40,7 +74,7 @@ function load(file: string): HistoryDocument {
 }
 
 function render(doc: HistoryDocument): string {
-  const models: Record<string, Record<string, HistoryEntry>> = {};
+  const models: Record<string, Record<string, StoredEntry>> = {};
   for (const name of Object.keys(doc.models).sort()) {
     models[name] = {};
     for (const version of Object.keys(doc.models[name]).sort()) {
@@ -57,14 +91,15 @@ export function recordedVersions(file: string, model: string): string[] {
 
 /** The recorded facts of a model version. */
 export function recordedVersion(file: string, model: string, version: string): HistoryEntry | undefined {
-  return load(file).models[model]?.[version];
+  const stored = load(file).models[model]?.[version];
+  return stored ? fromStored(stored) : undefined;
 }
 
 /** Records a deployed version; the file is written only when its content changes. */
 export function recordVersion(file: string, model: string, version: string, entry: HistoryEntry): void {
   const doc = load(file);
   const golden = entry.golden && JSON.stringify(entry.golden).length <= MAX_RECORDED_GOLDEN_CHARS ? entry.golden : undefined;
-  const next: HistoryEntry = { ...entry, golden };
+  const next = toStored({ ...entry, golden });
   const before = doc.models[model]?.[version];
   if (before && JSON.stringify(before) === JSON.stringify(next)) return;
   doc.models[model] = { ...(doc.models[model] ?? {}), [version]: next };

@@ -360,6 +360,24 @@ describe('ModelFleet rollback with modelVersion', () => {
     expect(JSON.parse(fs.readFileSync(path.join(app.outdir, fleet.goldenAssemblyPath!), 'utf8'))).toEqual(JSON.parse(v1.goldenJson!));
   });
 
+  test('brings back the very Greengrass component version of the earlier deploy', () => {
+    const historyFile = history();
+    const edgeDeploy = (file: string, modelVersion?: string) => {
+      const { stack } = newStack();
+      return new ModelFleet(stack, 'Tiny', {
+        model: ModelSource.fromAsset(file), historyFile, modelVersion, sagemaker: { enabled: false }, registryEnabled: false,
+      });
+    };
+    const v1 = edgeDeploy(tiny1);
+    const v2 = edgeDeploy(tiny2);
+    expect(v2.modelComponent!.componentVersion).not.toBe(v1.modelComponent!.componentVersion);
+    resetHistoryCache();
+    const back = edgeDeploy(tiny2, v1.modelVersion);
+    expect(back.modelComponent!.componentVersion).toBe(v1.modelComponent!.componentVersion);
+    expect(Stack.of(back).resolve(back.modelComponent!.resource.inlineRecipe))
+      .toEqual(Stack.of(v1).resolve(v1.modelComponent!.resource.inlineRecipe));
+  });
+
   test('deploys normally when modelVersion is the version of the model file', () => {
     const historyFile = history();
     const v1 = deploy(tiny1, historyFile).fleet;
@@ -391,10 +409,11 @@ describe('ModelFleet rollback with modelVersion', () => {
     resetHistoryCache();
     deploy(tiny1, historyFile);
     expect(fs.readFileSync(historyFile, 'utf8')).toBe(first);
-    const recorded = JSON.parse(first) as { models: Record<string, Record<string, { sha256: string }>> };
+    const recorded = JSON.parse(first) as { models: Record<string, Record<string, { sha256: string; contract: { name: string } }>> };
     const versions = Object.keys(recorded.models.tiny);
     expect(versions).toEqual([...versions].sort());
     expect(versions).toHaveLength(2);
+    expect(recorded.models.tiny[versions[0]].contract.name).toBe('tiny');
   });
 });
 
