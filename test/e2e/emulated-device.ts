@@ -160,6 +160,9 @@ export class EmulatedDevice {
       if (install) {
         const code = await this.runToEnd(entry, install.script, install.timeoutSeconds);
         if (code !== 0) {
+          // The deployment fails: this version is not kept (a real nucleus would roll the device back).
+          if (previous) this.installed.set(c.name, previous);
+          else this.installed.delete(c.name);
           throw new Error(`${c.name}@${c.version}: Install exited ${code}; its log:\n${this.log(c.name).slice(-4000)}`);
         }
       }

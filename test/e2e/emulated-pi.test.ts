@@ -57,7 +57,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(port: number, seconds: number): Promise<void> {
+async function waitReady(port: number, seconds: number, device: EmulatedDevice, component: string): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   let last = '';
   while (Date.now() < deadline) {
@@ -70,7 +70,8 @@ async function waitReady(port: number, seconds: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the emulated Pi's server on port ${port} was not ready within ${seconds} s (${last})`);
+  throw new Error(`the emulated Pi's server on port ${port} was not ready within ${seconds} s (${last}); `
+    + `its log:\n${device.log(component).slice(-4000)}`);
 }
 
 interface V2Output { name: string; datatype: string; shape: number[]; data: number[] }
@@ -148,7 +149,7 @@ describe('the emulated Pi (arm64 under qemu, Cortex-A72)', () => {
     const first = await device.deploy(v1.published, targets(v1));
     expect(first.installed).toHaveLength(3);
     expect(first.started).toEqual([`${v1.names.model}@${v1.published.component(v1.names.model).version}`]);
-    await waitReady(port, 120);
+    await waitReady(port, 120, device, v1.names.model);
     const answer1 = await inferOnDevice(port);
     expect(answer1.model_version).toBe(v1.modelVersion);
     expectSameAnswer(answer1, inferHere(IRIS));
@@ -165,7 +166,7 @@ describe('the emulated Pi (arm64 under qemu, Cortex-A72)', () => {
 
     const second = await device.deploy(v2.published, targets(v2));
     expect(second.installed).toEqual([`${v2.names.model}@${v2.published.component(v2.names.model).version}`]);
-    await waitReady(port, 120);
+    await waitReady(port, 120, device, v2.names.model);
     const answer2 = await inferOnDevice(port);
     expect(answer2.model_version).toBe(v2.modelVersion);
     const here2 = inferHere(updated);

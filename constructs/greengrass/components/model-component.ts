@@ -193,7 +193,8 @@ export class ModelComponent extends Construct implements IEdgeComponent {
           "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'",
           '${TOKEN_FILE:+--token-file "$TOKEN_FILE"}',
         ].join(' ');
-        const tokenLine = "TOKEN_FILE='{configuration:/tokenFile}'";
+        // Node's compile cache in the component's writable work folder: the Run start reuses what Install compiled.
+        const preamble = "TOKEN_FILE='{configuration:/tokenFile}'\nexport NODE_COMPILE_CACHE='{work:path}/node-compile-cache'";
         return {
           os: p.os,
           architecture: p.architecture,
@@ -204,7 +205,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
           lifecycle: {
             Install: {
               Script: [
-                tokenLine,
+                preamble,
                 `${serve} &`,
                 'pid=$!',
                 `'${node}' '${runtime}/wait-ready.js' '{configuration:/host}' '{configuration:/port}' ${readinessSeconds} "$pid"`,
@@ -215,7 +216,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
               ].join('\n'),
               Timeout: readinessSeconds + 60,
             },
-            Run: { Script: `${tokenLine}\nexec ${serve}` },
+            Run: { Script: `${preamble}\nexec ${serve}` },
           },
         };
       }),
