@@ -681,7 +681,9 @@ function validate(scope: Construct, props: ModelFleetProps, name: string): void 
       + 'set modelName or give the construct a simpler id');
   }
   const tol = props.goldenTolerance;
-  if (tol !== undefined && !Token.isUnresolved(tol) && !(tol >= 0 && Number.isFinite(tol))) {
+  if (tol !== undefined && Token.isUnresolved(tol)) {
+    problems.push('goldenTolerance must be a literal number, not a token: it is written into golden.json at synth');
+  } else if (tol !== undefined && !(tol >= 0 && Number.isFinite(tol))) {
     problems.push(`goldenTolerance must be a finite number >= 0, got ${tol}`);
   }
   if (props.modelVersion !== undefined && !Token.isUnresolved(props.modelVersion)

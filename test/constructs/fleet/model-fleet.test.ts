@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { tinyModelWeights, tinyOnnxModel } from '../../../bench/synth/tiny-model';
 import { GoldenRequest, ModelFleet, ModelFleetResources } from '../../../constructs/fleet';
@@ -45,7 +45,7 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ModelFleetError) return `${err.code}: ${err.message}`;
+    if (err instanceof ModelFleetError) return err.message;
     throw err;
   }
   return undefined;
@@ -418,6 +418,24 @@ describe('ModelFleet rollback with modelVersion', () => {
 });
 
 describe('ModelFleet validation', () => {
+  test('skips tokenized values where a deploy-time value is fine', () => {
+    const { stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyDisabled: true, sagemaker: { enabled: false }, edge: { enabled: false },
+      registryGroupName: Lazy.string({ produce: () => 'from-a-token' }),
+    });
+    expect(Stack.of(fleet).resolve(fleet.modelPackageGroup!.modelPackageGroupName)).toBe('from-a-token');
+  });
+
+  test('fails when a value needed at synth is a token', () => {
+    const { stack } = newStack();
+    expect(codeOf(() => new ModelFleet(stack, 'Iris', {
+      model: ModelSource.fromAsset(IRIS), historyDisabled: true,
+      goldenTolerance: Token.asNumber(Lazy.number({ produce: () => 1 })),
+      modelVersion: Lazy.string({ produce: () => 'abc' }),
+    }))).toMatch(/^ModelFleetPropsInvalid: goldenTolerance must be a literal number.*; modelVersion must be a literal version/);
+  });
+
   test('fails with every bad prop at once, naming the construct', () => {
     const { stack } = newStack();
     const message = codeOf(() => new ModelFleet(stack, 'Bad', {
