@@ -8,6 +8,7 @@ import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
 import { ModelServerComponent } from './model-server-component';
 import { PlatformId, runtimeZipFolder, sha256File } from './private/artifacts';
+import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { componentNameProblem, RecipeSpec } from './private/recipe';
 import { createComponentVersion, Problems } from './private/component-base';
 
@@ -230,6 +231,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
   /** Read access to the model's objects and to the runtime and Node artifacts this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
     this.modelServer.grantArtifactRead(grantee);
+    acknowledgeArtifactRead(grantee, this.model.bucket, this.model.prefix);
     return this.model.grantRead(grantee);
   }
 }

@@ -10,6 +10,7 @@ import {
   artifactsFor, checkPlatforms, checkPrefix, createComponentVersion, edgeKeyPrefix,
   Problems, uploadPerPlatform,
 } from './private/component-base';
+import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { RecipeSpec } from './private/recipe';
 
 /** Properties of a `ModelServerComponent`. */
@@ -107,6 +108,7 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
   /** Read access to the runtime zips and to the Node binaries this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
     this.nodeRuntime.grantArtifactRead(grantee);
+    acknowledgeArtifactRead(grantee, this.bucket, `edge/${this.componentName}/`);
     return this.bucket.grantRead(grantee, `edge/${this.componentName}/*`);
   }
 }

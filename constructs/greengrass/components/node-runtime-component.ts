@@ -9,6 +9,7 @@ import {
   artifactsFor, checkPlatforms, checkPrefix, createComponentVersion, DEFAULT_COMPONENT_NAME_PREFIX, edgeKeyPrefix,
   Problems, uploadPerPlatform,
 } from './private/component-base';
+import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { RecipeSpec } from './private/recipe';
 
 /** Properties of a `NodeRuntimeComponent`. */
@@ -87,6 +88,7 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
   }
 
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
+    acknowledgeArtifactRead(grantee, this.bucket, `edge/${this.componentName}/`);
     return this.bucket.grantRead(grantee, `edge/${this.componentName}/*`);
   }
 }

@@ -7,6 +7,7 @@ import { AssetHashType, Size, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { acknowledgeUploadFunction } from './acknowledgements';
 
 export const RECIPE_FORMAT_VERSION = '2020-01-25';
 
@@ -102,7 +103,7 @@ export function bucketIdentity(bucket: s3.IBucket): string {
  */
 export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket, directory: string, sha256: string,
   prefix: string): s3deploy.BucketDeployment {
-  return new s3deploy.BucketDeployment(scope, id, {
+  const deployment = new s3deploy.BucketDeployment(scope, id, {
     // The folder holds one file whose digest is known: no need to hash 120 MB again at every synth.
     sources: [s3deploy.Source.asset(directory, { assetHash: sha256, assetHashType: AssetHashType.CUSTOM })],
     destinationBucket: bucket,
@@ -113,6 +114,8 @@ export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket,
     memoryLimit: 1024,
     ephemeralStorageSize: Size.gibibytes(2),
   });
+  acknowledgeUploadFunction(deployment, bucket);
+  return deployment;
 }
 
 /** Component names: `^[a-zA-Z0-9-_.]+$`, and never the reserved `aws.greengrass` prefix. */

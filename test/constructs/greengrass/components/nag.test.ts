@@ -1,0 +1,29 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ModelSource } from '../../../../constructs/model';
+import { ModelStore } from '../../../../constructs/model-store';
+import { ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../../../../constructs/greengrass/components';
+import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';
+import { IRIS } from './helpers';
+
+beforeAll(async () => {
+  await buildEdgeArtifacts();
+}, 300_000);
+
+describe('Greengrass components cdk-nag AwsSolutions', () => {
+  test('the three components, used without EdgeFleet, leave no unacknowledged finding', () => {
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-asset-staging': true } });
+    const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const store = new ModelStore(stack, 'Store');
+    const iris = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const nodeRuntime = new NodeRuntimeComponent(stack, 'Node', { bucket: store.bucket });
+    const modelServer = new ModelServerComponent(stack, 'Server', { bucket: store.bucket, nodeRuntime });
+    const model = new ModelComponent(stack, 'Iris', { model: iris, modelServer });
+    model.grantArtifactRead(new iam.Role(stack, 'Devices', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') }));
+    app.synth();
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual([]);
+  });
+});
