@@ -92,6 +92,7 @@ export class ModelFleetResources extends Construct {
   private sharedNodeRuntime?: NodeRuntimeComponent;
   private sharedModelServer?: ModelServerComponent;
   private nextPort: number;
+  private readonly usedPorts = new WeakMap<EdgeFleet, Map<number, string>>();
   private sharedAlarmTopic?: sns.ITopic;
   private readonly alarmEmails = new Set<string>();
 
@@ -172,12 +173,24 @@ export class ModelFleetResources extends Construct {
   }
 
   /**
-   * The next free edge port.
+   * Reserves a device port on a fleet for a model: the given one, or the next free one. Returns the model that
+   * already holds a given port, as an error message, instead of reserving it.
    *
    * @internal
    */
-  public _allocateEdgePort(): number {
-    return this.nextPort++;
+  public _reserveEdgePort(fleet: EdgeFleet, model: string, port?: number): { port: number; conflict?: string } {
+    const used = this.usedPorts.get(fleet) ?? new Map<number, string>();
+    this.usedPorts.set(fleet, used);
+    if (port !== undefined) {
+      const holder = used.get(port);
+      if (holder !== undefined && holder !== model) return { port, conflict: holder };
+      used.set(port, model);
+      return { port };
+    }
+    while (used.has(this.nextPort)) this.nextPort++;
+    const next = this.nextPort++;
+    used.set(next, model);
+    return { port: next };
   }
 }
 

@@ -545,7 +545,15 @@ export class ModelFleet extends Construct {
       const { nodeRuntime, modelServer } = this.resources._runtimeComponents(this.store, this.edgeFleet);
       this.nodeRuntimeComponent = nodeRuntime;
       this.modelServerComponent = modelServer;
-      this.edgePort = edge.port ?? this.resources._allocateEdgePort();
+      const reserved = Token.isUnresolved(edge.port)
+        ? { port: edge.port! }
+        : this.resources._reserveEdgePort(this.edgeFleet, this.modelName, edge.port);
+      if (reserved.conflict) {
+        throw new ModelFleetError('EdgePortInUse', `edge.port ${reserved.port} is already the port of model `
+          + `'${reserved.conflict}' on the same fleet: two servers cannot share a port on a device; give another port, `
+          + 'or leave edge.port unset to get the next free one', this);
+      }
+      this.edgePort = reserved.port;
       // In the resources' scope: the fleet's deployment lists the component, so both must be in one stack.
       this.modelComponent = new ModelComponent(this.resources, `EdgeModel-${this.modelName}`, {
         model: this.storedModel,

@@ -172,6 +172,17 @@ describe('ModelFleet with several models', () => {
     expect(Object.keys(manifest.dockerImages)).toHaveLength(1);
   });
 
+  test('gives each model a free device port, and fails when two models ask for the same one', () => {
+    const { stack } = newStack();
+    const common = { historyDisabled: true, sagemaker: { enabled: false }, goldenRequest: GoldenRequest.none() };
+    const a = new ModelFleet(stack, 'A', { ...common, model: ModelSource.fromAsset(tiny1), edge: { port: 8081 } });
+    const b = new ModelFleet(stack, 'B', { ...common, model: ModelSource.fromAsset(tiny2) });
+    const c = new ModelFleet(stack, 'C', { ...common, model: ModelSource.fromAsset(IRIS) });
+    expect([a.edgePort, b.edgePort, c.edgePort]).toEqual([8081, 8080, 8082]);
+    expect(codeOf(() => new ModelFleet(stack, 'D', { ...common, model: ModelSource.fromAsset(IRIS), modelName: 'iris-2', edge: { port: 8080 } })))
+      .toMatch(/^EdgePortInUse: edge.port 8080 is already the port of model 'b' on the same fleet/);
+  });
+
   test('spreads models over stacks that share the resources of a platform stack', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
     const platform = new Stack(app, 'Platform');
