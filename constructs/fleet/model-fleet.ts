@@ -454,7 +454,9 @@ export class ModelFleet extends Construct {
     const sourceContract = props.model.contract(this);
     const sourceVersion = sourceContract?.sha256?.slice(0, 12);
     const wanted = props.modelVersion;
-    this.rolledBack = wanted !== undefined && !Token.isUnresolved(wanted) && wanted !== sourceVersion;
+    // A bucket source's version is only known to the store: there, a recorded version means a rollback.
+    this.rolledBack = wanted !== undefined && !Token.isUnresolved(wanted) && wanted !== sourceVersion
+      && (sourceVersion !== undefined || (history !== undefined && recordedVersion(history, this.modelName, wanted) !== undefined));
 
     // ---- the stored model: added (and uploaded), or an earlier version the store still holds ----
     let golden: GoldenDocument | undefined;
