@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -87,6 +87,19 @@ describe('modelfleet verify against the edge runtime', () => {
     const code = await run(['--outputs', path.join(assembly, 'outputs.json'), '--assembly', assembly, '--url', `pi-01=${base}`], io);
     expect(io.text()).toContain(`ok    pi-01 (${base}/v2/models/iris/infer) matches the golden response`);
     expect(code).toBe(0);
+  });
+
+  test('runs as `modelfleet verify` from the built command line', () => {
+    const file = path.join(dir, 'golden-cli.json');
+    fs.writeFileSync(file, JSON.stringify(golden));
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/bin/modelfleet.js'), 'verify', '--golden', file,
+      '--url', `pi-01=${base}`], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.stdout).toContain('ok    pi-01');
+    expect(result.status).toBe(0);
+    const failing = spawnSync(process.execPath, [path.join(ROOT, 'dist/bin/modelfleet.js'), 'verify', '--golden', file,
+      '--url', 'gone=http://127.0.0.1:1'], { encoding: 'utf8', timeout: 30_000 });
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toContain('1 target(s) failed: iris/gone');
   });
 
   test('checks HTTP targets from a golden.json alone, with no stack outputs', async () => {
