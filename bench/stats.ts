@@ -116,9 +116,9 @@ export interface RssSample {
 
 /** How the resident set size moved over a soak. */
 export interface RssGrowth {
-  /** Median RSS of the first quarter of the samples kept (after the warm-up fraction), in MB. */
+  /** Lowest RSS of the first quarter of the samples kept (after the warm-up fraction), in MB: the floor after GC. */
   readonly startMb: number;
-  /** Median RSS of the last quarter of the samples kept, in MB. */
+  /** Lowest RSS of the last quarter of the samples kept, in MB. */
   readonly endMb: number;
   /** `endMb - startMb`. */
   readonly growthMb: number;
@@ -132,8 +132,9 @@ const MB = 1024 * 1024;
 
 /**
  * Measures RSS growth over a soak: drops the first `warmupFraction` of the samples (allocators and JIT settle),
- * then compares the median of the last quarter of what remains with the median of its first quarter.
- * Medians make one garbage-collection spike irrelevant; a leak shows as a steady rise in both numbers.
+ * then compares the floor (lowest sample) of the last quarter of what remains with the floor of its first quarter.
+ * Between collections a busy server's RSS wanders up and down by several MB (plateaus while buffers are in flight),
+ * so peaks and even medians drift without a leak; what a leak raises is the floor the process returns to.
  */
 export function rssGrowth(samples: readonly RssSample[], warmupFraction = 0.1): RssGrowth {
   const kept = samples.slice(Math.floor(samples.length * warmupFraction));
@@ -141,8 +142,8 @@ export function rssGrowth(samples: readonly RssSample[], warmupFraction = 0.1): 
     return { startMb: Number.NaN, endMb: Number.NaN, growthMb: Number.NaN, slopeMbPerMin: Number.NaN, maxMb: Number.NaN, samples: 0 };
   }
   const quarter = Math.max(1, Math.floor(kept.length / 4));
-  const startMb = median(kept.slice(0, quarter).map((s) => s.rssBytes)) / MB;
-  const endMb = median(kept.slice(kept.length - quarter).map((s) => s.rssBytes)) / MB;
+  const startMb = Math.min(...kept.slice(0, quarter).map((s) => s.rssBytes)) / MB;
+  const endMb = Math.min(...kept.slice(kept.length - quarter).map((s) => s.rssBytes)) / MB;
   const slopePerSec = linearSlope(kept.map((s) => s.tSec), kept.map((s) => s.rssBytes / MB));
   return {
     startMb,
