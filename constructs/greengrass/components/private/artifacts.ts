@@ -180,14 +180,15 @@ export class EdgeArtifactsUnavailable extends Error {}
 
 /**
  * The artifacts for this synth: the fresh manifest if there is one, else the result of running the compiled build
- * script (`dist/scripts/build-edge-artifacts.js`) in a child process. Memoized per process.
+ * script (`dist/scripts/build-edge-artifacts.js`) in a child process. Memoized per process and folder: every
+ * component of one synth uses the same build, even if `edge/` changes on disk meanwhile.
  */
 export function ensureEdgeArtifacts(outDir?: string): EdgeArtifactsManifest {
   const root = packageRoot();
   const dir = outDir ?? defaultArtifactsDir(root);
-  const key = edgeArtifactsInputKey(root);
-  const cached = memo.get(`${dir}\n${key}`);
+  const cached = memo.get(dir);
   if (cached) return cached;
+  const key = edgeArtifactsInputKey(root);
   let manifest = readFreshManifest(dir, key);
   if (!manifest) {
     const script = path.join(root, 'dist', 'scripts', 'build-edge-artifacts.js');
@@ -205,7 +206,7 @@ export function ensureEdgeArtifacts(outDir?: string): EdgeArtifactsManifest {
         + 'is an older dist/scripts/build-edge-artifacts.js in use? Run `npm run build`');
     }
   }
-  memo.set(`${dir}\n${key}`, manifest);
+  memo.set(dir, manifest);
   return manifest;
 }
 
