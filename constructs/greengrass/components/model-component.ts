@@ -100,8 +100,8 @@ export class ModelComponent extends Construct implements IEdgeComponent {
   public readonly model: StoredModel;
   /** The runtime component this one depends on. */
   public readonly modelServer: ModelServerComponent;
-  /** The default configuration written into the recipe (all values are strings). */
-  public readonly defaultConfiguration: { readonly [key: string]: string };
+  /** The port the server listens on by default (`{configuration:/port}`); a deployment may merge another. */
+  public readonly port: number;
 
   constructor(scope: Construct, id: string, props: ModelComponentProps) {
     super(scope, id);
@@ -166,7 +166,8 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     this.modelServer = server;
     this.componentName = name;
     const asString = (n: number): string => (Token.isUnresolved(n) ? Tokenization.stringifyNumber(n) : String(n));
-    this.defaultConfiguration = {
+    this.port = port;
+    const defaultConfiguration = {
       host,
       port: asString(port),
       threads: asString(threads),
@@ -183,7 +184,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
       description: `The ${model.name} model (version ${model.version}, sha256 ${model.sha256.slice(0, 12)}...) served by modelfleet-edge`,
       publisher: 'modelfleet',
       dependencies: { [nodeName]: nodeRuntime.componentVersion, [serverName]: server.componentVersion },
-      defaultConfiguration: this.defaultConfiguration,
+      defaultConfiguration,
       manifests: server.platforms.map((p: EdgePlatform) => {
         const node = `{${nodeName}:artifacts:path}/node`;
         const runtime = `{${serverName}:artifacts:decompressedPath}/${runtimeZipFolder(p.nodePlatform as PlatformId)}`;
