@@ -57,6 +57,8 @@ export interface Row {
    * numbers to other load on a shared machine, so it shows the runtime's own overhead even when latencies are noisy.
    */
   readonly cpuMsPerItem?: number;
+  /** Resident set size of the measured process (and its children) after the phase, in bytes. */
+  readonly rssBytes?: number;
   readonly errors: number;
   readonly firstError?: string;
 }
@@ -178,7 +180,8 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
           const cpu1 = cpuOfTree(pid);
           const cpuMsPerItem = r.completed > 0 && cpu1 >= cpu0 ? ((cpu1 - cpu0) * 1000) / r.completed : Number.NaN;
           server.requestsBeforeRss += r.completed;
-          row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, cpuMsPerItem, errors: r.errors, firstError: r.firstError };
+          const rssBytes = rssOfTree(pid);
+          row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, cpuMsPerItem, rssBytes: rssBytes > 0 ? rssBytes : undefined, errors: r.errors, firstError: r.firstError };
         } catch (err) {
           row = { model: spec.name, setup, payload, batch: 1, concurrency, errors: 1, firstError: errText(err) };
         }
@@ -353,7 +356,7 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
     const raw = await runRaw(opts, threads, file);
     report.raw = raw;
     for (const b of raw.byBatch) {
-      report.rows.push({ model: report.model, setup: 'raw', payload: 'tensor', batch: b.batch, concurrency: 1, summary: b.summary, cpuMsPerItem: b.cpuMsPerItem, errors: 0 });
+      report.rows.push({ model: report.model, setup: 'raw', payload: 'tensor', batch: b.batch, concurrency: 1, summary: b.summary, cpuMsPerItem: b.cpuMsPerItem, rssBytes: raw.rssBytes, errors: 0 });
       log(`[${report.model}] raw session.run batch ${b.batch}: ${describeSummary(b.summary, b.cpuMsPerItem)}`);
     }
     log(`[${report.model}] raw: session create ${fmt(raw.sessionCreateMs)} ms, process ready ${fmt(raw.startToReadyMs)} ms, RSS ${fmt(toMb(raw.rssBytes))} MB`);
@@ -379,7 +382,7 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
 
 /** The main table: one row per setup, payload, batch and concurrency. */
 export function mainTable(reports: readonly ModelReport[]): string {
-  const rows: string[][] = [['model', 'setup', 'payload', 'batch', 'conc', 'p50 ms', 'p99 ms', 'items/s', 'CPU ms/item', 'cold start ms', 'RSS MB', 'errors']];
+  const rows: string[][] = [['model', 'setup', 'payload', 'batch', 'conc', 'p50 ms', 'p99 ms', 'items/s', 'CPU ms/item', 'cold start ms', 'RSS MB after', 'errors']];
   for (const rep of reports) {
     if (rep.skipped !== undefined) {
       rows.push([rep.model, `skipped: ${rep.skipped}`]);
@@ -389,14 +392,12 @@ export function mainTable(reports: readonly ModelReport[]): string {
       const server = rep.servers.find((s) => s.setup === r.setup);
       const first = rep.rows.find((x) => x.setup === r.setup) === r;
       let cold = '';
-      let rss = '';
       if (first && r.setup === 'raw' && rep.raw !== undefined) {
         cold = `${fmt(rep.raw.sessionCreateMs)} (create)`;
-        rss = fmt(toMb(rep.raw.rssBytes));
       } else if (first && server !== undefined) {
         cold = server.coldStartsMs.length > 0 ? fmt(median(server.coldStartsMs)) : '-';
-        rss = server.rssBytes === undefined ? '-' : `${fmt(toMb(server.rssBytes))} (${server.requestsBeforeRss} req)`;
       }
+      const rss = r.rssBytes === undefined ? '-' : r.setup === 'raw' ? `${fmt(toMb(r.rssBytes))} (all runs)` : fmt(toMb(r.rssBytes));
       rows.push([r.model, r.setup, r.payload, String(r.batch), String(r.concurrency), fmt(r.summary?.p50Ms), fmt(r.summary?.p99Ms),
         fmt(r.summary?.itemsPerSec), fmt(r.cpuMsPerItem), cold, rss, String(r.errors)]);
     }
@@ -435,6 +436,9 @@ export function extrasTable(reports: readonly ModelReport[]): string {
         rows.push([rep.model, s.setup, `liveness every ${TARGETS.healthIntervalMs} ms, batch-${TARGETS.healthBatch} c${TARGETS.healthConcurrency} load`,
           `p50 ${fmt(p?.p50Ms)} ms, p99 ${fmt(p?.p99Ms)} ms, max ${fmt(p?.maxMs)} ms (n=${p?.count ?? 0}); load ${fmt(s.health.load?.summary.itemsPerSec)} items/s` +
           `${s.health.error === undefined ? '' : `; ${s.health.error}`}`]);
+      }
+      if (s.rssBytes !== undefined) {
+        rows.push([rep.model, s.setup, 'memory', `RSS ${fmt(toMb(s.rssBytes))} MB after ${s.requestsBeforeRss} requests (all phases above)`]);
       }
       if (s.settings !== undefined) {
         rows.push([rep.model, s.setup, 'settings', s.settings]);
