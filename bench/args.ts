@@ -34,7 +34,7 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [flags]
 
-  --quick                 short smoke run (about 1 minute): short windows, 10 s soak, 1 cold start
+  --quick                 short smoke run (about 2 minutes): short windows, 10 s soak, 1 cold start
   --soak-seconds N        length of the memory soak on the runtime (default 120; 10 with --quick; 0 skips it)
   --duration S            measured window of each phase in seconds (default 5; 1.5 with --quick)
   --warmup S              warm-up before each window in seconds (default 1; 0.3 with --quick)
