@@ -1,18 +1,26 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, attachCustomSynthesis, Names, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations, attachCustomSynthesis, CfnOutput, Names, Size, SizeRoundingBehavior, Stack, Token, Validations,
+} from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cdk8s from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { IngressPeer } from './ingress-peer';
 import { NodeLabel, NodeToleration } from './node-placement';
 import { acknowledgeGrantWildcards } from './private/acknowledge';
+import { deployTimeYaml } from './private/deploy-time-yaml';
+import { createIrsaRole } from './private/irsa-role';
 import { resolveManifest } from './private/resolve-manifest';
 import { ModelFleetError } from '../model';
 import { StoredModel } from '../model-store';
+import { acknowledgeUploadFunction } from '../model-store/private/acknowledgements';
 import { ServingImage } from '../serving-image';
 
 /** The image that copies the model from S3 into the pod (`aws s3 cp`), pinned; ECR Public avoids Docker Hub limits. */
@@ -39,9 +47,10 @@ export interface KubernetesModelServiceProps {
    * The EKS cluster to apply the chart to. The construct then creates the IRSA role, bound to the cluster's OIDC
    * provider, and the service account, and applies the chart with the cluster's kubectl provider.
    *
-   * @default - no cluster: the chart is written as plain YAML into the cloud assembly
-   *   (`<cdk.out>/<construct path with '-'>.k8s.yaml`) for a GitOps tool; then every value in it must be known at
-   *   synth and `serviceAccountRoleArn` is required.
+   * @default - no cluster: the chart is YAML for a GitOps tool. When every value is known at synth, it is written
+   *   into the cloud assembly (`<cdk.out>/<construct path with '-'>.k8s.yaml`); otherwise (an env-agnostic stack, an
+   *   asset image, a generated bucket name...) `cdk deploy` writes it, resolved, into the model store bucket at
+   *   `kubernetes/<namespace>/<service name>/<hash>.yaml` (stack output `ManifestUrl`), with a warning.
    */
   readonly cluster?: eks.ICluster;
 
@@ -175,11 +184,24 @@ export interface KubernetesModelServiceProps {
    * The IAM role the pods assume through IRSA (the `eks.amazonaws.com/role-arn` annotation) when no `cluster` is
    * given; the construct grants it read access to the model's prefix. Its trust policy must admit
    * `system:serviceaccount:<namespace>:<service account name>` from the cluster's OIDC provider.
+   * Not with `cluster` or `openIdConnectProvider` (the construct creates the role then).
    *
-   * @default - required without `cluster`; with `cluster` the construct creates the role
+   * @default - the role created for `openIdConnectProvider`; with neither, the service account has no role
+   *   annotation and the pods cannot fetch the model until you add one (a warning says how)
    * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
    */
   readonly serviceAccountRoleArn?: string;
+
+  /**
+   * The OIDC provider of the cluster the GitOps YAML is applied to (without `cluster`): the construct creates the
+   * pods' IAM role, trusted through this provider by `system:serviceaccount:<namespace>:<service account name>` only
+   * (`sub`, and `aud` = `sts.amazonaws.com`), grants it read access to the model's prefix and annotates the service
+   * account with it. E.g. `iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(this, 'Oidc', arn)`.
+   *
+   * @default - no role is created: `serviceAccountRoleArn` is used if given
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
+   */
+  readonly openIdConnectProvider?: iam.IOpenIdConnectProvider;
 
   /**
    * The image of the init container that copies the model from S3 (it runs `aws s3 cp`); pin a tag or a digest.
@@ -229,10 +251,26 @@ export class KubernetesModelService extends Construct {
   public readonly manifest?: eks.KubernetesManifest;
   /** The service account with its IRSA role (with `cluster`). */
   public readonly serviceAccount?: eks.ServiceAccount;
-  /** The IAM role of the pods: created with `cluster`, imported from `serviceAccountRoleArn` without. */
-  public readonly role: iam.IRole;
-  /** The file name of the YAML written into the cloud assembly (without `cluster`). */
+  /**
+   * The IAM role of the pods: created with `cluster` or `openIdConnectProvider`, imported from
+   * `serviceAccountRoleArn`; undefined with none of them.
+   */
+  public readonly role?: iam.IRole;
+  /** The file name of the YAML written into the cloud assembly (without `cluster`, when every value is known at synth). */
   public readonly manifestFileName?: string;
+  /**
+   * What writes the resolved YAML into the model store at deployment (without `cluster`, when some value is only
+   * known at deployment).
+   */
+  public readonly manifestPublication?: s3deploy.BucketDeployment;
+  /** The store key of the YAML written at deployment: `kubernetes/<namespace>/<service name>/<hash>.yaml`. */
+  public readonly manifestObjectKey?: string;
+  /** The store key of the newest YAML written at deployment: `kubernetes/<namespace>/<service name>/latest.yaml`. */
+  public readonly manifestLatestObjectKey?: string;
+  /** `s3://<store bucket>/<manifestObjectKey>`, also the stack output `manifestUrlOutput`. */
+  public readonly manifestUrl?: string;
+  /** The stack output holding `manifestUrl`. */
+  public readonly manifestUrlOutput?: CfnOutput;
 
   constructor(scope: Construct, id: string, props: KubernetesModelServiceProps) {
     super(scope, id);
@@ -275,7 +313,9 @@ export class KubernetesModelService extends Construct {
       'app.kubernetes.io/instance': labels['app.kubernetes.io/instance'],
     };
 
-    // The service account and its role: created in the cluster (IRSA) or given as an ARN for GitOps.
+    // The service account and its role: created in the cluster (IRSA), created for the given OIDC provider or given
+    // as an ARN for GitOps; or none, with a warning.
+    let annotationRoleArn: string | undefined;
     if (props.cluster) {
       this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
         cluster: props.cluster,
@@ -285,19 +325,36 @@ export class KubernetesModelService extends Construct {
         identityType: eks.IdentityType.IRSA,
       });
       this.role = this.serviceAccount.role;
+    } else if (props.openIdConnectProvider) {
+      const irsa = createIrsaRole(this, 'ServiceAccountRole', props.openIdConnectProvider, this.namespace, this.serviceAccountName);
+      this.role = irsa.role;
+      annotationRoleArn = irsa.annotationArn;
+    } else if (props.serviceAccountRoleArn !== undefined) {
+      this.role = iam.Role.fromRoleArn(this, 'ServiceAccountRole', props.serviceAccountRoleArn);
+      annotationRoleArn = props.serviceAccountRoleArn;
     } else {
-      this.role = iam.Role.fromRoleArn(this, 'ServiceAccountRole', props.serviceAccountRoleArn!);
+      Annotations.of(this).addWarningV2('modelfleet:kubernetesNoPodRole', `the Kubernetes service account `
+        + `${this.namespace}/${this.serviceAccountName} has no IAM role, so the fetch-model init container cannot read `
+        + `${model.prefix} from the model store and the pods will not start; pass openIdConnectProvider (the OIDC provider `
+        + 'of your cluster: the construct creates the role and grants it the model) or serviceAccountRoleArn, or annotate '
+        + 'the service account with eks.amazonaws.com/role-arn: <ARN of a role trusted by the cluster\'s OIDC provider '
+        + `for system:serviceaccount:${this.namespace}:${this.serviceAccountName} that may read ${model.prefix}*>`);
     }
-    const grant = model.grantRead(this.role);
-    acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
-      `The pods may only read this model version: the read actions of Bucket.grantRead on ${model.prefix}* of the model store.`);
+    if (this.role) {
+      const grant = model.grantRead(this.role);
+      acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
+        `The pods may only read this model version: the read actions of Bucket.grantRead on ${model.prefix}* of the model store.`);
+    }
     const imageUri = props.image.bind(this).imageUri;
 
     this.chart = new cdk8s.Chart(new cdk8s.App(), 'Chart', { namespace: this.namespace, labels, disableResourceNameHashes: true });
     const serviceAccount = props.cluster
       ? kplus.ServiceAccount.fromServiceAccountName(this.chart, 'ServiceAccountRef', this.serviceAccountName, { namespaceName: this.namespace })
       : new kplus.ServiceAccount(this.chart, 'ServiceAccount', {
-        metadata: { name: this.serviceAccountName, annotations: { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn! } },
+        metadata: {
+          name: this.serviceAccountName,
+          annotations: annotationRoleArn === undefined ? undefined : { 'eks.amazonaws.com/role-arn': annotationRoleArn },
+        },
         automountToken: false,
       });
 
@@ -436,13 +493,87 @@ export class KubernetesModelService extends Construct {
       this.manifest.node.addDependency(model.upload);
       this.acknowledgeKubectlProvider(props.cluster);
     } else {
-      this.manifestFileName = `${this.node.path.replace(/\//g, '-')}.k8s.yaml`;
-      const fileName = this.manifestFileName;
-      attachCustomSynthesis(this, {
-        onSynthesize: (session) => this.writeManifest(path.join(session.outdir, fileName)),
-      });
-      Annotations.of(this).addInfo(`Kubernetes manifest written to ${fileName} in the cloud assembly`);
+      const { unresolved } = resolveManifest(Stack.of(this), this.chart.toJson());
+      if (unresolved.length === 0) {
+        this.manifestFileName = `${this.node.path.replace(/\//g, '-')}.k8s.yaml`;
+        const fileName = this.manifestFileName;
+        attachCustomSynthesis(this, {
+          onSynthesize: (session) => this.writeManifest(path.join(session.outdir, fileName)),
+        });
+        Annotations.of(this).addInfo(`Kubernetes manifest written to ${fileName} in the cloud assembly`);
+      } else {
+        if (!fetchEnv.AWS_REGION) {
+          // Known at deployment: the pods need not rely on the IRSA webhook's region (the cluster's, not the bucket's).
+          this.deployment.initContainers[0].env.addVariable('AWS_REGION', kplus.EnvValue.fromValue(region));
+        }
+        const published = this.publishManifest(model, [this.role, model.upload]);
+        this.manifestPublication = published.deployment;
+        this.manifestObjectKey = published.objectKey;
+        this.manifestLatestObjectKey = published.latestObjectKey;
+        this.manifestUrl = published.url;
+        this.manifestUrlOutput = published.output;
+        Annotations.of(this).addWarningV2('modelfleet:kubernetesManifestAtDeploy', `the Kubernetes manifest holds values `
+          + `only known at deployment (${unresolved.join(', ')}), so no YAML file is written into the cloud assembly; `
+          + `cdk deploy writes it, resolved, into the model store: s3://${displayBucketName(model.bucket)}/${published.objectKey} `
+          + `(stack output ${Stack.of(this).getLogicalId(published.output)}; the newest one is always at `
+          + `${published.latestObjectKey}). For a file at synth instead: ${unresolvedFixes(unresolved).join('; ')}`);
+      }
     }
+  }
+
+  /**
+   * Publishes the chart at deployment: a BucketDeployment writes the YAML, its deploy-time values substituted, to
+   * `kubernetes/<namespace>/<service>/<hash>.yaml` (content-addressed: earlier manifests stay readable) and
+   * `.../latest.yaml` in the model store bucket; it never prunes, so the models stay. The hash is of the YAML with
+   * its values as CloudFormation expressions.
+   */
+  private publishManifest(model: StoredModel, after: Array<IDependable | undefined>): {
+    deployment: s3deploy.BucketDeployment; objectKey: string; latestObjectKey: string; url: string; output: CfnOutput;
+  } {
+    const stack = Stack.of(this);
+    const text = deployTimeYaml(resolveManifest(stack, this.chart.toJson()).objects);
+    const hash = crypto.createHash('sha256').update(JSON.stringify(stack.resolve(text))).digest('hex').slice(0, 16);
+    const literal = (value: string) => {
+      const resolved: unknown = stack.resolve(value);
+      return typeof resolved === 'string' ? resolved : undefined;
+    };
+    const namespace = literal(this.namespace);
+    const service = literal(this.serviceName);
+    const prefix = namespace !== undefined && service !== undefined
+      ? `kubernetes/${namespace}/${service}/`
+      : `kubernetes/${Names.uniqueResourceName(this, { maxLength: 128 })}/`;
+    const deployment = new s3deploy.BucketDeployment(this, 'ManifestPublication', {
+      sources: [
+        s3deploy.Source.data(`${hash}.yaml`, text, { jsonEscape: true }),
+        s3deploy.Source.data('latest.yaml', text, { jsonEscape: true }),
+      ],
+      destinationBucket: model.bucket,
+      destinationKeyPrefix: prefix,
+      prune: false,
+      retainOnDelete: true,
+      extract: true,
+      outputObjectKeys: false,
+      contentType: 'application/yaml',
+      // The settings of the model store's uploads for models under 128 MiB: the stack then has one upload function.
+      memoryLimit: 512,
+      ephemeralStorageSize: Size.mebibytes(512),
+    });
+    for (const dependable of after) {
+      if (dependable) {
+        deployment.node.addDependency(dependable);
+      }
+    }
+    const asset = deployment.node.tryFindChild('Asset1');
+    acknowledgeUploadFunction(deployment, model.bucket, asset instanceof s3assets.Asset ? asset.bucket : undefined,
+      model.bucket.encryptionKey !== undefined);
+    const objectKey = `${prefix}${hash}.yaml`;
+    const url = model.bucket.s3UrlForObject(objectKey);
+    const output = new CfnOutput(this, 'ManifestUrl', {
+      value: url,
+      description: `Kubernetes manifest (YAML) of ${this.namespace}/${this.serviceName} for GitOps; the newest also at `
+        + `${prefix}latest.yaml`,
+    });
+    return { deployment, objectKey, latestObjectKey: `${prefix}latest.yaml`, url, output };
   }
 
   /**
@@ -518,25 +649,17 @@ export class KubernetesModelService extends Construct {
     });
   }
 
-  /** Writes the chart as YAML, every token resolved, or throws listing the values only known at deployment. */
+  /**
+   * Writes the chart as YAML, every token resolved. The chart was fully known when the construct was created (else
+   * it is published at deployment); a value changed to a token since then cannot be published anymore: throw.
+   */
   private writeManifest(file: string): void {
     const { objects, unresolved } = resolveManifest(Stack.of(this), this.chart.toJson());
     if (unresolved.length > 0) {
-      const fixes = new Set<string>();
-      for (const where of unresolved) {
-        if (/\.image$/.test(where)) {
-          fixes.add('for the image, give the stack a concrete env (account and region) or use ServingImage.fromRegistry()');
-        } else if (/\.command\[/.test(where) || /AWS_REGION/.test(where)) {
-          fixes.add('for the model location, give the model store bucket a physical name and the stack a concrete env');
-        } else if (/role-arn/.test(where)) {
-          fixes.add('pass serviceAccountRoleArn as a literal ARN');
-        } else {
-          fixes.add('replace the token by a literal');
-        }
-      }
       throw new ModelFleetError('KubernetesManifestUnresolvedToken',
-        `the YAML manifest for GitOps would hold values only known at deployment, at ${unresolved.join(', ')}; `
-        + `${[...fixes].join('; ')} (or pass cluster to apply the chart with CloudFormation)`, this);
+        `the YAML manifest for GitOps was fully known when the construct was created, but values changed since then are `
+        + `only known at deployment, at ${unresolved.join(', ')}; ${unresolvedFixes(unresolved).join('; ')} (or make the `
+        + 'change before the KubernetesModelService is created, so that it publishes the manifest at deployment)', this);
     }
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, cdk8s.Yaml.stringify(...objects));
@@ -637,9 +760,13 @@ export class KubernetesModelService extends Construct {
       add('KubernetesRoleArnWithCluster', `serviceAccountRoleArn must not be set with cluster (the construct creates the IRSA role), `
         + `got '${props.serviceAccountRoleArn}'; drop serviceAccountRoleArn, or drop cluster to write YAML for GitOps`);
     }
-    if (!props.cluster && props.serviceAccountRoleArn === undefined) {
-      add('KubernetesRoleArnRequired', 'serviceAccountRoleArn is required without cluster (the YAML for GitOps annotates the service '
-        + 'account with it for IRSA); pass the ARN of a role trusted by the cluster\'s OIDC provider, or pass cluster');
+    if (props.cluster && props.openIdConnectProvider !== undefined) {
+      add('KubernetesOidcProviderWithCluster', 'openIdConnectProvider must not be set with cluster (the construct creates the '
+        + 'IRSA role on the cluster\'s own provider); drop openIdConnectProvider, or drop cluster to write YAML for GitOps');
+    }
+    if (props.openIdConnectProvider !== undefined && props.serviceAccountRoleArn !== undefined) {
+      add('KubernetesRoleArnWithOidcProvider', `serviceAccountRoleArn must not be set with openIdConnectProvider (the construct `
+        + `creates the role for that provider), got '${props.serviceAccountRoleArn}'; drop one of them`);
     }
     if (issues.length > 0) {
       // One error with the first code; every other problem on its own line, so all are fixed in one go.
@@ -647,6 +774,31 @@ export class KubernetesModelService extends Construct {
       throw new ModelFleetError(first.code, [first.message, ...others.map((i) => `${i.code}: ${i.message}`)].join('\n'), this);
     }
   }
+}
+
+/** How to get each unresolved manifest value known at synth. */
+function unresolvedFixes(unresolved: readonly string[]): string[] {
+  const fixes = new Set<string>();
+  for (const where of unresolved) {
+    if (/\.image$/.test(where)) {
+      fixes.add('for the image, give the stack a concrete env (account and region) or use ServingImage.fromRegistry()');
+    } else if (/\.command\[/.test(where) || /AWS_REGION/.test(where)) {
+      fixes.add('for the model location, give the model store bucket a physical name (ModelStore bucketName) and the '
+        + 'stack a concrete env');
+    } else if (/role-arn/.test(where)) {
+      fixes.add('for the role, give the stack a concrete env (with openIdConnectProvider) or pass serviceAccountRoleArn as '
+        + 'a literal ARN');
+    } else {
+      fixes.add(`replace the token at ${where} by a literal`);
+    }
+  }
+  return [...fixes];
+}
+
+/** The bucket's name for a message: the literal, or a description. */
+function displayBucketName(bucket: s3.IBucket): string {
+  const name = literalBucketName(bucket);
+  return Token.isUnresolved(name) ? '<model store bucket>' : name;
 }
 
 /** `modelfleet-<name>`, lower-cased, with every run of other characters turned into '-', at most 63 characters. */

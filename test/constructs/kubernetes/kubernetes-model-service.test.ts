@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnParameter, CfnWaitConditionHandle, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, CfnWaitConditionHandle, Fn, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -95,6 +95,10 @@ function importedCluster(stack: Stack): eks.ICluster {
     kubectlRoleArn: 'arn:aws:iam::111111111111:role/fleet-kubectl',
     openIdConnectProvider: iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'Oidc', OIDC_ARN),
   });
+}
+
+function importedOidcProvider(scope: Stack): iam.IOpenIdConnectProvider {
+  return iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(scope, 'Oidc', OIDC_ARN);
 }
 
 function errorOf(fn: () => unknown): ModelFleetError {
@@ -510,14 +514,14 @@ describe('KubernetesModelService', () => {
       template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesResource', {
         Manifest: { 'Fn::Join': ['', Match.arrayWith([
           Match.stringLikeRegexp('"kind":"ServiceAccount".*"name":"modelfleet-iris","namespace":"default"'),
-          { 'Fn::GetAtt': [stack.getLogicalId(service.role.node.defaultChild as never), 'Arn'] },
+          { 'Fn::GetAtt': [stack.getLogicalId(service.role!.node.defaultChild as never), 'Arn'] },
         ])] },
       });
     });
 
     test('grants the role read access to this model version only', () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: stack.getLogicalId(service.role.node.defaultChild as never) }],
+        Roles: [{ Ref: stack.getLogicalId(service.role!.node.defaultChild as never) }],
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({
             Action: Match.arrayWith(['s3:GetObject*']),
@@ -588,19 +592,264 @@ describe('KubernetesModelService', () => {
       expect(yaml).toContain(`- s3://acme-models/models/iris/${VERSION}/\n`);
     });
 
-    test('fails when the YAML would hold a value only known at deployment', () => {
-      const app = new App();
-      const stack = new Stack(app, 'Serving');
-      new KubernetesModelService(stack, 'Iris', {
+    test('fails when a value is changed to a deploy-time token after the construct was created', () => {
+      const { app, stack, service } = gitOps();
+      ApiObject.of(service.deployment).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/image',
+        new CfnParameter(stack, 'Image').valueAsString));
+      const error = errorOf(() => app.synth());
+      expect(error.code).toBe('KubernetesManifestUnresolvedToken');
+      expect(error.message).toContain('Deployment/modelfleet-iris: spec.template.spec.containers[0].image');
+      expect(error.message).toContain('use ServingImage.fromRegistry()');
+      expect(error.constructPath).toBe('Serving/Iris');
+    });
+
+    test('annotates the service account with the role it creates for the given OIDC provider, known at synth', () => {
+      const { app, stack, service, of } = gitOps({
+        serviceAccountRoleArn: undefined, openIdConnectProvider: importedOidcProvider(new Stack()),
+      });
+      const roleName = Template.fromStack(stack).findResources('AWS::IAM::Role');
+      expect(Object.values(roleName).map((r) => r.Properties.RoleName)).toEqual(['ServingIris3F709C0E-eu-west-1']);
+      expect(of('ServiceAccount').metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/:role\/ServingIris3F709C0E-eu-west-1$/);
+      const assembly = app.synth();
+      expect(fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8'))
+        .toContain('eks.amazonaws.com/role-arn: arn:aws:iam::111111111111:role/ServingIris3F709C0E-eu-west-1\n');
+      expect(service.manifestPublication).toBeUndefined();
+    });
+  });
+
+  describe('without a cluster, in an env-agnostic stack (an asset image, a generated bucket, a created role)', () => {
+    let app: App;
+    let stack: Stack;
+    let service: KubernetesModelService;
+    let template: Template;
+    let assemblyDir: string;
+    let nagFailure: unknown;
+    beforeAll(() => {
+      app = new App();
+      stack = new Stack(app, 'Serving');
+      const bucket = new s3.Bucket(stack, 'Store', { enforceSSL: true });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture standing in for the model store.' });
+      service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, bucket),
+        image: ServingImage.fromAsset(),
+        openIdConnectProvider: importedOidcProvider(stack),
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      try {
+        const assembly = app.synth();
+        assemblyDir = assembly.directory;
+        template = Template.fromJSON(assembly.getStackByName('Serving').template);
+      } catch (e) {
+        nagFailure = e;
+      }
+    });
+
+    /** The staged YAML of the publication, each marker replaced the way the BucketDeployment function does. */
+    function publishedYaml(values: Record<string, string>): { key: string; text: string }[] {
+      const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      const props = deployment.Properties;
+      return props.SourceObjectKeys.map((zip: string, i: number) => {
+        expect(props.SourceMarkersConfig[i]).toEqual({ jsonEscape: true });
+        const dir = path.join(assemblyDir, `asset.${zip.replace(/\.zip$/, '')}`);
+        const [key] = fs.readdirSync(dir);
+        let text = fs.readFileSync(path.join(dir, key), 'utf8');
+        for (const [marker, value] of Object.entries<unknown>(props.SourceMarkers[i])) {
+          const name = JSON.stringify(value);
+          expect(values[name]).toBeDefined();
+          // UNQUOTED_JSON_VALUE: the value JSON-encoded, without its surrounding quotes.
+          text = text.split(marker).join(JSON.stringify(values[name]).slice(1, -1));
+        }
+        return { key, text };
+      });
+    }
+
+    const roleId = () => stack.getLogicalId(service.role!.node.defaultChild as never);
+    const publicationResource = () => service.manifestPublication!.node.findAll()
+      .find((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === 'Custom::CDKBucketDeployment')!;
+    const bucketId = () => stack.getLogicalId(stack.node.findChild('Store').node.defaultChild as never);
+    const deployValues = () => ({
+      [JSON.stringify({ 'Fn::GetAtt': [roleId(), 'Arn'] })]: 'arn:aws:iam::222222222222:role/Serving-IrisRole-ABC',
+      [JSON.stringify({ Ref: bucketId() })]: 'serving-store1d2a845b-xyz',
+      [JSON.stringify({ Ref: 'AWS::Region' })]: 'us-east-2',
+    });
+
+    test('synthesizes without a YAML file in the cloud assembly', () => {
+      expect(nagFailure).toBeUndefined();
+      expect(service.manifestFileName).toBeUndefined();
+      expect(fs.readdirSync(assemblyDir).filter((f) => f.endsWith('.k8s.yaml'))).toEqual([]);
+    });
+
+    test('passes the cdk-nag AwsSolutions checks, with reasons for what it acknowledges', () => {
+      expect(nagFailure).toBeUndefined();
+    });
+
+    test('publishes the YAML into the model store at deployment, never pruning, after the role and the model upload', () => {
+      template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+      const [id, deployment] = Object.entries(template.findResources('Custom::CDKBucketDeployment'))[0];
+      expect(id).toBe(stack.getLogicalId(publicationResource()));
+      expect(deployment.Properties).toMatchObject({
+        DestinationBucketName: { Ref: bucketId() },
+        DestinationBucketKeyPrefix: 'kubernetes/default/modelfleet-iris/',
+        Prune: false,
+        RetainOnDelete: true,
+        Extract: true,
+        SystemMetadata: { 'content-type': 'application/yaml' },
+      });
+      expect(deployment.DependsOn).toEqual(expect.arrayContaining([roleId(), 'Upload']));
+      expect(service.manifestObjectKey).toMatch(/^kubernetes\/default\/modelfleet-iris\/[0-9a-f]{16}\.yaml$/);
+      expect(service.manifestLatestObjectKey).toBe('kubernetes/default/modelfleet-iris/latest.yaml');
+    });
+
+    test('writes the same YAML under its content hash and as latest.yaml, every marker a deploy-time value', () => {
+      const image = { 'Fn::Sub': expect.stringMatching(/^\$\{AWS::AccountId\}\.dkr\.ecr\.\$\{AWS::Region\}\.\$\{AWS::URLSuffix\}\/cdk-hnb659fds-container-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}:[0-9a-f]{64}$/) };
+      const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      for (const markers of deployment.Properties.SourceMarkers) {
+        expect(Object.values(markers)).toEqual(expect.arrayContaining([
+          { 'Fn::GetAtt': [roleId(), 'Arn'] }, { Ref: bucketId() }, { Ref: 'AWS::Region' }, image,
+        ]));
+        expect(Object.values(markers)).toHaveLength(4);
+      }
+      const files = deployment.Properties.SourceObjectKeys.map((zip: string) => fs.readdirSync(
+        path.join(assemblyDir, `asset.${zip.replace(/\.zip$/, '')}`))[0]);
+      expect(files).toEqual([service.manifestObjectKey!.split('/').pop(), 'latest.yaml']);
+    });
+
+    test('the published YAML, substituted as at deployment, is valid Kubernetes with the deploy-time values', () => {
+      const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+      const imageMarker = Object.values<{ 'Fn::Sub'?: string }>(deployment.Properties.SourceMarkers[0]).find((v) => v['Fn::Sub']);
+      const image = '222222222222.dkr.ecr.us-east-2.amazonaws.com/cdk-hnb659fds-container-assets:abc';
+      const values = { ...deployValues(), [JSON.stringify(imageMarker)]: image };
+      const [hashed, latest] = publishedYaml(values);
+      expect(latest.text).toBe(hashed.text);
+      const docs = parseAllDocuments(hashed.text).map((d) => d.toJS()) as KubeObject[];
+      expect(docs.map((d) => d.kind)).toEqual(
+        ['ServiceAccount', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+      validateAll(docs);
+      expect(docs[0].metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::222222222222:role/Serving-IrisRole-ABC' });
+      const pod = (docs[1] as unknown as Json).spec.template.spec;
+      expect(pod.containers[0].image).toBe(image);
+      expect(pod.initContainers[0].command[11]).toBe(`s3://serving-store1d2a845b-xyz/models/iris/${VERSION}/`);
+      expect(pod.initContainers[0].env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'AWS_REGION', value: 'us-east-2' }]);
+      // Everything else as in the synth-time chart.
+      expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      expect(pod.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    });
+
+    test('outputs the S3 URI of the published YAML', () => {
+      const outputs = template.findOutputs('*');
+      const id = stack.getLogicalId(service.manifestUrlOutput!);
+      expect(Object.keys(outputs)).toEqual([id]);
+      expect(outputs[id].Value).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId() }, `/${service.manifestObjectKey}`]] });
+    });
+
+    test('warns where the YAML will be after cdk deploy and how to get it at synth instead', () => {
+      const warning = Annotations.fromStack(stack).findWarning('/Serving/Iris', Match.stringLikeRegexp('only known at deployment'));
+      expect(warning).toHaveLength(1);
+      const text = String(warning[0].entry.data);
+      expect(text).toContain(`cdk deploy writes it, resolved, into the model store: s3://<model store bucket>/${service.manifestObjectKey} `
+        + `(stack output ${stack.getLogicalId(service.manifestUrlOutput!)}; the newest one is always at `
+        + 'kubernetes/default/modelfleet-iris/latest.yaml)');
+      expect(text).toContain('ServiceAccount/modelfleet-iris: metadata.annotations.eks.amazonaws.com/role-arn');
+      expect(text).toContain('give the stack a concrete env (account and region) or use ServingImage.fromRegistry()');
+      expect(text).toContain('give the model store bucket a physical name (ModelStore bucketName)');
+      expect(text).toContain('[ack: modelfleet:kubernetesManifestAtDeploy]');
+    });
+
+    test('trusts the OIDC provider for this service account only', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: Match.objectEquals({
+          Version: '2012-10-17',
+          Statement: [{
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: OIDC_ARN },
+            Condition: {
+              StringEquals: {
+                [`${OIDC_ISSUER}:aud`]: 'sts.amazonaws.com',
+                [`${OIDC_ISSUER}:sub`]: 'system:serviceaccount:default:modelfleet-iris',
+              },
+            },
+          }],
+        }),
+        RoleName: Match.absent(),
+      });
+    });
+
+    test('grants the created role read access to this model version only', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId() }],
+        PolicyDocument: {
+          Statement: [{
+            Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+            Effect: 'Allow',
+            Resource: [{ 'Fn::GetAtt': [bucketId(), 'Arn'] },
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/models/iris/${VERSION}/*`]] }],
+          }],
+        },
+      });
+    });
+
+    test('keeps the logical ids of the role and the publication', () => {
+      expect(roleId()).toBe('IrisServiceAccountRole3FFC068D');
+      expect(stack.getLogicalId(publicationResource()))
+        .toBe('IrisManifestPublicationCustomResource512MiB512MiBD16FEB7F');
+    });
+  });
+
+  describe('the published YAML key', () => {
+    function keyOf(props: Partial<KubernetesModelServiceProps>): string {
+      const stack = new Stack(new App(), 'Serving');
+      return new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack, new s3.Bucket(stack, 'Store')),
         image: ServingImage.fromRegistry(IMAGE),
         serviceAccountRoleArn: ROLE_ARN,
+        ...props,
+      }).manifestObjectKey!;
+    }
+
+    test('is the same for the same chart and changes with it, so that earlier manifests stay readable', () => {
+      expect(keyOf({})).toBe(keyOf({}));
+      expect(keyOf({ replicas: 3 })).not.toBe(keyOf({}));
+      expect(keyOf({ namespace: 'ml' })).toMatch(/^kubernetes\/ml\/modelfleet-iris\/[0-9a-f]{16}\.yaml$/);
+    });
+  });
+
+  describe('the pods\' IAM role without a cluster', () => {
+    test('trusts a provider whose issuer is only known at deployment through CfnJson condition keys', () => {
+      const stack = new Stack(new App(), 'Serving');
+      new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')),
+        image: ServingImage.fromRegistry(IMAGE),
+        namespace: 'ml',
+        openIdConnectProvider: iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'Oidc',
+          Fn.importValue('ClusterOidcProviderArn')),
       });
-      const error = errorOf(() => app.synth());
-      expect(error.code).toBe('KubernetesManifestUnresolvedToken');
-      expect(error.message).toContain('Deployment/modelfleet-iris: spec.template.spec.initContainers[0].command[11]');
-      expect(error.message).toContain('give the model store bucket a physical name');
-      expect(error.constructPath).toBe('Serving/Iris');
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: { 'Fn::ImportValue': 'ClusterOidcProviderArn' } },
+            Condition: { StringEquals: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IrisServiceAccountRoleConditionJson'), 'Value'] } },
+          }],
+        },
+      });
+      const [json] = Object.values(template.findResources('Custom::AWSCDKCfnJson'));
+      const issuer = { 'Fn::Select': [1, { 'Fn::Split': [':oidc-provider/', { 'Fn::ImportValue': 'ClusterOidcProviderArn' }] }] };
+      expect(json.Properties.Value).toEqual({
+        'Fn::Join': ['', ['{"', issuer, ':aud":"sts.amazonaws.com","', issuer, ':sub":"system:serviceaccount:ml:modelfleet-iris"}']],
+      });
+    });
+
+    test('without a role, leaves the service account unannotated and warns how to fix it', () => {
+      const { of, stack, service } = gitOps({ serviceAccountRoleArn: undefined });
+      expect(service.role).toBeUndefined();
+      expect(of('ServiceAccount').metadata.annotations).toBeUndefined();
+      Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+      Annotations.fromStack(stack).hasWarning('/Serving/Iris', Match.stringLikeRegexp(
+        'service account default/modelfleet-iris has no IAM role.*pass openIdConnectProvider.*serviceAccountRoleArn.*'
+        + 'annotate the service account with eks.amazonaws.com/role-arn: .*system:serviceaccount:default:modelfleet-iris'));
     });
   });
 
@@ -624,7 +873,8 @@ describe('KubernetesModelService', () => {
       ['KubernetesNameInvalid', { networkPolicyIngressPeers: [IngressPeer.namespace('Monitoring')] }, "got 'Monitoring'"],
       ['KubernetesNetworkPolicyPeersWithoutPolicy', { networkPolicyEnabled: false, networkPolicyIngressPeers: [IngressPeer.namespace('m')] },
         'networkPolicyIngressPeers is set but networkPolicyEnabled is false'],
-      ['KubernetesRoleArnRequired', { serviceAccountRoleArn: undefined }, 'serviceAccountRoleArn is required without cluster'],
+      ['KubernetesRoleArnWithOidcProvider', { openIdConnectProvider: importedOidcProvider(new Stack()) },
+        "serviceAccountRoleArn must not be set with openIdConnectProvider (the construct creates the role for that provider), got 'arn:aws:iam::111111111111:role/iris-reader'"],
     ])('fails with %s for %j', (code, props, message) => {
       const error = errorOf(() => gitOps(props));
       expect(error.code).toBe(code);
@@ -649,6 +899,16 @@ describe('KubernetesModelService', () => {
         model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), cluster: importedCluster(stack), serviceAccountRoleArn: ROLE_ARN,
       }));
       expect(error.code).toBe('KubernetesRoleArnWithCluster');
+    });
+
+    test('fails when an OIDC provider is given with a cluster', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const error = errorOf(() => new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), cluster: importedCluster(stack),
+        openIdConnectProvider: importedOidcProvider(new Stack()),
+      }));
+      expect(error.code).toBe('KubernetesOidcProviderWithCluster');
+      expect(error.message).toContain('drop openIdConnectProvider, or drop cluster');
     });
 
     test('reports every problem at once', () => {
