@@ -51,6 +51,10 @@ function tensorOf(t: WireTensor): Tensor {
   return new ort.Tensor(t.ort, data, t.shape as number[]);
 }
 
+/** Join buffers, one per input, reused across batches up to this size (larger joins allocate per batch). */
+const joinBuffers: ArrayBuffer[] = [];
+const MAX_KEPT_JOIN_BYTES = 16 * 1024 * 1024;
+
 /** Joins the same input of several requests along axis 0. */
 function joinInputs(requests: readonly WireRequest[], index: number): Tensor {
   const first = requests[0].inputs[index];
@@ -61,7 +65,11 @@ function joinInputs(requests: readonly WireRequest[], index: number): Tensor {
     total += r.inputs[index].byteLength;
     rows += r.inputs[index].shape[0];
   }
-  const buf = new ArrayBuffer(total);
+  let buf = joinBuffers[index];
+  if (!buf || buf.byteLength < total) {
+    buf = new ArrayBuffer(total);
+    if (total <= MAX_KEPT_JOIN_BYTES) joinBuffers[index] = buf;
+  }
   const bytes = new Uint8Array(buf);
   let off = 0;
   for (const r of requests) {

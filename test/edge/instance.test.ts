@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { EdgeError } from '../../edge/errors';
 import { ModelInstance, type SchedulerObserver } from '../../edge/model/instance';
 import type { DecodedRequest } from '../../edge/tensor/request';
-import { tempDir } from './helpers/runtime';
+import { RequestDecoder } from '../../edge/model/codec';
+import { edgeBundle, tempDir } from './helpers/runtime';
 
 /** A stand-in session worker: reports ready; on its first run ever (no flag file yet) it dies, later it answers. */
 const FAKE_WORKER = `
@@ -60,5 +61,29 @@ describe('ModelInstance', () => {
     await expect(ModelInstance.load({
       modelPath: 'x', workers: 2, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
     }, observer)).rejects.toMatchObject({ code: 'EDGE_ERR_MODEL_LOAD_FAILED' });
+  });
+});
+
+describe('RequestDecoder', () => {
+  const sig = {
+    inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 2] }],
+    outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [-1, 2] }],
+    batchable: true,
+  };
+  const body = (data: unknown[]) => new Uint8Array(Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length / 2, 2], data }] })));
+
+  test('decodes in its thread, stops when idle and starts again on the next large body', async () => {
+    const decoder = new RequestDecoder(edgeBundle().worker, 1, 20);
+    try {
+      const a = await decoder.decode(body([1, 2, 3, 4]), undefined, sig);
+      expect(Array.from(new Float32Array(a.inputs[0].buffer, a.inputs[0].byteOffset, 4))).toEqual([1, 2, 3, 4]);
+      expect(a.rows).toBe(2);
+      await new Promise((r) => setTimeout(r, 150));
+      const b = await decoder.decode(body([5, 6]), undefined, sig);
+      expect(b.inputs[0].shape).toEqual([1, 2]);
+      await expect(Promise.resolve(decoder.decode(body([1, 'x']), undefined, sig))).rejects.toMatchObject({ code: 'EDGE_ERR_INPUT_DATA_VALUE', status: 400 });
+    } finally {
+      await decoder.close();
+    }
   });
 });
