@@ -796,6 +796,32 @@ describe('KubernetesModelService', () => {
     });
   });
 
+  describe('the published YAML, number values', () => {
+    test('writes a number only known at deployment unquoted, so it stays a number', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack),
+        image: ServingImage.fromRegistry(IMAGE),
+        serviceAccountRoleArn: ROLE_ARN,
+        replicas: Token.asNumber(new CfnParameter(stack, 'Replicas', { type: 'Number' })),
+        autoscalingMaxReplicas: 10,
+      });
+      const assembly = app.synth();
+      const [deployment] = Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'));
+      const markers: Record<string, unknown> = deployment.Properties.SourceMarkers[0];
+      expect(new Set(Object.values(markers).map((v) => JSON.stringify(v)))).toEqual(new Set([JSON.stringify({ Ref: 'Replicas' })]));
+      const dir = path.join(assembly.directory, `asset.${deployment.Properties.SourceObjectKeys[0].replace(/\.zip$/, '')}`);
+      const text = fs.readFileSync(path.join(dir, service.manifestObjectKey!.split('/').pop()!), 'utf8');
+      expect(text).toMatch(/\n {2}minReplicas: <<marker:0xbaba:\d+>>\n/);
+      // CloudFormation hands the parameter to the function as the string "3"; JSON-escaped without quotes: 3.
+      const substituted = Object.keys(markers).reduce((t, marker) => t.split(marker).join(JSON.stringify('3').slice(1, -1)), text);
+      const docs = parseAllDocuments(substituted).map((d) => d.toJS()) as KubeObject[];
+      validateAll(docs);
+      expect((docs.find((d) => d.kind === 'HorizontalPodAutoscaler') as unknown as Json).spec.minReplicas).toBe(3);
+    });
+  });
+
   describe('the published YAML key', () => {
     function keyOf(props: Partial<KubernetesModelServiceProps>): string {
       const stack = new Stack(new App(), 'Serving');
