@@ -178,8 +178,9 @@ function described(directory: string, fileName: string): BuiltArtifact {
 
 /**
  * Builds (or reuses) every artifact and returns the manifest. Safe to run concurrently (parallel test workers, two
- * synths): each build writes into a private temporary folder that is renamed into `<out>/builds/<input key>/` in one
- * step, and the manifest is replaced atomically, so a reader never sees a half-written artifact.
+ * synths): builds take turns under a lock folder, each writes into a private temporary folder that is renamed into
+ * `<out>/builds/<input key>/` in one step, and the manifest is replaced atomically, so a reader never sees a
+ * half-written artifact.
  */
 export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}): Promise<EdgeArtifactsManifest> {
   const root = packageRoot();
@@ -194,6 +195,71 @@ export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}
       return fresh;
     }
   }
+  fs.mkdirSync(outDir, { recursive: true });
+  const release = await acquireLock(path.join(outDir, '.lock'), log);
+  try {
+    // Someone else may have built the same inputs while this process waited for the lock.
+    const fresh = options.force ? undefined : readFreshManifest(outDir, inputKey);
+    return fresh ?? await buildLocked(root, outDir, cacheDir, inputKey, options.force === true, log);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * A lock between processes (parallel test workers, parallel synths): a folder holding the owner's pid. A lock whose
+ * owner is gone is taken over. Waits at most 10 minutes.
+ */
+async function acquireLock(lock: string, log: (m: string) => void): Promise<() => void> {
+  const deadline = Date.now() + 10 * 60 * 1000;
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    } catch {
+      // being created or released: try again
+    }
+    const orphan = Number.isNaN(owner) && ageMs(lock) > 30_000; // its owner died before writing its pid
+    if (orphan || (Number.isInteger(owner) && owner > 0 && !processAlive(owner))) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (held by pid ${owner}); remove it if no build runs`);
+    if (!told) {
+      log(`waiting for another edge artifact build (${lock})`);
+      told = true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function buildLocked(root: string, outDir: string, cacheDir: string, inputKey: string, force: boolean,
+  log: (m: string) => void): Promise<EdgeArtifactsManifest> {
   const builds = path.join(outDir, 'builds');
   fs.mkdirSync(builds, { recursive: true });
   const final = path.join(builds, inputKey.slice(0, 24));
@@ -214,14 +280,16 @@ export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}
       node[platform] = { ...described(nodeDir, 'node'), nodeVersion: NODE_PACKAGES[platform].version };
       log(`node ${platform}: ${(node[platform].sizeBytes / 1e6).toFixed(2)} MB`);
     }
-    try {
-      if (options.force) fs.rmSync(final, { recursive: true, force: true });
-      fs.renameSync(staging, final);
-    } catch (err) {
-      // Another build of the same inputs got there first: its files are the same bytes.
-      if (!fs.existsSync(final)) throw err;
-    }
     const relocate = <T extends BuiltArtifact>(a: T): T => ({ ...a, directory: path.join(final, path.basename(a.directory)) });
+    const all = [...Object.values(runtime), ...Object.values(node)].map(relocate);
+    const complete = (): boolean => all.every((a) => {
+      const f = path.join(a.directory, a.fileName);
+      return fs.existsSync(f) && fs.statSync(f).size === a.sizeBytes;
+    });
+    // Under the lock nobody else writes `final`; one left incomplete (a killed build, a folder removed by hand) is
+    // replaced. The same inputs give the same bytes, so a complete one is as good as ours.
+    if (force || (fs.existsSync(final) && !complete())) fs.rmSync(final, { recursive: true, force: true });
+    if (!fs.existsSync(final)) fs.renameSync(staging, final);
     const manifest: EdgeArtifactsManifest = {
       formatVersion: ARTIFACT_FORMAT_VERSION,
       inputKey,
