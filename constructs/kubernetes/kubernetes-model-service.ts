@@ -532,7 +532,19 @@ export class KubernetesModelService extends Construct {
   } {
     const stack = Stack.of(this);
     const text = deployTimeYaml(resolveManifest(stack, this.chart.toJson()).objects);
-    const hash = crypto.createHash('sha256').update(JSON.stringify(stack.resolve(text))).digest('hex').slice(0, 16);
+    const hashOf = (yaml: string) => crypto.createHash('sha256').update(JSON.stringify(stack.resolve(yaml))).digest('hex').slice(0, 16);
+    const hash = hashOf(text);
+    // The BucketDeployment took the YAML now: a change to the chart after this would be silently left out.
+    attachCustomSynthesis(this, {
+      onSynthesize: () => {
+        if (hashOf(deployTimeYaml(resolveManifest(stack, this.chart.toJson()).objects)) !== hash) {
+          throw new ModelFleetError('KubernetesChartChangedAfterCreation', 'the chart changed after the '
+            + 'KubernetesModelService was created, but its YAML for GitOps was taken for publication at deployment when it '
+            + 'was created, so the change would be left out; change it through the props, or give every value a literal '
+            + '(the YAML is then written at synth and includes later changes)', this);
+        }
+      },
+    });
     const literal = (value: string) => {
       const resolved: unknown = stack.resolve(value);
       return typeof resolved === 'string' ? resolved : undefined;

@@ -822,6 +822,29 @@ describe('KubernetesModelService', () => {
     });
   });
 
+  describe('the published YAML, changes after creation', () => {
+    test('fails when the chart is changed after the construct took it for publication', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving');
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+      });
+      ApiObject.of(service.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'inference'));
+      const error = errorOf(() => app.synth());
+      expect(error.code).toBe('KubernetesChartChangedAfterCreation');
+      expect(error.constructPath).toBe('Serving/Iris');
+    });
+
+    test('synthesizes when the chart is left as created', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving');
+      new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+      });
+      expect(() => app.synth()).not.toThrow();
+    });
+  });
+
   describe('the published YAML key', () => {
     function keyOf(props: Partial<KubernetesModelServiceProps>): string {
       const stack = new Stack(new App(), 'Serving');
