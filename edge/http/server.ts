@@ -293,6 +293,11 @@ export class EdgeHttp {
         if (!failed) reject(new EdgeError('EDGE_ERR_HTTP_BODY_INCOMPLETE', `the body was cut off (${e.message})`));
         failed = true;
       });
+      req.on('close', () => {
+        // the client went away before the end of the body: settle, so that nothing waits for this request
+        if (!failed && !req.complete) reject(new EdgeError('EDGE_ERR_HTTP_BODY_INCOMPLETE', `the connection closed after ${n} bytes of the body`));
+        failed = true;
+      });
     });
   }
 

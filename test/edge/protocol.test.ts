@@ -5,6 +5,7 @@
  * Real onnxruntime, real loopback sockets; expected values come from onnxruntime-node run in this process.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { ERROR_CODES } from '../../edge/errors';
 import {
@@ -358,6 +359,21 @@ describe('limits, authentication and metrics', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  test('a client that disconnects in the middle of its body leaves no request behind', async () => {
+    const { port } = new URL(srv.url);
+    await new Promise<void>((resolve) => {
+      const sock = net.connect(Number(port), '127.0.0.1', () => {
+        sock.write('POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"inputs": [');
+        setTimeout(() => sock.destroy(), 50);
+      });
+      sock.on('close', () => resolve());
+    });
+    for (let i = 0; i < 200 && srv.rt.http.activeRequests > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(srv.rt.http.activeRequests).toBe(0);
+    await srv.rt.manager.current!.instance.drain(); // resolves only when no request holds the model
+    expect((await inferJson(srv.url, 'iris', { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] })).status).toBe(200);
   });
 
   test('with --token-file, inference and metadata need the bearer token; health stays open', async () => {
