@@ -69,7 +69,7 @@ export interface ModelFleetResourcesProps {
  * Every part is created only when a model needs it: a cluster-only app makes no edge fleet.
  */
 export class ModelFleetResources extends Construct {
-  /** The construct id under the stack. */
+  /** The construct id `of()` uses when it creates the resources of a stack. */
   public static readonly ID = 'ModelFleetResources';
 
   /**
@@ -79,8 +79,7 @@ export class ModelFleetResources extends Construct {
    */
   public static of(scope: IConstruct): ModelFleetResources {
     const stack = Stack.of(scope);
-    const found = stack.node.tryFindChild(ModelFleetResources.ID);
-    return found instanceof ModelFleetResources ? found : new ModelFleetResources(stack, ModelFleetResources.ID);
+    return declared.get(stack) ?? new ModelFleetResources(stack, ModelFleetResources.ID);
   }
 
   /** The serving image every endpoint and workload of the stack uses. */
@@ -97,11 +96,12 @@ export class ModelFleetResources extends Construct {
   private readonly alarmEmails = new Set<string>();
 
   /**
-   * Declares the shared resources of a stack. Use id `ModelFleetResources.ID` on the stack itself, so that the
-   * stack's `ModelFleet`s find it.
+   * Declares the shared resources of a stack: the first one declared in a stack is the one its `ModelFleet`s use.
    */
   constructor(scope: Construct, id: string, props: ModelFleetResourcesProps = {}) {
     super(scope, id);
+    const stack = Stack.of(this);
+    if (!declared.has(stack)) declared.set(stack, this);
     this.props = props;
     this.servingImage = props.servingImage ?? ServingImage.fromAsset();
     this.sharedStore = props.store;
@@ -193,6 +193,9 @@ export class ModelFleetResources extends Construct {
     return { port: next };
   }
 }
+
+/** The shared resources of each stack: the first declared there. */
+const declared = new WeakMap<Stack, ModelFleetResources>();
 
 const added = new WeakMap<EdgeFleet, Set<string>>();
 

@@ -183,6 +183,16 @@ describe('ModelFleet with several models', () => {
       .toMatch(/^EdgePortInUse: edge.port 8080 is already the port of model 'b' on the same fleet/);
   });
 
+  test('uses the shared resources declared in the stack, whatever their id', () => {
+    const { stack } = newStack();
+    const resources = new ModelFleetResources(stack, 'Shared', { edgeFirstPort: 9000 });
+    const fleet = new ModelFleet(stack, 'Tiny', {
+      model: ModelSource.fromAsset(tiny1), historyDisabled: true, sagemaker: { enabled: false }, goldenRequest: GoldenRequest.none(),
+    });
+    expect(fleet.resources).toBe(resources);
+    expect(fleet.edgePort).toBe(9000);
+  });
+
   test('spreads models over stacks that share the resources of a platform stack', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
     const platform = new Stack(app, 'Platform');
