@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -96,6 +97,33 @@ export interface ModelStoreProps {
    * @default true
    */
   readonly eventBridgeEnabled?: boolean;
+
+  /**
+   * Memory of the store's upload function, in MiB.
+   *
+   * @default 512
+   */
+  readonly uploadMemoryLimit?: number;
+
+  /**
+   * Ephemeral storage of the store's upload function. The store uploads all its models in one deployment, whose
+   * function holds every zipped and extracted model at once: it needs twice the total size of the local models plus
+   * 256 MiB (`addModel` fails with `ModelStoreUploadTooLarge` otherwise).
+   *
+   * @default Size.gibibytes(10) (the Lambda maximum: models up to about 4.8 GiB in total)
+   */
+  readonly uploadEphemeralStorageSize?: Size;
+}
+
+/** Options of `ModelStore.publishFile`. */
+export interface PublishFileOptions {
+  /**
+   * JSON-escape the deploy-time values (tokens) substituted into the contents, for a value that lands inside a JSON
+   * (or YAML double-quoted) string.
+   *
+   * @default false
+   */
+  readonly jsonEscape?: boolean;
 }
 
 /** Options of `ModelStore.addModel`. */
@@ -108,15 +136,19 @@ export interface AddModelOptions {
   readonly version?: string;
 
   /**
-   * Memory of the upload function, in MiB.
+   * Memory of the upload function, in MiB. Used only by a model whose version is a token (it gets its own upload);
+   * the store's shared upload is sized by `ModelStoreProps.uploadMemoryLimit`.
    *
+   * @deprecated set `ModelStoreProps.uploadMemoryLimit`: the store uploads all its models in one deployment
    * @default 512
    */
   readonly uploadMemoryLimit?: number;
 
   /**
-   * Ephemeral storage of the upload function (it holds the zipped and the extracted model).
+   * Ephemeral storage of the upload function. Used only by a model whose version is a token (it gets its own
+   * upload); the store's shared upload is sized by `ModelStoreProps.uploadEphemeralStorageSize`.
    *
+   * @deprecated set `ModelStoreProps.uploadEphemeralStorageSize`: the store uploads all its models in one deployment
    * @default - twice the model size plus headroom, rounded up to 512 MiB, 1, 2, 4, 8 or 10 GiB
    */
   readonly uploadEphemeralStorageSize?: Size;
@@ -125,6 +157,8 @@ export interface AddModelOptions {
 const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const RESERVED_FILES = ['model.onnx', 'contract.json'];
+const PUBLISHED_KEY_PATTERN = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+const MIB = 1024 * 1024;
 
 /**
  * An S3 bucket for ONNX models: versioned, encrypted (SSE-S3 or KMS), TLS-only, no public access, bucket-owner
@@ -133,6 +167,10 @@ const RESERVED_FILES = ['model.onnx', 'contract.json'];
  * `addModel(name, source)` puts each model at `models/<name>/<version>/model.onnx` with its `contract.json`, where the
  * version is a prefix of the sha256 by default: the same bytes never make a new version, and old versions stay
  * readable for rollback.
+ *
+ * The store writes all its objects (every model, `stageFile` companions, `publishFile` files) with one
+ * `BucketDeployment`, created with the first of them (`upload`): each `BucketDeployment` tags the bucket, and S3
+ * allows 50 tags per bucket, so a deployment per model would fail at `cdk deploy` past about 48 models.
  */
 export class ModelStore extends Construct {
   /** The store bucket. */
@@ -145,7 +183,16 @@ export class ModelStore extends Construct {
   public readonly encryptionKey?: kms.IKey;
 
   private readonly stored = new Map<string, StoredModel>();
+  /** The deployment that writes each model's objects (the shared one, or its own for a token version). */
   private readonly deployments = new Map<string, s3deploy.BucketDeployment>();
+  /** Keys written by `stageFile` and `publishFile`, with what identifies their contents. */
+  private readonly files = new Map<string, string>();
+  private readonly uploadMemoryLimit: number;
+  private readonly uploadEphemeralStorageSize: Size;
+  private sharedUpload?: s3deploy.BucketDeployment;
+  /** Bytes of the local models in the shared upload. */
+  private uploadBytes = 0;
+  private readonly acknowledgedAssetBuckets = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
     super(scope, id);
@@ -156,6 +203,8 @@ export class ModelStore extends Construct {
         'replicationDestinationKey is set but replicationDestinationBucket is not; set both or neither', this);
     }
 
+    this.uploadMemoryLimit = props.uploadMemoryLimit ?? 512;
+    this.uploadEphemeralStorageSize = props.uploadEphemeralStorageSize ?? Size.gibibytes(10);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const accessLogsPrefix = props.accessLogsPrefix ?? 'model-store/';
     let ownLogBucket: s3.Bucket | undefined;
@@ -229,6 +278,14 @@ export class ModelStore extends Construct {
     }));
   }
 
+  /**
+   * The store's single `BucketDeployment` that writes every model, companion file and published file (created with
+   * the first of them; undefined before). Its objects are never pruned nor deleted with it.
+   */
+  public get upload(): s3deploy.BucketDeployment | undefined {
+    return this.sharedUpload;
+  }
+
   /** The models added so far, in order. */
   public get models(): StoredModel[] {
     return [...this.stored.values()];
@@ -288,7 +345,32 @@ export class ModelStore extends Construct {
       throw new ModelFleetError('StagedFileNameInvalid',
         `file name '${fileName}' must be a plain name of letters, digits, '.', '_' or '-', not ${RESERVED_FILES.join(' or ')}`, this);
     }
-    deployment.addSource(s3deploy.Source.data(fileName, contents));
+    const key = `${model.prefix}${fileName}`;
+    if (deployment === this.sharedUpload) {
+      this.addFile(key, contents, false, 'StagedFileDuplicate');
+    } else if (this.claimFile(key, contents, false, 'StagedFileDuplicate')) {
+      deployment.addSource(s3deploy.Source.data(fileName, contents));
+    }
+  }
+
+  /**
+   * Writes a file into the store bucket at `key` when the stack deploys, with the store's single upload (no extra
+   * `BucketDeployment`, so no extra bucket tag). For deploy-time files such as generated manifests; the contents may
+   * hold tokens, substituted at deployment. Never pruned: a file published under a content-addressed key stays.
+   * Publishing the same contents at the same key again does nothing.
+   *
+   * @param key object key: `/`-separated names of letters, digits, `.`, `_`, `-`, not under `models/` (use `stageFile`)
+   * @param contents the file contents
+   * @returns the upload that writes it: anything that reads the file at deployment depends on it
+   */
+  public publishFile(key: string, contents: string, options: PublishFileOptions = {}): s3deploy.BucketDeployment {
+    if (Token.isUnresolved(key) || !PUBLISHED_KEY_PATTERN.test(key) || key.split('/').some((part) => /^\.+$/.test(part))
+      || key.startsWith('models/')) {
+      throw new ModelFleetError('PublishedFileKeyInvalid',
+        `key '${key}' must be '/'-separated names of letters, digits, '.', '_' or '-' (no '.' or '..' parts), known at ` +
+        "synth and not under 'models/' (add files next to a model with stageFile); e.g. 'kubernetes/default/iris/latest.yaml'", this);
+    }
+    return this.addFile(key, contents, options.jsonEscape ?? false, 'PublishedFileDuplicate');
   }
 
   /** Grants read access to every version of one model (`models/<name>/*`), and decrypt on the store's KMS key. */
@@ -299,32 +381,123 @@ export class ModelStore extends Construct {
     return this.bucket.grantRead(grantee, `models/${name}/*`);
   }
 
+  /**
+   * Stages `model.onnx` (unless undefined) and `contract.json` as an asset laid out as `models/<name>/<version>/...`
+   * and adds it to the store's upload; a model whose version is a token gets its own upload with that key prefix.
+   */
+  private uploadModel(name: string, version: string, modelPath: string | undefined, sizeBytes: number,
+    document: unknown, options: AddModelOptions): { upload: s3deploy.BucketDeployment; contractPath: string } {
+    const contractJson = JSON.stringify(document, undefined, 2) + '\n';
+    const tokenVersion = Token.isUnresolved(version);
+    if (!tokenVersion) this.reserveUploadSpace(name, sizeBytes);
+    const staged = stageModelDirectory(modelPath, contractJson, tokenVersion ? 'model/' : `models/${name}/${version}/`);
+    const asset = new s3assets.Asset(this, `Staged-${name}`, {
+      path: tokenVersion ? path.join(staged.directory, 'model') : staged.directory,
+      assetHash: staged.hash,
+      assetHashType: AssetHashType.CUSTOM,
+    });
+    const source = s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey);
+    let upload: s3deploy.BucketDeployment;
+    if (tokenVersion) {
+      // The key of a token version is unknown at synth, so it cannot be a path in a zip: its own deployment, with
+      // the prefix as a deploy-time value.
+      upload = new s3deploy.BucketDeployment(this, `Upload-${name}`, {
+        sources: [source],
+        destinationBucket: this.bucket,
+        destinationKeyPrefix: `models/${name}/${version}/`,
+        prune: false,
+        extract: true,
+        retainOnDelete: true,
+        outputObjectKeys: false,
+        memoryLimit: options.uploadMemoryLimit ?? 512,
+        ephemeralStorageSize: options.uploadEphemeralStorageSize ?? ephemeralStorageFor(sizeBytes),
+      });
+    } else {
+      upload = this.ensureUpload();
+      upload.addSource(source);
+    }
+    this.acknowledgeUpload(upload, asset.bucket);
+    this.deployments.set(name, upload);
+    return { upload, contractPath: staged.contractPath };
+  }
+
+  /** The store's single upload, created on first use. */
+  private ensureUpload(): s3deploy.BucketDeployment {
+    if (!this.sharedUpload) {
+      this.sharedUpload = new s3deploy.BucketDeployment(this, 'Upload', {
+        sources: [],
+        destinationBucket: this.bucket,
+        prune: false,
+        extract: true,
+        retainOnDelete: true,
+        outputObjectKeys: false,
+        memoryLimit: this.uploadMemoryLimit,
+        ephemeralStorageSize: this.uploadEphemeralStorageSize,
+      });
+      this.acknowledgeUpload(this.sharedUpload, undefined);
+    }
+    return this.sharedUpload;
+  }
+
+  /** Counts a model into the shared upload; fails when its function could not hold every model at once. */
+  private reserveUploadSpace(name: string, sizeBytes: number): void {
+    const total = this.uploadBytes + sizeBytes;
+    const needMiB = Math.ceil((2 * total) / MIB) + 256;
+    const haveMiB = this.uploadEphemeralStorageSize.toMebibytes();
+    if (needMiB > haveMiB) {
+      throw new ModelFleetError('ModelStoreUploadTooLarge',
+        `model '${name}' brings the local models of this store to ${Math.ceil(total / MIB)} MiB; the store's upload ` +
+        `function holds them all zipped and extracted and needs ${needMiB} MiB of ephemeral storage, more than ` +
+        `${haveMiB} MiB; raise uploadEphemeralStorageSize (at most Size.gibibytes(10)) or put some models in another ModelStore`, this);
+    }
+    this.uploadBytes = total;
+  }
+
+  /** Adds a data file to the shared upload, unless the same contents are already at that key. */
+  private addFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: string): s3deploy.BucketDeployment {
+    const upload = this.ensureUpload();
+    if (this.claimFile(key, contents, jsonEscape, duplicateCode)) {
+      upload.addSource(s3deploy.Source.data(key, contents, jsonEscape ? { jsonEscape: true } : undefined));
+      this.acknowledgeUpload(upload, undefined);
+    }
+    return upload;
+  }
+
+  /** True when `key` is new; false for the same contents again; throws for other contents at the same key. */
+  private claimFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: string): boolean {
+    const identity = JSON.stringify([jsonEscape, Stack.of(this).resolve(contents)]);
+    const known = this.files.get(key);
+    if (known === identity) return false;
+    if (known !== undefined) {
+      throw new ModelFleetError(duplicateCode,
+        `'${key}' is already written by this store with other contents; write each key once (or give it a ` +
+        'content-addressed name)', this);
+    }
+    this.files.set(key, identity);
+    return true;
+  }
+
+  /** Acknowledges the cdk-nag findings of an upload's function, once per asset bucket. */
+  private acknowledgeUpload(upload: s3deploy.BucketDeployment, assetBucket: s3.IBucket | undefined): void {
+    const buckets: Array<s3.IBucket | undefined> = [assetBucket];
+    // Source.data makes its assets inside the deployment (Asset1, Asset2, ...): all in the same bootstrap bucket.
+    const dataAsset = upload.node.children.find((c): c is s3assets.Asset => c instanceof s3assets.Asset);
+    if (dataAsset) buckets.push(dataAsset.bucket);
+    for (const bucket of buckets) {
+      const identity = `${upload.node.path}:${bucket ? JSON.stringify(Stack.of(this).resolve(bucket.bucketName)) : ''}`;
+      if (this.acknowledgedAssetBuckets.has(identity)) continue;
+      this.acknowledgedAssetBuckets.add(identity);
+      acknowledgeUploadFunction(upload, this.bucket, bucket, this.encryptionKey !== undefined);
+    }
+  }
+
   private addLocalModel(name: string, source: ModelSource, options: AddModelOptions): StoredModel {
     const contract = source.contract(this)!;
     const sha256 = contract.sha256!;
     const sizeBytes = contract.sizeBytes!;
     const version = options.version ?? sha256.slice(0, 12);
     const document = contract.toDocument(name, version);
-    const staged = stageModelDirectory(source.localPath!, JSON.stringify(document, undefined, 2) + '\n');
-
-    const asset = new s3assets.Asset(this, `Staged-${name}`, {
-      path: staged.directory,
-      assetHash: staged.hash,
-      assetHashType: AssetHashType.CUSTOM,
-    });
-    const upload = new s3deploy.BucketDeployment(this, `Upload-${name}`, {
-      sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
-      destinationBucket: this.bucket,
-      destinationKeyPrefix: `models/${name}/${version}/`,
-      prune: false,
-      extract: true,
-      retainOnDelete: true,
-      outputObjectKeys: false,
-      memoryLimit: options.uploadMemoryLimit ?? 512,
-      ephemeralStorageSize: options.uploadEphemeralStorageSize ?? ephemeralStorageFor(sizeBytes),
-    });
-    this.deployments.set(name, upload);
-    acknowledgeUploadFunction(upload, this.bucket, asset.bucket, this.encryptionKey !== undefined);
+    const { upload, contractPath } = this.uploadModel(name, version, source.localPath!, sizeBytes, document, options);
 
     return new StoredModel({
       name,
@@ -334,8 +507,9 @@ export class ModelStore extends Construct {
       sizeBytes,
       contract,
       localPath: source.localPath,
-      localContractPath: staged.contractPath,
+      localContractPath: contractPath,
       upload,
+      store: this,
     });
   }
 
@@ -384,25 +558,7 @@ export class ModelStore extends Construct {
     this.encryptionKey?.grant(copy, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     const document = { ...contract.toDocument(name, version, config.sha256), sizeBytes: config.sizeBytes };
-    const staged = stageModelDirectory(undefined, JSON.stringify(document, undefined, 2) + '\n');
-    const asset = new s3assets.Asset(this, `Staged-${name}`, {
-      path: staged.directory,
-      assetHash: staged.hash,
-      assetHashType: AssetHashType.CUSTOM,
-    });
-    const upload = new s3deploy.BucketDeployment(this, `Upload-${name}`, {
-      sources: [s3deploy.Source.bucket(asset.bucket, asset.s3ObjectKey)],
-      destinationBucket: this.bucket,
-      destinationKeyPrefix: prefix,
-      prune: false,
-      extract: true,
-      retainOnDelete: true,
-      outputObjectKeys: false,
-      memoryLimit: options.uploadMemoryLimit ?? 512,
-      ephemeralStorageSize: options.uploadEphemeralStorageSize ?? ephemeralStorageFor(0),
-    });
-    this.deployments.set(name, upload);
-    acknowledgeUploadFunction(upload, this.bucket, asset.bucket, this.encryptionKey !== undefined);
+    const { upload, contractPath } = this.uploadModel(name, version, undefined, 0, document, options);
     acknowledgeAwsCustomResourceFunction(this);
 
     const done = new DependencyGroup(copy, upload);
@@ -413,8 +569,9 @@ export class ModelStore extends Construct {
       sha256: config.sha256,
       sizeBytes: config.sizeBytes,
       contract,
-      localContractPath: staged.contractPath,
+      localContractPath: contractPath,
       upload: done,
+      store: this,
     });
   }
 }

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IDependable } from 'constructs';
 import { ModelContract } from '../model';
+import type { ModelStore } from './model-store';
 
 /** Properties of a `StoredModel`. */
 export interface StoredModelProps {
@@ -39,6 +40,13 @@ export interface StoredModelProps {
 
   /** What puts the objects in the bucket: anything that must find them at create time depends on it. */
   readonly upload: IDependable;
+
+  /**
+   * The store the model is in, for targets that publish deploy-time files next to it (`store.publishFile`).
+   *
+   * @default - not known (a StoredModel made by hand): such targets write their files with their own upload
+   */
+  readonly store?: ModelStore;
 }
 
 /**
@@ -82,6 +90,9 @@ export class StoredModel {
   /** What puts the objects in the bucket: anything that must find them at create time depends on it. */
   public readonly upload: IDependable;
 
+  /** The store the model is in (undefined for a StoredModel made by hand). */
+  public readonly store?: ModelStore;
+
   constructor(props: StoredModelProps) {
     this.name = props.name;
     this.version = props.version;
@@ -95,6 +106,7 @@ export class StoredModel {
     this.localPath = props.localPath;
     this.localContractPath = props.localContractPath;
     this.upload = props.upload;
+    this.store = props.store;
   }
 
   /** `s3://<bucket>/<objectKey>`. */

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
 import { ModelStore, StoredModel } from '../../../constructs/model-store';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
+import { uploadSourceFiles } from './upload-sources';
 
 // Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
 // test/lib/modelfleet-stack.test.ts keeps it on for the default app.
@@ -82,17 +83,23 @@ describe('ModelStore.addModel', () => {
     expect(fs.readFileSync(path.join(staged, 'model.onnx')).equals(fs.readFileSync(IRIS))).toBe(true);
   });
 
-  test('uploads with a BucketDeployment to the content-addressed prefix that never prunes', () => {
+  test('uploads with the store\'s BucketDeployment, that never prunes, a zip laid out as the content-addressed prefix', () => {
     const { stack, store } = setup();
     const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
     Template.fromStack(stack).hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^StoreBucket') },
-      DestinationBucketKeyPrefix: model.prefix,
+      DestinationBucketKeyPrefix: Match.absent(),
       Prune: false,
       Extract: true,
       RetainOnDelete: true,
       SourceObjectKeys: [Match.stringLikeRegexp('\\.zip$')],
     });
+    expect(model.upload).toBe(store.upload);
+    expect(model.store).toBe(store);
+    // The staged asset holds models/<name>/<version>/{model.onnx,contract.json}: the zip's paths are the keys.
+    expect(model.localContractPath!.endsWith(path.join(model.prefix, 'contract.json'))).toBe(true);
+    const root = model.localContractPath!.slice(0, -path.join(model.prefix, 'contract.json').length);
+    expect(fs.readdirSync(root)).toEqual(['models']);
   });
 
   test('the same bytes give the same version and the same upload, a custom version a new prefix', () => {
@@ -114,7 +121,8 @@ describe('ModelStore.addModel', () => {
     store.stageFile(model, 'golden.json', JSON.stringify({ model: 'iris', version: model.version }));
     const deployment = Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'))[0];
     expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
-    expect(deployment.Properties.DestinationBucketKeyPrefix).toBe(model.prefix);
+    expect(deployment.Properties.DestinationBucketKeyPrefix).toBeUndefined();
+    expect(uploadSourceFiles(stack)[1]).toEqual({ [`${model.prefix}golden.json`]: JSON.stringify({ model: 'iris', version: model.version }) });
   });
 
   test('fails when stageFile gets a reserved or nested name, or a model of another store', () => {
@@ -191,7 +199,9 @@ describe('ModelStore.addModel', () => {
     expect(call).toContain('\\"action\\":\\"copyObject\\"');
     expect(call).toContain('\\"Key\\":\\"models/other/bbbbbbbbbbbb/model.onnx\\"');
     expect(call).toContain('\\"CopySource\\":\\"team-models/a/model.onnx\\"');
-    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'models/other/bbbbbbbbbbbb/' });
+    template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+    expect(model.store).toBe(store);
+    expect(model.localContractPath!.endsWith(path.join('models', 'other', 'bbbbbbbbbbbb', 'contract.json'))).toBe(true);
   });
 
   test('skips tokenized values in the version', () => {
@@ -199,6 +209,9 @@ describe('ModelStore.addModel', () => {
     const version = Lazy.string({ produce: () => 'from-a-token' });
     const model = store.addModel('iris', ModelSource.fromAsset(IRIS), { version });
     expect(stack.resolve(model.prefix)).toBe('models/iris/from-a-token/');
+    // Its key is not known at synth, so it cannot be a path in the shared zip: it has its own upload, with the prefix.
+    expect(model.upload).not.toBe(store.upload);
+    Template.fromStack(stack).hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketKeyPrefix: 'models/iris/from-a-token/' });
   });
 
   test('a 50-model app opens and hashes each model file once', () => {
