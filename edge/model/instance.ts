@@ -58,6 +58,22 @@ interface Slot {
 
 const MAX_RESPAWNS = 5;
 
+/**
+ * Shortens a joined batch to the longest prefix whose row count is a power of two (or --max-batch itself), leaving
+ * the rest queued for the next run. Fewer distinct shapes keep onnxruntime's memory arena small: measured on
+ * mobilenet_v2, runs of every size 1..8 grew RSS to 253 MB, power-of-two sizes to 225 MB, batch 1 alone ~200 MB.
+ */
+export function roundBatch<T extends { readonly req: { readonly rows: number } }>(take: T[], maxBatch: number): T[] {
+  if (take.length <= 1) return take;
+  let rows = 0;
+  let best = 1;
+  for (let i = 0; i < take.length; i++) {
+    rows += take[i].req.rows;
+    if (rows === maxBatch || (rows > 0 && (rows & (rows - 1)) === 0)) best = i + 1;
+  }
+  return best === take.length ? take : take.slice(0, best);
+}
+
 const NO_OBSERVER: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
 
 export class ModelInstance {
@@ -286,6 +302,7 @@ export class ModelInstance {
           this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.batchDelayMs - waited));
           return;
         }
+        take = roundBatch(take, this.opts.maxBatch);
       }
       this.dispatch(slot, take);
     }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EdgeError } from '../../edge/errors';
-import { ModelInstance, type SchedulerObserver } from '../../edge/model/instance';
+import { ModelInstance, roundBatch, type SchedulerObserver } from '../../edge/model/instance';
 import type { DecodedRequest } from '../../edge/tensor/request';
 import { RequestDecoder } from '../../edge/model/codec';
 import { edgeBundle, tempDir } from './helpers/runtime';
@@ -61,6 +61,25 @@ describe('ModelInstance', () => {
     await expect(ModelInstance.load({
       modelPath: 'x', workers: 2, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
     }, observer)).rejects.toMatchObject({ code: 'EDGE_ERR_MODEL_LOAD_FAILED' });
+  });
+});
+
+describe('roundBatch', () => {
+  const of = (...rows: number[]) => rows.map((r) => ({ req: { rows: r } }));
+  const sizes = (t: { req: { rows: number } }[]) => t.map((x) => x.req.rows);
+
+  test('keeps the longest prefix with a power-of-two row count, or exactly --max-batch rows', () => {
+    expect(sizes(roundBatch(of(1, 1, 1), 8))).toEqual([1, 1]);
+    expect(sizes(roundBatch(of(1, 1, 1, 1, 1, 1, 1), 8))).toEqual([1, 1, 1, 1]);
+    expect(sizes(roundBatch(of(1, 1, 1, 1, 1, 1, 1, 1), 8))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(sizes(roundBatch(of(3, 1, 2), 8))).toEqual([3, 1]);
+    expect(sizes(roundBatch(of(1, 1, 1, 1, 1, 1), 6))).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  test('never drops the first request', () => {
+    expect(sizes(roundBatch(of(3, 2), 8))).toEqual([3]);
+    expect(sizes(roundBatch(of(5), 8))).toEqual([5]);
+    expect(sizes(roundBatch(of(0, 0), 8))).toEqual([0]);
   });
 });
 
