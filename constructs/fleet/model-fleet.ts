@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
@@ -105,8 +106,7 @@ export interface ModelFleetKubernetesOptions {
   /**
    * Whether the model gets a Kubernetes workload.
    *
-   * @default - on when `cluster` or `serviceAccountRoleArn` is given; otherwise off, with a warning (the YAML for
-   *   GitOps annotates the pods' service account with an IAM role, which only you can create for your cluster)
+   * @default true
    */
   readonly enabled?: boolean;
 
@@ -118,12 +118,22 @@ export interface ModelFleetKubernetesOptions {
   readonly cluster?: eks.ICluster;
 
   /**
-   * The IAM role the pods assume through IRSA, for the GitOps YAML (without `cluster`).
+   * The IAM role the pods assume through IRSA, for the GitOps YAML (without `cluster`); the construct grants it read
+   * access to the model's prefix.
    *
    * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
-   * @default - required without `cluster`
+   * @default - the role created for `openIdConnectProvider`; with neither, none (a warning)
    */
   readonly serviceAccountRoleArn?: string;
+
+  /**
+   * The OIDC provider of the cluster the GitOps YAML is applied to (without `cluster`): the pods' IAM role is created,
+   * trusted through this provider by the workload's service account only, and granted read access to the model.
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
+   * @default - no role is created: `serviceAccountRoleArn` is used if given
+   */
+  readonly openIdConnectProvider?: iam.IOpenIdConnectProvider;
 
   /**
    * Namespace of the objects (it must exist).
@@ -340,7 +350,7 @@ export interface ModelFleetProps {
   /**
    * The Kubernetes target.
    *
-   * @default - on when `kubernetes.cluster` or `kubernetes.serviceAccountRoleArn` is given
+   * @default - a workload as GitOps YAML (in the cloud assembly, or in the model store after `cdk deploy`)
    */
   readonly kubernetes?: ModelFleetKubernetesOptions;
 
@@ -517,13 +527,13 @@ export class ModelFleet extends Construct {
     }
 
     const k8s = props.kubernetes ?? {};
-    const k8sPossible = k8s.cluster !== undefined || k8s.serviceAccountRoleArn !== undefined;
-    if (k8s.enabled ?? k8sPossible) {
+    if (k8s.enabled ?? true) {
       this.kubernetes = new KubernetesModelService(this, 'Kubernetes', {
         model: this.storedModel,
         image,
         cluster: k8s.cluster,
         serviceAccountRoleArn: k8s.serviceAccountRoleArn,
+        openIdConnectProvider: k8s.openIdConnectProvider,
         namespace: k8s.namespace,
         replicas: k8s.replicas,
         autoscalingMaxReplicas: k8s.autoscalingMaxReplicas,
@@ -535,10 +545,6 @@ export class ModelFleet extends Construct {
         nodeSelector: k8s.nodeSelector,
         tolerations: k8s.tolerations,
       });
-    } else if (k8s.enabled === undefined) {
-      Annotations.of(this).addWarningV2('modelfleet:kubernetesOff', `model '${this.modelName}' has no Kubernetes workload: `
-        + 'give kubernetes.cluster (EKS) or kubernetes.serviceAccountRoleArn (YAML for GitOps, with the IAM role of the '
-        + 'pods), or set kubernetes.enabled to false to silence this');
     }
 
     const edge = props.edge ?? {};
@@ -610,6 +616,7 @@ export class ModelFleet extends Construct {
       region: Aws.REGION,
       sagemakerEndpointName: this.endpoint?.endpointName,
       kubernetesServiceUrl: k8s.cluster && this.kubernetes ? this.kubernetes.url : undefined,
+      kubernetesManifestUrl: this.kubernetes?.manifestUrl,
       bucket: this.storedModel.bucket.bucketName,
       goldenKey: golden ? `${this.storedModel.prefix}golden.json` : undefined,
       goldenAssemblyPath: this.goldenAssemblyPath,

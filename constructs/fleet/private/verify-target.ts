@@ -23,6 +23,11 @@ export interface VerifyTarget {
   readonly sagemakerEndpointName?: string;
   /** The Kubernetes service URL, when the chart is applied to a cluster by the stack. */
   readonly kubernetesServiceUrl?: string;
+  /**
+   * `s3://<bucket>/<key>` of the Kubernetes YAML for GitOps, when `cdk deploy` publishes it into the store (the
+   * workload holds deploy-time values); a YAML written at synth is in the cloud assembly instead.
+   */
+  readonly kubernetesManifestUrl?: string;
   /** The store bucket's name. */
   readonly bucket?: string;
   /** The key of `golden.json` in the store. */
