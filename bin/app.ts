@@ -2,7 +2,8 @@
 /**
  * The default modelfleet CDK app (`cdk.json`: `node dist/bin/app.js`). The only place that reads CDK context or the
  * environment. Context: `modelPath` (default: the repo's models/iris.onnx), `modelName` (default: iris),
- * `stackName` (default: ModelFleet).
+ * `stackName` (default: ModelFleet), `modelVersion` (roll back to a recorded version), `historyFile` (default:
+ * modelfleet.history.json in the current directory, which `cdk` runs the app from: the repo's root).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +28,9 @@ const context = (key: string): string | undefined => {
 new ModelFleetStack(app, context('stackName') ?? 'ModelFleet', {
   modelPath: context('modelPath') ?? defaultModelPath(),
   modelName: context('modelName'),
-  description: 'modelfleet default app: a model store with the iris model',
+  modelVersion: context('modelVersion'),
+  historyFile: context('historyFile'),
+  description: 'modelfleet default app: the iris model on SageMaker, Kubernetes (GitOps YAML) and a Greengrass fleet',
 });
 
 app.synth();

@@ -1,5 +1,6 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ModelFleet } from '../constructs/fleet';
 import { ModelSource } from '../constructs/model';
 import { ModelStore, StoredModel } from '../constructs/model-store';
 
@@ -9,15 +10,43 @@ export interface ModelFleetStackProps extends StackProps {
   readonly modelPath: string;
 
   /**
-   * Name of the model in the store.
+   * Name of the model in the store, the endpoint and the components.
    *
    * @default 'iris'
    */
   readonly modelName?: string;
+
+  /**
+   * The version to deploy: an earlier version recorded in the history file rolls back to it.
+   *
+   * @default - the version of the model file
+   */
+  readonly modelVersion?: string;
+
+  /**
+   * The version history file (what `modelVersion` rolls back with).
+   *
+   * @default - `ModelFleet`'s default: `modelfleet.history.json` in the current directory
+   */
+  readonly historyFile?: string;
+
+  /**
+   * Record nothing in the history file (tests).
+   *
+   * @default false
+   */
+  readonly historyDisabled?: boolean;
 }
 
-/** The default app's stack: a model store holding one model. Environment-agnostic. */
+/**
+ * The default app's stack: the model on every target with `ModelFleet`'s defaults: the model store, a SageMaker
+ * endpoint, a Kubernetes workload as GitOps YAML, Greengrass components deployed to an edge fleet, the model registry
+ * and a golden request. Environment-agnostic: it synthesizes offline, without credentials.
+ */
 export class ModelFleetStack extends Stack {
+  /** The model on all targets: every created resource is a field of it. */
+  public readonly fleet: ModelFleet;
+
   /** The model store. */
   public readonly store: ModelStore;
 
@@ -26,7 +55,14 @@ export class ModelFleetStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ModelFleetStackProps) {
     super(scope, id, props);
-    this.store = new ModelStore(this, 'Store');
-    this.model = this.store.addModel(props.modelName ?? 'iris', ModelSource.fromAsset(props.modelPath));
+    this.fleet = new ModelFleet(this, 'Iris', {
+      model: ModelSource.fromAsset(props.modelPath),
+      modelName: props.modelName ?? 'iris',
+      modelVersion: props.modelVersion,
+      historyFile: props.historyFile,
+      historyDisabled: props.historyDisabled,
+    });
+    this.store = this.fleet.store;
+    this.model = this.fleet.storedModel;
   }
 }
