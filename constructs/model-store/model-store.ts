@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { AssetHashType, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
 import {
@@ -390,6 +390,11 @@ export class ModelStore extends Construct {
     const contractJson = JSON.stringify(document, undefined, 2) + '\n';
     const tokenVersion = Token.isUnresolved(version);
     if (!tokenVersion) this.reserveUploadSpace(name, sizeBytes);
+    if (!tokenVersion && (options.uploadMemoryLimit !== undefined || options.uploadEphemeralStorageSize !== undefined)) {
+      Annotations.of(this).addWarningV2('modelfleet:modelStoreUploadOptionIgnored', `uploadMemoryLimit and ` +
+        `uploadEphemeralStorageSize of model '${name}' are ignored: the store uploads all its models in one deployment; ` +
+        'set them on the ModelStore (ModelStoreProps.uploadMemoryLimit, uploadEphemeralStorageSize)');
+    }
     const staged = stageModelDirectory(modelPath, contractJson, tokenVersion ? 'model/' : `models/${name}/${version}/`);
     const asset = new s3assets.Asset(this, `Staged-${name}`, {
       path: tokenVersion ? path.join(staged.directory, 'model') : staged.directory,

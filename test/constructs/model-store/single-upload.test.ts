@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { App, Lazy, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Lazy, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
@@ -105,5 +106,44 @@ describe('ModelStore single upload', () => {
     app.synth();
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))).toEqual([]);
+  });
+});
+
+describe('ModelStore single upload sizing', () => {
+  const MIB = 1024 * 1024;
+  /** iris.onnx, whose contract says it is `sizeBytes` long (the store sizes its upload from the contract). */
+  function inflated(stack: Stack, sizeBytes: number): ModelSource {
+    const source = ModelSource.fromAsset(IRIS);
+    const real = source.contract(stack)!;
+    const contract: ModelContract = Object.assign(Object.create(Object.getPrototypeOf(real)), real, { sizeBytes });
+    jest.spyOn(source, 'contract').mockReturnValue(contract);
+    return source;
+  }
+
+  test('fails when the store upload function could not hold every model zipped and extracted, with the fix', () => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const store = new ModelStore(stack, 'Store', { uploadEphemeralStorageSize: Size.mebibytes(512) });
+    // 2 × 100 MiB + 256 MiB fits in 512 MiB; 2 × 200 MiB + 256 MiB does not.
+    expect(codeOf(() => store.addModel('first', inflated(stack, 100 * MIB)))).toBeUndefined();
+    expect(() => store.addModel('second', inflated(stack, 100 * MIB))).toThrow(
+      /ModelStoreUploadTooLarge: model 'second' brings the local models of this store to 200 MiB; .* needs 656 MiB .* more than 512 MiB; raise uploadEphemeralStorageSize/);
+    // A copied model is not in the upload (only its contract.json is): its size does not count.
+    const contract = ModelContract.of({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }] });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Src', 'team-models');
+    expect(codeOf(() => store.addModel('copied', ModelSource.fromBucket(bucket, 'm.onnx', { contract, sha256: 'e'.repeat(64), sizeBytes: 4096 * MIB })))).toBeUndefined();
+  });
+
+  test('the upload function is sized by the store props (default 512 MiB memory, 10 GiB storage)', () => {
+    const { stack, store } = setup();
+    store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .filter((f) => f.Properties.Layers !== undefined);
+    expect(functions.map((f) => [f.Properties.MemorySize, f.Properties.EphemeralStorage])).toEqual([[512, { Size: 10240 }]]);
+  });
+
+  test('warns that per-model upload sizes are ignored (the store upload is sized by the store props)', () => {
+    const { stack, store } = setup();
+    store.addModel('iris', ModelSource.fromAsset(IRIS), { uploadMemoryLimit: 1024 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Store', Match.stringLikeRegexp('modelStoreUploadOptionIgnored'));
   });
 });
