@@ -16,7 +16,11 @@ afterAll(async () => {
 });
 
 function newApp(): App {
-  return new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
+  return new App({
+    outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')),
+    builtinCloudFormationValidation: false,
+    context: { 'aws:cdk:disable-asset-staging': true },
+  });
 }
 
 describe('examples', () => {

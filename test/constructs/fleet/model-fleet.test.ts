@@ -33,8 +33,17 @@ afterAll(async () => {
 });
 beforeEach(() => resetHistoryCache());
 
-function newStack(name = 'Fleet'): { app: App; stack: Stack } {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
+/** A new app: assets are not staged (a copy of every artifact per synth) unless `staging` is asked for. */
+function newApp(staging = false): App {
+  return new App({
+    outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')),
+    builtinCloudFormationValidation: false,
+    context: staging ? {} : { 'aws:cdk:disable-asset-staging': true },
+  });
+}
+
+function newStack(name = 'Fleet', staging = false): { app: App; stack: Stack } {
+  const app = newApp(staging);
   return { app, stack: new Stack(app, name) };
 }
 
@@ -74,7 +83,7 @@ describe('ModelFleet with only a model', () => {
 
   beforeAll(() => {
     ({ app } = (() => {
-      const s = newStack();
+      const s = newStack('Fleet', true); // staged: golden.json is checked among the store's upload assets
       fleet = new ModelFleet(s.stack, 'Iris', { model: ModelSource.fromAsset(IRIS), historyFile: history() });
       template = Template.fromStack(s.stack);
       return s;
@@ -207,7 +216,7 @@ describe('ModelFleet with several models', () => {
   });
 
   test('spreads models over stacks that share the resources of a platform stack', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
+    const app = newApp();
     const platform = new Stack(app, 'Platform');
     const resources = new ModelFleetResources(platform, ModelFleetResources.ID);
     const models = new Stack(app, 'Models');
@@ -327,7 +336,7 @@ describe('ModelFleet Kubernetes target', () => {
   });
 
   test('writes the chart as YAML into the cloud assembly for GitOps', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(dir, 'cdk.out-')), builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'Gitops', { env: { account: '111111111111', region: 'eu-west-1' } });
     const store = new ModelStore(stack, 'Store', { bucketName: 'acme-models' });
     const fleet = new ModelFleet(stack, 'Iris', {
