@@ -14,78 +14,110 @@ import type { DecodedMessage, DecodeMessage } from './protocol';
 export const OFFLOAD_JSON_BYTES = 128 * 1024;
 
 /** The decoder thread ends after this long without work (its heap grows to the largest bodies seen). */
-export const CODEC_IDLE_MS = 5000;
+export const CODEC_IDLE_MS = 3000;
+
+interface Pending {
+  readonly resolve: (d: DecodedRequest) => void;
+  readonly reject: (e: EdgeError) => void;
+}
+
+interface CodecThread {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
 
 export class RequestDecoder {
-  private worker?: Worker;
+  private readonly threads: CodecThread[] = [];
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (d: DecodedRequest) => void; reject: (e: EdgeError) => void }>();
   private closed = false;
   private idleTimer?: NodeJS.Timeout;
 
-  constructor(private readonly script?: string, private readonly threshold = OFFLOAD_JSON_BYTES, private readonly idleMs = CODEC_IDLE_MS) {}
+  /**
+   * @param size decoder threads at most (started one by one as load needs them)
+   * @param threshold JSON headers at least this large are decoded in a thread
+   * @param idleMs the threads end after this long without work
+   */
+  constructor(
+    private readonly script?: string,
+    private readonly threshold = OFFLOAD_JSON_BYTES,
+    private readonly idleMs = CODEC_IDLE_MS,
+    private readonly size = 1,
+  ) {}
 
   public decode(body: Uint8Array, headerLength: number | undefined, sig: ModelSignature): Promise<DecodedRequest> | DecodedRequest {
     const jsonBytes = headerLength ?? body.byteLength;
     if (jsonBytes < this.threshold || this.closed || !(body.buffer instanceof ArrayBuffer)) return decodeInferRequest(body, headerLength, sig);
-    const worker = this.worker ?? this.start();
     if (this.idleTimer) {
       clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
     }
+    const thread = this.pick();
     const id = this.nextId++;
     const msg: DecodeMessage = { id, buffer: body.buffer, byteOffset: body.byteOffset, byteLength: body.byteLength, headerLength, signature: sig };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage(msg, [body.buffer as ArrayBuffer]);
+      thread.pending.set(id, { resolve, reject });
+      thread.worker.postMessage(msg, [body.buffer as ArrayBuffer]);
     });
   }
 
   public async close(): Promise<void> {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate().catch(() => 0);
-    this.failAll('the runtime is shutting down');
+    const threads = this.threads.splice(0);
+    await Promise.all(threads.map((t) => t.worker.terminate().catch(() => 0)));
+    for (const t of threads) this.fail(t, 'the runtime is shutting down');
   }
 
-  private start(): Worker {
+  /** The least busy thread; a new one while every thread is busy and the pool is not full. */
+  private pick(): CodecThread {
+    let best: CodecThread | undefined;
+    for (const t of this.threads) if (!best || t.pending.size < best.pending.size) best = t;
+    if (best && (best.pending.size === 0 || this.threads.length >= this.size)) return best;
+    return this.start();
+  }
+
+  private start(): CodecThread {
     const worker = new Worker(this.script ?? resolveWorkerScript(), { workerData: { role: 'codec' } });
     worker.unref();
+    const thread: CodecThread = { worker, pending: new Map() };
     worker.on('message', (m: DecodedMessage) => {
-      const p = this.pending.get(m.id);
+      const p = thread.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
+      thread.pending.delete(m.id);
       if (m.request) p.resolve(m.request);
       else p.reject(EdgeError.fromWire(m.error!.code, m.error!.message));
-      if (this.pending.size === 0) this.scheduleIdleStop(worker);
+      if (this.threads.every((t) => t.pending.size === 0)) this.scheduleIdleStop();
     });
     const died = (why: string) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(`the request decoder thread ${why}`);
+      const i = this.threads.indexOf(thread);
+      if (i >= 0) this.threads.splice(i, 1);
+      this.fail(thread, `the request decoder thread ${why}`);
     };
     worker.on('error', (e) => died(`failed (${e.message})`));
     worker.on('exit', (code) => died(`exited with code ${code}`));
-    this.worker = worker;
-    return worker;
+    this.threads.push(thread);
+    return thread;
   }
 
-  private scheduleIdleStop(worker: Worker): void {
+  private scheduleIdleStop(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.worker !== worker || this.pending.size > 0) return;
-      this.worker = undefined;
-      void worker.terminate().catch(() => 0);
+      if (this.threads.some((t) => t.pending.size > 0)) return;
+      for (const t of this.threads.splice(0)) void t.worker.terminate().catch(() => 0);
     }, this.idleMs);
     this.idleTimer.unref();
   }
 
-  private failAll(why: string): void {
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
+  private fail(thread: CodecThread, why: string): void {
+    for (const [id, p] of thread.pending) {
+      thread.pending.delete(id);
       p.reject(new EdgeError('EDGE_ERR_INTERNAL', why));
     }
+  }
+
+  /** Decoder threads running now. */
+  public get running(): number {
+    return this.threads.length;
   }
 }

@@ -91,13 +91,17 @@ describe('RequestDecoder', () => {
   };
   const body = (data: unknown[]) => new Uint8Array(Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length / 2, 2], data }] })));
 
-  test('decodes in its thread, stops when idle and starts again on the next large body', async () => {
-    const decoder = new RequestDecoder(edgeBundle().worker, 1, 20);
+  test('decodes in its threads (at most `size`), stops them when idle and starts again on the next large body', async () => {
+    const decoder = new RequestDecoder(edgeBundle().worker, 1, 20, 2);
     try {
       const a = await decoder.decode(body([1, 2, 3, 4]), undefined, sig);
       expect(Array.from(new Float32Array(a.inputs[0].buffer, a.inputs[0].byteOffset, 4))).toEqual([1, 2, 3, 4]);
       expect(a.rows).toBe(2);
-      await new Promise((r) => setTimeout(r, 150));
+      const many = await Promise.all(Array.from({ length: 6 }, (_, i) => decoder.decode(body([i, i + 1]), undefined, sig)));
+      many.forEach((d, i) => expect(Array.from(new Float32Array(d.inputs[0].buffer, d.inputs[0].byteOffset, 2))).toEqual([i, i + 1]));
+      expect(decoder.running).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 100 && decoder.running > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(decoder.running).toBe(0);
       const b = await decoder.decode(body([5, 6]), undefined, sig);
       expect(b.inputs[0].shape).toEqual([1, 2]);
       await expect(Promise.resolve(decoder.decode(body([1, 'x']), undefined, sig))).rejects.toMatchObject({ code: 'EDGE_ERR_INPUT_DATA_VALUE', status: 400 });
