@@ -7,7 +7,6 @@ import {
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cdk8s from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -15,12 +14,11 @@ import { Construct, IDependable } from 'constructs';
 import { IngressPeer } from './ingress-peer';
 import { NodeLabel, NodeToleration } from './node-placement';
 import { acknowledgeGrantWildcards } from './private/acknowledge';
-import { deployTimeYaml } from './private/deploy-time-yaml';
+import { deployTimeYaml, publishDeployTimeFiles } from './private/deploy-time-yaml';
 import { createIrsaRole } from './private/irsa-role';
 import { resolveManifest } from './private/resolve-manifest';
 import { ModelFleetError } from '../model';
 import { StoredModel } from '../model-store';
-import { acknowledgeUploadFunction } from '../model-store/private/acknowledgements';
 import { ServingImage } from '../serving-image';
 
 /** The image that copies the model from S3 into the pod (`aws s3 cp`), pinned; ECR Public avoids Docker Hub limits. */
@@ -522,7 +520,8 @@ export class KubernetesModelService extends Construct {
   }
 
   /**
-   * Publishes the chart at deployment: a BucketDeployment writes the YAML, its deploy-time values substituted, to
+   * Publishes the chart at deployment: the model store's single upload (a model outside a store: a BucketDeployment
+   * of its own) writes the YAML, its deploy-time values substituted, to
    * `kubernetes/<namespace>/<service>/<hash>.yaml` (content-addressed: earlier manifests stay readable) and
    * `.../latest.yaml` in the model store bucket; it never prunes, so the models stay. The hash is of the YAML with
    * its values as CloudFormation expressions.
@@ -554,30 +553,8 @@ export class KubernetesModelService extends Construct {
     const prefix = namespace !== undefined && service !== undefined
       ? `kubernetes/${namespace}/${service}/`
       : `kubernetes/${Names.uniqueResourceName(this, { maxLength: 128 })}/`;
-    const deployment = new s3deploy.BucketDeployment(this, 'ManifestPublication', {
-      sources: [
-        s3deploy.Source.data(`${hash}.yaml`, text, { jsonEscape: true }),
-        s3deploy.Source.data('latest.yaml', text, { jsonEscape: true }),
-      ],
-      destinationBucket: model.bucket,
-      destinationKeyPrefix: prefix,
-      prune: false,
-      retainOnDelete: true,
-      extract: true,
-      outputObjectKeys: false,
-      contentType: 'application/yaml',
-      // The settings of the model store's uploads for models under 128 MiB: the stack then has one upload function.
-      memoryLimit: 512,
-      ephemeralStorageSize: Size.mebibytes(512),
-    });
-    for (const dependable of after) {
-      if (dependable) {
-        deployment.node.addDependency(dependable);
-      }
-    }
-    const asset = deployment.node.tryFindChild('Asset1');
-    acknowledgeUploadFunction(deployment, model.bucket, asset instanceof s3assets.Asset ? asset.bucket : undefined,
-      model.bucket.encryptionKey !== undefined);
+    const deployment = publishDeployTimeFiles(this, 'ManifestPublication', model, prefix,
+      [{ fileName: `${hash}.yaml`, text }, { fileName: 'latest.yaml', text }], after);
     const objectKey = `${prefix}${hash}.yaml`;
     const url = model.bucket.s3UrlForObject(objectKey);
     const output = new CfnOutput(this, 'ManifestUrl', {

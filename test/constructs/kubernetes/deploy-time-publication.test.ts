@@ -121,10 +121,12 @@ describe('KubernetesModelService on a ModelStore model, YAML published at deploy
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     app.synth();
 
-    expect(service.manifestPublication).toBeDefined();
+    expect(service.manifestPublication).toBe(store.upload);
+    expect(crOwnedTags(stack, 'StoreBucket')).toHaveLength(1);
+    Template.fromStack(stack).resourceCountIs('Custom::CDKBucketDeployment', 1);
     expect(cycleError(stack)).toBeUndefined();
     expect(nagFindings(app, stack)).toEqual([]);
     const keys = uploadSourceFiles(stack).flatMap((f) => Object.keys(f));
-    expect(keys).toEqual(expect.arrayContaining([model.objectKey, model.contractKey]));
+    expect(keys).toEqual(expect.arrayContaining([model.objectKey, model.contractKey, service.manifestObjectKey, service.manifestLatestObjectKey]));
   });
 });
