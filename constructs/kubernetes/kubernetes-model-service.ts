@@ -531,12 +531,14 @@ export class KubernetesModelService extends Construct {
   } {
     const stack = Stack.of(this);
     const text = deployTimeYaml(resolveManifest(stack, this.chart.toJson()).objects);
-    const hashOf = (yaml: string) => crypto.createHash('sha256').update(JSON.stringify(stack.resolve(yaml))).digest('hex').slice(0, 16);
-    const hash = hashOf(text);
-    // The BucketDeployment took the YAML now: a change to the chart after this would be silently left out.
+    const hash = crypto.createHash('sha256').update(JSON.stringify(stack.resolve(text))).digest('hex').slice(0, 16);
+    // The BucketDeployment took the YAML now: a change to the chart after this would be silently left out. Compared
+    // with the tokens left as tokens: resolved, a reference to another stack would read differently after `prepare`
+    // (an `Fn::ImportValue` instead of a `Ref`) though the chart did not change.
+    const taken = JSON.stringify(this.chart.toJson());
     attachCustomSynthesis(this, {
       onSynthesize: () => {
-        if (hashOf(deployTimeYaml(resolveManifest(stack, this.chart.toJson()).objects)) !== hash) {
+        if (JSON.stringify(this.chart.toJson()) !== taken) {
           throw new ModelFleetError('KubernetesChartChangedAfterCreation', 'the chart changed after the '
             + 'KubernetesModelService was created, but its YAML for GitOps was taken for publication at deployment when it '
             + 'was created, so the change would be left out; change it through the props, or give every value a literal '

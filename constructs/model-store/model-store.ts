@@ -5,8 +5,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Annotations, AssetHashType, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
-import { Construct, DependencyGroup } from 'constructs';
+import { Annotations, AssetHashType, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Construct, DependencyGroup, IConstruct } from 'constructs';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
 import {
   acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeReplicationRole, acknowledgeUploadFunction,
@@ -124,6 +124,48 @@ export interface PublishFileOptions {
    * @default false
    */
   readonly jsonEscape?: boolean;
+
+  /**
+   * A construct of the stack the file is published from. From a stack other than the store's, the file is written by
+   * that stack's `ModelStorePublisher` (one `BucketDeployment` per stack and store, shared by every file published
+   * from the stack): the contents may then hold that stack's deploy-time values (e.g. a role ARN) without making the
+   * store's stack depend on it, and the bucket gets one tag per stack, not one per file.
+   *
+   * @default - the store's own upload, in the store's stack
+   */
+  readonly scope?: IConstruct;
+}
+
+/** Properties of a `ModelStorePublisher`. */
+export interface ModelStorePublisherProps {
+  /** The store whose bucket the files are written to. */
+  readonly store: ModelStore;
+}
+
+/**
+ * Writes the files that a stack other than the store's publishes into the store (`ModelStore.publishFile` with a
+ * `scope` in that stack): one `BucketDeployment` for the stack, created on first use by `ModelStore.publishFile` and
+ * shared by every file published from the stack. It never prunes and keeps its objects when deleted, like the store's
+ * own upload, so the store's models and the other stacks' files stay.
+ */
+export class ModelStorePublisher extends Construct {
+  /** The deployment that writes the files (its sources are added by `ModelStore.publishFile`). */
+  public readonly upload: s3deploy.BucketDeployment;
+
+  constructor(scope: Construct, id: string, props: ModelStorePublisherProps) {
+    super(scope, id);
+    this.upload = new s3deploy.BucketDeployment(this, 'Upload', {
+      sources: [],
+      destinationBucket: props.store.bucket,
+      prune: false,
+      extract: true,
+      retainOnDelete: true,
+      outputObjectKeys: false,
+      // Small deploy-time files (manifests): the smallest function.
+      memoryLimit: 512,
+      ephemeralStorageSize: Size.mebibytes(512),
+    });
+  }
 }
 
 /** Options of `ModelStore.addModel`. */
@@ -355,7 +397,9 @@ export class ModelStore extends Construct {
 
   /**
    * Writes a file into the store bucket at `key` when the stack deploys, with the store's single upload (no extra
-   * `BucketDeployment`, so no extra bucket tag). For deploy-time files such as generated manifests; the contents may
+   * `BucketDeployment`, so no extra bucket tag); from another stack (`options.scope`), with that stack's
+   * `ModelStorePublisher` (one `BucketDeployment`, so one bucket tag, per stack). For deploy-time files such as
+   * generated manifests; the contents may
    * hold tokens, substituted at deployment. Never pruned: a file published under a content-addressed key stays.
    * Publishing the same contents at the same key again does nothing.
    *
@@ -370,7 +414,26 @@ export class ModelStore extends Construct {
         `key '${key}' must be '/'-separated names of letters, digits, '.', '_' or '-' (no '.' or '..' parts), known at ` +
         "synth and not under 'models/' (add files next to a model with stageFile); e.g. 'kubernetes/default/iris/latest.yaml'", this);
     }
-    return this.addFile(key, contents, options.jsonEscape ?? false, 'PublishedFileDuplicate');
+    const stack = options.scope ? Stack.of(options.scope) : Stack.of(this);
+    if (stack === Stack.of(this)) return this.addFile(key, contents, options.jsonEscape ?? false, 'PublishedFileDuplicate');
+    const upload = this.publisherIn(stack).upload;
+    const jsonEscape = options.jsonEscape ?? false;
+    if (this.claimFile(key, contents, jsonEscape, 'PublishedFileDuplicate')) {
+      upload.addSource(s3deploy.Source.data(key, contents, jsonEscape ? { jsonEscape: true } : undefined));
+      this.acknowledgeUpload(upload, undefined);
+    }
+    return upload;
+  }
+
+  /** The `ModelStorePublisher` of this store in `stack` (another stack than the store's), created on first use. */
+  private publisherIn(stack: Stack): ModelStorePublisher {
+    const id = `ModelStorePublisher${Names.nodeUniqueId(this.node)}`;
+    const found = stack.node.tryFindChild(id);
+    if (found instanceof ModelStorePublisher) return found;
+    if (found) throw new Error(`internal: ${found.node.path} is not a ModelStorePublisher`);
+    const publisher = new ModelStorePublisher(stack, id, { store: this });
+    this.acknowledgeUpload(publisher.upload, undefined);
+    return publisher;
   }
 
   /** Grants read access to every version of one model (`models/<name>/*`), and decrypt on the store's KMS key. */

@@ -56,7 +56,9 @@ export interface DeployTimeFile {
  * substituted with JSON escaping, after everything in `after` (undefined entries are skipped).
  *
  * A model in a `ModelStore` (`model.store`) has them written by the store's single upload (`store.publishFile`): no
- * `BucketDeployment` of its own, so no extra `aws-cdk:cr-owned` tag on the bucket (S3 allows 50). Otherwise (a
+ * `BucketDeployment` of its own, so no extra `aws-cdk:cr-owned` tag on the bucket (S3 allows 50). From a stack other
+ * than the store's, by that stack's `ModelStorePublisher` (one per stack, shared by every service of the stack), so
+ * that the YAML's values of this stack (the pods' role ARN) do not make the store's stack depend on this one. Otherwise (a
  * `StoredModel` made by hand, on any bucket) a `BucketDeployment` named `id` under `scope` writes them, as YAML
  * (`Content-Type: application/yaml`). Either way nothing is pruned and nothing is deleted with the stack.
  *
@@ -66,7 +68,7 @@ export function publishDeployTimeFiles(scope: Construct, id: string, model: Stor
   files: readonly DeployTimeFile[], after: ReadonlyArray<IDependable | undefined>): s3deploy.BucketDeployment {
   const store = model.store;
   const deployment = store
-    ? files.map((file) => store.publishFile(`${prefix}${file.fileName}`, file.text, { jsonEscape: true }))[0]
+    ? files.map((file) => store.publishFile(`${prefix}${file.fileName}`, file.text, { jsonEscape: true, scope }))[0]
     : ownDeployment(scope, id, model, prefix, files);
   if (!deployment) throw new Error('internal: publishDeployTimeFiles needs at least one file');
   for (const dependable of after) {

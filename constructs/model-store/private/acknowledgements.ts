@@ -22,19 +22,24 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
   const role = deployment.handlerRole;
   const stack = Stack.of(deployment);
   const storeArn = `<${stack.resolve((storeBucket.node.defaultChild as s3.CfnBucket | undefined)?.logicalId ?? '')}.Arn>/*`;
-  const rules = [
+  const rules: Array<{ id: string; reason: string }> = [
     { id: LAMBDA_BASIC_EXECUTION, reason: LAMBDA_BASIC_REASON },
     ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*'].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
       reason: 'Granted by the CDK BucketDeployment (read the staged asset zip, sync into the store bucket); ' +
         'scoped to the asset bucket and the model store bucket only.',
     })),
-    {
-      id: `AwsSolutions-IAM5[Resource::${storeArn}]`,
-      reason: 'The upload function writes models/<name>/<version>/ objects into the model store bucket; ' +
-        'the BucketDeployment grants it the bucket, and the objects it writes are content-addressed.',
-    },
   ];
+  const storeReason = 'The upload function writes models/<name>/<version>/ objects (and published deploy-time files) ' +
+    'into the model store bucket; the BucketDeployment grants it the bucket, and the objects it writes are content-addressed.';
+  if (Stack.of(storeBucket) === stack) {
+    rules.push({ id: `AwsSolutions-IAM5[Resource::${storeArn}]`, reason: storeReason });
+  } else {
+    // A publisher in another stack: the bucket ARN is an import, whose export name exists only once the app is prepared.
+    acknowledgeAfterPrepare(role, () => [{
+      id: `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(storeBucket.bucketArn))}/*]`, reason: storeReason,
+    }]);
+  }
   const assetArn = assetBucket ? renderedBucketArn(stack, assetBucket) : undefined;
   if (assetArn) {
     rules.push({
@@ -116,4 +121,32 @@ function renderedBucketArn(stack: Stack, bucket: s3.IBucket): string | undefined
     return `<${(name as Record<string, string>).Ref}.Arn>`;
   }
   return rendered === undefined ? undefined : `arn:<AWS::Partition>:s3:::${rendered}`;
+}
+
+/**
+ * Acknowledges findings whose ids hold values known only once the app is prepared (a cross-stack reference becomes an
+ * `Fn::ImportValue` of an export named then): computed when the tree is validated, after `prepare`, before the
+ * templates are written.
+ */
+export function acknowledgeAfterPrepare(scope: IConstruct, rules: () => Array<{ id: string; reason: string }>): void {
+  scope.node.addValidation({
+    validate: () => {
+      Validations.of(scope).acknowledge(...rules());
+      return [];
+    },
+  });
+}
+
+/** A resolved CloudFormation value as one string, the way cdk-nag renders it in a finding id. */
+export function flattenReference(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const v = (value ?? {}) as {
+    'Fn::Join'?: [string, unknown[]]; 'Fn::Sub'?: unknown; 'Fn::GetAtt'?: unknown[]; 'Fn::ImportValue'?: unknown; Ref?: unknown;
+  };
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(flattenReference).join(v['Fn::Join'][0]);
+  if (v['Fn::Sub']) return flattenReference(v['Fn::Sub']);
+  if (v['Fn::GetAtt']) return `<${flattenReference(v['Fn::GetAtt'][0])}.${flattenReference(v['Fn::GetAtt'][1])}>`;
+  if (v['Fn::ImportValue']) return flattenReference(v['Fn::ImportValue']);
+  if (v.Ref) return `<${flattenReference(v.Ref)}>`;
+  return JSON.stringify(value);
 }
