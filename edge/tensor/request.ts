@@ -2,6 +2,7 @@
 import { EdgeError } from '../errors';
 import type { TensorMeta, WireOutputRequest, WireTensor } from '../model/protocol';
 import { byV2, numberToHalf, type DatatypeInfo, type NumericArray } from './datatypes';
+import { findDataRanges, parseNumbersInto, spliceOut, type DataRange } from './json-fast';
 
 /** What the decoder checks a request against. */
 export interface ModelSignature {
@@ -26,6 +27,12 @@ export interface DecodedRequest {
 
 const MAX_RANK = 32;
 
+/** JSON headers at least this large try the fast path for FP32/FP64 `data` arrays (./json-fast.ts). */
+export const FAST_JSON_MIN_BYTES = 16 * 1024;
+
+/** Abandons the fast path (the request is then decoded again with JSON.parse alone). */
+class FastPathMiss extends Error {}
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
@@ -39,22 +46,48 @@ function field(msg: string): EdgeError {
 
 /**
  * Decodes an infer request. `body` is the whole request body; `headerLength` is the JSON header size from
- * Inference-Header-Content-Length (or json-header-size), undefined when the body is all JSON.
+ * Inference-Header-Content-Length (or json-header-size), undefined when the body is all JSON. Headers of at least
+ * `fastJsonMinBytes` take the fast path for FP32/FP64 data (Infinity: never; the result is the same either way).
  */
-export function decodeInferRequest(body: Uint8Array, headerLength: number | undefined, sig: ModelSignature): DecodedRequest {
+export function decodeInferRequest(body: Uint8Array, headerLength: number | undefined, sig: ModelSignature, fastJsonMinBytes = FAST_JSON_MIN_BYTES): DecodedRequest {
   const hlen = headerLength ?? body.byteLength;
   if (!Number.isInteger(hlen) || hlen < 0 || hlen > body.byteLength) {
     throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `the JSON header length ${headerLength} does not fit the body of ${body.byteLength} bytes`);
   }
+  if (hlen >= fastJsonMinBytes && sig.inputs.some((m) => m.datatype === 'FP32' || m.datatype === 'FP64')) {
+    const ranges = findDataRanges(body, hlen);
+    if (ranges) {
+      try {
+        return decode(body, headerLength, hlen, sig, ranges);
+      } catch {
+        // anything unusual (or an error to report): decode again the exact way, which gives the same result or error
+      }
+    }
+  }
+  return decode(body, headerLength, hlen, sig, undefined);
+}
+
+function decode(body: Uint8Array, headerLength: number | undefined, hlen: number, sig: ModelSignature, ranges: readonly DataRange[] | undefined): DecodedRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, hlen).toString('utf8'));
+    parsed = JSON.parse(ranges ? spliceOut(body, hlen, ranges) : Buffer.from(body.buffer, body.byteOffset, hlen).toString('utf8'));
   } catch (e) {
     const what = headerLength === undefined ? 'the body' : `the first ${hlen} bytes (Inference-Header-Content-Length)`;
     throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', `${what} is not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(parsed)) throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', 'the inference request must be a JSON object');
   const req = parsed;
+  // data arrays cut out by the fast path, by the input object they belong to
+  let fast: Map<Json, DataRange> | undefined;
+  if (ranges) {
+    if (!Array.isArray(req.inputs)) throw new FastPathMiss();
+    fast = new Map();
+    for (const r of ranges) {
+      const raw = req.inputs[r.input];
+      if (!isObject(raw) || !Array.isArray(raw.data) || raw.data.length !== 0) throw new FastPathMiss();
+      fast.set(raw, r);
+    }
+  }
 
   const id = req.id;
   if (id !== undefined && typeof id !== 'string') throw field(`"id" must be a string, got ${JSON.stringify(id)}`);
@@ -136,7 +169,15 @@ export function decodeInferRequest(body: Uint8Array, headerLength: number | unde
         throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count} elements, more than the request can hold`);
       }
       const arr = new dt.ctor!(count);
-      const n = fill(arr, dt, raw.data, meta.name, count);
+      const range = fast?.get(raw);
+      let n: number;
+      if (range) {
+        if (!(arr instanceof Float32Array || arr instanceof Float64Array)) throw new FastPathMiss();
+        n = parseNumbersInto(body, range, arr);
+        if (n !== count) throw new FastPathMiss(); // not valid JSON after all: the exact path reports it
+      } else {
+        n = fill(arr, dt, raw.data, meta.name, count);
+      }
       if (n !== count) {
         throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count} elements, "data" has ${n}`);
       }
