@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
-import { ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
+import { ModelComponent, ModelServerComponent, ModelServerSettings, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
 import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
@@ -207,7 +207,7 @@ export interface ModelFleetKubernetesOptions {
 }
 
 /** How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`). */
-export interface ModelFleetEdgeOptions {
+export interface ModelFleetEdgeOptions extends ModelServerSettings {
   /**
    * Whether the model goes to the edge fleet.
    *
@@ -228,41 +228,6 @@ export interface ModelFleetEdgeOptions {
    * @default - 8080 for the stack's first model, then 8081, 8082... (one port per model, so models can share a device)
    */
   readonly port?: number;
-
-  /**
-   * Address the model server listens on, on each device.
-   *
-   * @default - the component's default (`127.0.0.1`: not exposed to the LAN)
-   */
-  readonly host?: string;
-
-  /**
-   * Inference threads per device.
-   *
-   * @default - the component's default
-   */
-  readonly threads?: number;
-
-  /**
-   * Largest dynamic batch.
-   *
-   * @default - the component's default
-   */
-  readonly maxBatch?: number;
-
-  /**
-   * How long the server waits to fill a batch.
-   *
-   * @default - the component's default
-   */
-  readonly batchDelay?: Duration;
-
-  /**
-   * Path of a bearer token file on the device; inference then needs `Authorization: Bearer`.
-   *
-   * @default - no token
-   */
-  readonly tokenFile?: string;
 }
 
 /** Properties of a `ModelFleet`. */

@@ -2,4 +2,5 @@ export * from './edge-component';
 export * from './edge-platform';
 export * from './node-runtime-component';
 export * from './model-server-component';
+export * from './model-server-settings';
 export * from './model-component';

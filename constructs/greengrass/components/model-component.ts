@@ -7,13 +7,14 @@ import { StoredModel } from '../../model-store';
 import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
 import { ModelServerComponent } from './model-server-component';
+import { ModelServerSettings } from './model-server-settings';
 import { PlatformId, runtimeZipFolder, sha256File } from './private/artifacts';
 import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { componentNameProblem, RecipeSpec } from './private/recipe';
 import { createComponentVersion, Problems } from './private/component-base';
 
-/** Properties of a `ModelComponent`. */
-export interface ModelComponentProps {
+/** Properties of a `ModelComponent`: the model, its runtime, and how the server serves it. */
+export interface ModelComponentProps extends ModelServerSettings {
   /** The model to serve: its objects in the store are the component's artifacts. */
   readonly model: StoredModel;
 
@@ -26,50 +27,6 @@ export interface ModelComponentProps {
    * @default - the model server's prefix
    */
   readonly componentNamePrefix?: string;
-
-  /**
-   * TCP port the server listens on (`{configuration:/port}`). Each model on a device needs its own.
-   *
-   * @default 8080
-   */
-  readonly port?: number;
-
-  /**
-   * Address the server binds (`{configuration:/host}`). `0.0.0.0` exposes the model to the LAN.
-   *
-   * @default '127.0.0.1'
-   */
-  readonly host?: string;
-
-  /**
-   * onnxruntime intra-op threads (`{configuration:/threads}`). A Pi 4 has 4 cores; the nucleus and the HTTP side need
-   * some too.
-   *
-   * @default 2
-   */
-  readonly threads?: number;
-
-  /**
-   * Largest dynamic batch (`{configuration:/maxBatch}`).
-   *
-   * @default 8
-   */
-  readonly maxBatch?: number;
-
-  /**
-   * How long a batch waits for more requests (`{configuration:/batchDelayMs}`, whole milliseconds).
-   *
-   * @default Duration.millis(2)
-   */
-  readonly batchDelay?: Duration;
-
-  /**
-   * Absolute path of a file on the device holding the bearer token that inference and metadata requests must present
-   * (`{configuration:/tokenFile}`).
-   *
-   * @default - no token: the server answers anyone who can reach it (it binds 127.0.0.1 by default)
-   */
-  readonly tokenFile?: string;
 
   /**
    * How long the `Install` step waits for the server to answer `GET /v2/health/ready` before failing the deployment.

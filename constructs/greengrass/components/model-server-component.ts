@@ -5,13 +5,10 @@ import { Construct } from 'constructs';
 import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
 import { NodeRuntimeComponent } from './node-runtime-component';
-import { PlatformId, runtimeZipFolder } from './private/artifacts';
+import { runtimeZipFolder } from './private/artifacts';
 import {
-  artifactsFor, checkPlatforms, checkPrefix, createComponentVersion, edgeKeyPrefix,
-  Problems, uploadPerPlatform,
+  artifactsFor, createPlatformFileComponent, grantComponentArtifactRead, validateComponentProps,
 } from './private/component-base';
-import { acknowledgeArtifactRead } from './private/acknowledgements';
-import { RecipeSpec } from './private/recipe';
 
 /** Properties of a `ModelServerComponent`. */
 export interface ModelServerComponentProps {
@@ -60,46 +57,32 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
     this.nodeRuntime = props.nodeRuntime;
     const prefix = props.componentNamePrefix ?? props.nodeRuntime.componentName.replace(/\.NodeRuntime$/, '');
     this.platforms = props.platforms ?? props.nodeRuntime.platforms;
-    const problems = new Problems();
-    checkPrefix(prefix, problems);
-    checkPlatforms(this.platforms, problems);
-    for (const p of this.platforms) {
-      if (!props.nodeRuntime.platforms.includes(p)) {
-        problems.add('EdgeComponentPlatformWithoutNode',
-          `platform ${p.nodePlatform} is not shipped by the node runtime ${props.nodeRuntime.node.path}: add it there or remove it here`);
+    validateComponentProps(this, prefix, this.platforms, (problems) => {
+      for (const p of this.platforms) {
+        if (!props.nodeRuntime.platforms.includes(p)) {
+          problems.add('EdgeComponentPlatformWithoutNode',
+            `platform ${p.nodePlatform} is not shipped by the node runtime ${props.nodeRuntime.node.path}: add it there or remove it here`);
+        }
       }
-    }
-    problems.throwIfAny(this);
+    });
 
     this.bucket = props.bucket;
     this.componentName = `${prefix}.ModelServer`;
-    const name = this.componentName;
     const nodeName = props.nodeRuntime.componentName;
     const built = artifactsFor(this);
-    const spec: RecipeSpec = {
-      componentName: name,
+    const created = createPlatformFileComponent(this, {
+      componentName: this.componentName,
       description: 'modelfleet-edge: the Open Inference Protocol server on onnxruntime-node (runtime only; models are their own components)',
-      publisher: 'modelfleet',
       dependencies: { [nodeName]: props.nodeRuntime.componentVersion },
-      manifests: this.platforms.map((p) => {
-        const zip = built.runtime[p.nodePlatform as PlatformId];
-        const ort = `{artifacts:decompressedPath}/${runtimeZipFolder(p.nodePlatform as PlatformId)}/node_modules/onnxruntime-node`;
-        return {
-          os: p.os,
-          architecture: p.architecture,
-          artifacts: [{
-            key: (v: string) => `${edgeKeyPrefix(name, v, p.nodePlatform as PlatformId)}${zip.fileName}`,
-            sha256: zip.sha256,
-            unarchive: 'ZIP' as const,
-          }],
-          lifecycle: {
-            Install: { Script: `'{${nodeName}:artifacts:path}/node' -e 'require(process.argv[1])' '${ort}'`, Timeout: 120 },
-          },
-        };
-      }),
-    };
-    const created = createComponentVersion(this, spec, this.bucket, (version) =>
-      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.runtime[p]));
+      bucket: this.bucket,
+      platforms: this.platforms,
+      artifactOf: (p) => built.runtime[p],
+      permissions: { unarchive: 'ZIP' },
+      installScript: (p) => {
+        const ort = `{artifacts:decompressedPath}/${runtimeZipFolder(p)}/node_modules/onnxruntime-node`;
+        return `'{${nodeName}:artifacts:path}/node' -e 'require(process.argv[1])' '${ort}'`;
+      },
+    });
     this.componentVersion = created.version;
     this.resource = created.resource;
     this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
@@ -108,7 +91,6 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
   /** Read access to the runtime zips and to the Node binaries this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
     this.nodeRuntime.grantArtifactRead(grantee);
-    acknowledgeArtifactRead(grantee, this.bucket, `edge/${this.componentName}/`);
-    return this.bucket.grantRead(grantee, `edge/${this.componentName}/*`);
+    return grantComponentArtifactRead(grantee, this.bucket, this.componentName);
   }
 }

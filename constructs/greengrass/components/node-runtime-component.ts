@@ -6,11 +6,8 @@ import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
 import { NODE_PACKAGES, PlatformId } from './private/artifacts';
 import {
-  artifactsFor, checkPlatforms, checkPrefix, createComponentVersion, DEFAULT_COMPONENT_NAME_PREFIX, edgeKeyPrefix,
-  Problems, uploadPerPlatform,
+  artifactsFor, createPlatformFileComponent, DEFAULT_COMPONENT_NAME_PREFIX, grantComponentArtifactRead, validateComponentProps,
 } from './private/component-base';
-import { acknowledgeArtifactRead } from './private/acknowledgements';
-import { RecipeSpec } from './private/recipe';
 
 /** Properties of a `NodeRuntimeComponent`. */
 export interface NodeRuntimeComponentProps {
@@ -52,43 +49,27 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
     super(scope, id);
     const prefix = props.componentNamePrefix ?? DEFAULT_COMPONENT_NAME_PREFIX;
     this.platforms = props.platforms ?? EdgePlatform.all();
-    const problems = new Problems();
-    checkPrefix(prefix, problems);
-    checkPlatforms(this.platforms, problems);
-    problems.throwIfAny(this);
+    validateComponentProps(this, prefix, this.platforms);
 
     this.bucket = props.bucket;
     this.componentName = `${prefix}.NodeRuntime`;
     const built = artifactsFor(this);
-    const name = this.componentName;
-    const spec: RecipeSpec = {
-      componentName: name,
+    const created = createPlatformFileComponent(this, {
+      componentName: this.componentName,
       description: `Node.js for modelfleet-edge (${this.platforms.map((p) => `${p.nodePlatform} ${NODE_PACKAGES[p.nodePlatform as PlatformId].version}`).join(', ')})`,
-      publisher: 'modelfleet',
       dependencies: {},
-      manifests: this.platforms.map((p) => {
-        const node = built.node[p.nodePlatform as PlatformId];
-        return {
-          os: p.os,
-          architecture: p.architecture,
-          artifacts: [{
-            key: (v: string) => `${edgeKeyPrefix(name, v, p.nodePlatform as PlatformId)}${node.fileName}`,
-            sha256: node.sha256,
-            execute: 'OWNER' as const,
-          }],
-          lifecycle: { Install: { Script: `'{artifacts:path}/node' --version`, Timeout: 120 } },
-        };
-      }),
-    };
-    const created = createComponentVersion(this, spec, this.bucket, (version) =>
-      uploadPerPlatform(this, 'Upload-', this.bucket, name, version, this.platforms, (p) => built.node[p]));
+      bucket: this.bucket,
+      platforms: this.platforms,
+      artifactOf: (p) => built.node[p],
+      permissions: { execute: 'OWNER' },
+      installScript: () => `'{artifacts:path}/node' --version`,
+    });
     this.componentVersion = created.version;
     this.resource = created.resource;
     this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
-    acknowledgeArtifactRead(grantee, this.bucket, `edge/${this.componentName}/`);
-    return this.bucket.grantRead(grantee, `edge/${this.componentName}/*`);
+    return grantComponentArtifactRead(grantee, this.bucket, this.componentName);
   }
 }

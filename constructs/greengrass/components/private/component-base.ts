@@ -1,11 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { ModelFleetError } from '../../../model/modelfleet-error';
 import { EdgePlatform } from '../edge-platform';
 import { BuiltArtifact, EdgeArtifactsManifest, EdgeArtifactsUnavailable, ensureEdgeArtifacts, PlatformId } from './artifacts';
-import { bucketIdentity, componentNameProblem, contentVersion, renderRecipe, RecipeSpec, uploadArtifact } from './recipe';
+import { acknowledgeArtifactRead } from './acknowledgements';
+import { ArtifactSpec, bucketIdentity, componentNameProblem, contentVersion, renderRecipe, RecipeSpec, uploadArtifact } from './recipe';
 
 export const DEFAULT_COMPONENT_NAME_PREFIX = 'modelfleet';
 
@@ -86,4 +88,61 @@ export function uploadPerPlatform(scope: Construct, idPrefix: string, bucket: s3
     return uploadArtifact(scope, `${idPrefix}${p.nodePlatform}`, bucket, artifact.directory, artifact.sha256,
       edgeKeyPrefix(componentName, version, p.nodePlatform as PlatformId));
   });
+}
+
+/** Checks a component's name prefix and platforms and throws all problems found (with those `extra` adds). */
+export function validateComponentProps(scope: Construct, prefix: string, platforms: readonly EdgePlatform[],
+  extra?: (problems: Problems) => void): void {
+  const problems = new Problems();
+  checkPrefix(prefix, problems);
+  checkPlatforms(platforms, problems);
+  extra?.(problems);
+  problems.throwIfAny(scope);
+}
+
+/** A component that ships one built file per platform (the Node binary, the runtime zip). */
+export interface PlatformFileComponentSpec {
+  readonly componentName: string;
+  readonly description: string;
+  readonly dependencies: Readonly<Record<string, string>>;
+  readonly bucket: s3.IBucket;
+  readonly platforms: readonly EdgePlatform[];
+  /** The built file of a platform. */
+  readonly artifactOf: (p: PlatformId) => BuiltArtifact;
+  /** How the device treats the file (`execute` or `unarchive`). */
+  readonly permissions: Pick<ArtifactSpec, 'execute' | 'unarchive'>;
+  /** The `Install` script of a platform (its timeout is 120 s). */
+  readonly installScript: (p: PlatformId) => string;
+}
+
+/**
+ * Creates the version of a component that ships one built file per platform: a manifest per platform with the file as
+ * its only artifact under `edge/<name>/<version>/<platform>/`, one upload per platform, and an `Install` step.
+ */
+export function createPlatformFileComponent(scope: Construct, spec: PlatformFileComponentSpec): ComponentResources {
+  const name = spec.componentName;
+  const recipe: RecipeSpec = {
+    componentName: name,
+    description: spec.description,
+    publisher: 'modelfleet',
+    dependencies: spec.dependencies,
+    manifests: spec.platforms.map((p) => {
+      const id = p.nodePlatform as PlatformId;
+      const file = spec.artifactOf(id);
+      return {
+        os: p.os,
+        architecture: p.architecture,
+        artifacts: [{ key: (v: string) => `${edgeKeyPrefix(name, v, id)}${file.fileName}`, sha256: file.sha256, ...spec.permissions }],
+        lifecycle: { Install: { Script: spec.installScript(id), Timeout: 120 } },
+      };
+    }),
+  };
+  return createComponentVersion(scope, recipe, spec.bucket, (version) =>
+    uploadPerPlatform(scope, 'Upload-', spec.bucket, name, version, spec.platforms, spec.artifactOf));
+}
+
+/** Read access to a component's own artifacts (`edge/<name>/*` in its bucket), acknowledged for cdk-nag. */
+export function grantComponentArtifactRead(grantee: iam.IGrantable, bucket: s3.IBucket, componentName: string): iam.Grant {
+  acknowledgeArtifactRead(grantee, bucket, `edge/${componentName}/`);
+  return bucket.grantRead(grantee, `edge/${componentName}/*`);
 }

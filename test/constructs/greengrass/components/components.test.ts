@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Dependable } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ModelFleetError } from '../../../../constructs/model';
 import { ModelStore } from '../../../../constructs/model-store';
@@ -167,7 +168,10 @@ describe('ModelComponent', () => {
     expect(artifacts[0].Digest).toBe(b64(model.model.sha256));
     expect(artifacts[1].Digest).toBe(b64(sha256File(model.model.localContractPath!)));
     const resource = Template.fromStack(stack).findResources('AWS::GreengrassV2::ComponentVersion')[stack.getLogicalId(model.resource)];
-    expect(resource.DependsOn.some((d: string) => d.startsWith('StoreUploadiris'))).toBe(true);
+    const uploadIds = Dependable.of(model.model.upload).dependencyRoots
+      .flatMap((root) => root.node.findAll()).filter(CfnResource.isCfnResource).map((r) => stack.getLogicalId(r));
+    expect(uploadIds.length).toBeGreaterThan(0);
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(uploadIds));
   });
 
   test('exposes a ref whose version is the component version attribute', () => {

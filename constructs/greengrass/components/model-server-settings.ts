@@ -1,0 +1,52 @@
+import { Duration } from 'aws-cdk-lib';
+
+/**
+ * How `modelfleet-edge` serves one model on a device: the component configuration of a `ModelComponent`
+ * (`{configuration:/...}`), which a deployment may merge over. `ModelComponentProps` and the `edge` options of
+ * `ModelFleet` both extend it.
+ */
+export interface ModelServerSettings {
+  /**
+   * TCP port the server listens on (`{configuration:/port}`). Each model on a device needs its own.
+   *
+   * @default 8080
+   */
+  readonly port?: number;
+
+  /**
+   * Address the server binds (`{configuration:/host}`). `0.0.0.0` exposes the model to the LAN.
+   *
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+
+  /**
+   * onnxruntime intra-op threads (`{configuration:/threads}`). A Pi 4 has 4 cores; the nucleus and the HTTP side need
+   * some too.
+   *
+   * @default 2
+   */
+  readonly threads?: number;
+
+  /**
+   * Largest dynamic batch (`{configuration:/maxBatch}`).
+   *
+   * @default 8
+   */
+  readonly maxBatch?: number;
+
+  /**
+   * How long a batch waits for more requests (`{configuration:/batchDelayMs}`, whole milliseconds).
+   *
+   * @default Duration.millis(2)
+   */
+  readonly batchDelay?: Duration;
+
+  /**
+   * Absolute path of a file on the device holding the bearer token that inference and metadata requests must present
+   * (`{configuration:/tokenFile}`); requests then need `Authorization: Bearer <token>`.
+   *
+   * @default - no token: the server answers anyone who can reach it (it binds 127.0.0.1 by default)
+   */
+  readonly tokenFile?: string;
+}
