@@ -1,10 +1,10 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run, VerifyIo } from '../../bin/commands/verify';
 import { GoldenDocument, runGoldenInferences, sampleRequest, stopGoldenWorker } from '../../constructs/fleet/private/golden';
+import { freePort } from '../helpers/free-port';
 
 // `modelfleet verify` against the real runtime (`npm run build` first: the test starts dist/edge/cli.js).
 const ROOT = path.join(__dirname, '../..');
@@ -15,17 +15,6 @@ let dir: string;
 let runtime: ChildProcess;
 let base: string;
 let golden: GoldenDocument;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {

@@ -1,26 +1,15 @@
-import { App, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ModelFleetError } from '../../../constructs/model';
 import { ModelStore, ModelStoreProps } from '../../../constructs/model-store';
-
-// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
-// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
+import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
+import { testStack } from '../../helpers/test-stack';
 
 function setup(props: ModelStoreProps = {}) {
-  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+  const stack = testStack();
   const store = new ModelStore(stack, 'Store', props);
   return { stack, store };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ModelFleetError ? err.code : `not a ModelFleetError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 /** The store bucket's properties (the bucket whose logical id starts with StoreBucket). */
@@ -46,7 +35,7 @@ describe('ModelStore', () => {
   });
 
   test('encrypts with the given KMS key and a bucket key', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const stack = testStack();
     const key = new kms.Key(stack, 'Key');
     new ModelStore(stack, 'Store', { encryptionKey: key });
     const props = storeBucket(Template.fromStack(stack)).Properties as Record<string, unknown>;
@@ -91,7 +80,7 @@ describe('ModelStore', () => {
   });
 
   test('uses a given log bucket and prefix instead of creating one', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const stack = testStack();
     const logs = s3.Bucket.fromBucketName(stack, 'Logs', 'central-logs');
     new ModelStore(stack, 'Store', { accessLogsBucket: logs, accessLogsPrefix: 'models/' });
     const template = Template.fromStack(stack);
@@ -153,7 +142,7 @@ describe('ModelStore', () => {
   });
 
   test('replicates to a bucket in another region when asked', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = testStack({ env: { account: '111111111111', region: 'us-east-1' } });
     const destination = s3.Bucket.fromBucketAttributes(stack, 'Dest', { bucketName: 'dr-models', region: 'eu-west-1' });
     new ModelStore(stack, 'Store', { replicationDestinationBucket: destination });
     const template = Template.fromStack(stack);
@@ -174,7 +163,7 @@ describe('ModelStore', () => {
   });
 
   test('fails when a replication key is given without a destination bucket', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const stack = testStack();
     const key = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
     expect(codeOf(() => new ModelStore(stack, 'Store', { replicationDestinationKey: key }))).toBe('ModelStoreReplicationKeyWithoutBucket');
   });

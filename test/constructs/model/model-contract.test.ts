@@ -1,33 +1,20 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Lazy, Stack, Token } from 'aws-cdk-lib';
-import { ModelContract, ModelFleetError, TensorSpec } from '../../../constructs/model';
+import { Lazy, Token } from 'aws-cdk-lib';
+import { ModelContract, TensorSpec } from '../../../constructs/model';
 import { modelProtoType } from '../../../constructs/model/private/onnx-proto';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
+import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
+import { testStack } from '../../helpers/test-stack';
+import { copyModel, IRIS_MODEL, useTmpDir } from '../../helpers/tmp-model';
 
-// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
-// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
-
-const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 const IRIS_INPUTS: TensorSpec[] = [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }];
 const IRIS_OUTPUTS: TensorSpec[] = [
   { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
   { name: 'label', datatype: 'INT64', shape: [-1] },
 ];
 
-let dir: string;
-beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-contract-')); });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ModelFleetError ? err.code : `not a ModelFleetError: ${String(err)}`;
-  }
-  return undefined;
-}
+const tmp = useTmpDir('model-contract-');
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -57,31 +44,30 @@ function writeIdentityModel(file: string, elemType: number, input: object = { te
 
 describe('ModelContract.fromFile', () => {
   test('reads names, V2 datatypes, dynamic shapes, opset, size and sha256 of the iris model', () => {
-    const contract = ModelContract.fromFile(IRIS);
+    const contract = ModelContract.fromFile(IRIS_MODEL);
     expect(contract.inputs).toEqual(IRIS_INPUTS);
     expect(contract.outputs).toEqual(IRIS_OUTPUTS);
     expect(contract.opset).toBe(13);
     expect(contract.irVersion).toBe(8);
-    expect(contract.sizeBytes).toBe(fs.statSync(IRIS).size);
+    expect(contract.sizeBytes).toBe(fs.statSync(IRIS_MODEL).size);
     expect(contract.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(contract.filePath).toBe(IRIS);
+    expect(contract.filePath).toBe(IRIS_MODEL);
     expect(contract.isFromFile).toBe(true);
   });
 
   test('excludes initializers from the inputs (weights and bias are not inputs)', () => {
-    expect(ModelContract.fromFile(IRIS).inputs.map((t) => t.name)).toEqual(['features']);
+    expect(ModelContract.fromFile(IRIS_MODEL).inputs.map((t) => t.name)).toEqual(['features']);
   });
 
   test('opens and hashes a file once however often it is used', () => {
-    const file = path.join(dir, 'cached.onnx');
-    fs.copyFileSync(IRIS, file);
+    const file = copyModel(tmp(), 'cached.onnx');
     const before = onnxReadCount();
     for (let i = 0; i < 50; i++) ModelContract.fromFile(file);
     expect(onnxReadCount() - before).toBe(1);
   });
 
   test('reads the file again when it changes', () => {
-    const file = writeIdentityModel(path.join(dir, 'changing.onnx'), 1);
+    const file = writeIdentityModel(path.join(tmp(), 'changing.onnx'), 1);
     expect(ModelContract.fromFile(file).inputs[0].datatype).toBe('FP32');
     writeIdentityModel(file, 11);
     const later = new Date(Date.now() + 5000);
@@ -92,46 +78,46 @@ describe('ModelContract.fromFile', () => {
   test('maps ONNX element types to V2 datatypes', () => {
     const cases: Array<[number, string]> = [[1, 'FP32'], [7, 'INT64'], [9, 'BOOL'], [10, 'FP16'], [8, 'BYTES'], [2, 'UINT8']];
     for (const [elemType, datatype] of cases) {
-      const contract = ModelContract.fromFile(writeIdentityModel(path.join(dir, `t${elemType}.onnx`), elemType));
+      const contract = ModelContract.fromFile(writeIdentityModel(path.join(tmp(), `t${elemType}.onnx`), elemType));
       expect(contract.inputs).toEqual([{ name: 'x', datatype, shape: [2] }]);
     }
   });
 
   test('fails when the file is missing, with ModelFileNotFound and the path', () => {
-    const missing = path.join(dir, 'nope.onnx');
+    const missing = path.join(tmp(), 'nope.onnx');
     expect(codeOf(() => ModelContract.fromFile(missing))).toBe('ModelFileNotFound');
     expect(messageOf(() => ModelContract.fromFile(missing))).toContain(missing);
   });
 
   test('fails when the file is not an ONNX model, with ModelFileInvalid and the path', () => {
-    const corrupt = path.join(dir, 'corrupt.onnx');
+    const corrupt = path.join(tmp(), 'corrupt.onnx');
     fs.writeFileSync(corrupt, 'this is not a protobuf, just some text that happens to end in .onnx\n');
     expect(codeOf(() => ModelContract.fromFile(corrupt))).toBe('ModelFileInvalid');
     expect(messageOf(() => ModelContract.fromFile(corrupt))).toContain(corrupt);
 
-    const truncated = path.join(dir, 'truncated.onnx');
-    fs.writeFileSync(truncated, fs.readFileSync(IRIS).subarray(0, 200));
+    const truncated = path.join(tmp(), 'truncated.onnx');
+    fs.writeFileSync(truncated, fs.readFileSync(IRIS_MODEL).subarray(0, 200));
     expect(codeOf(() => ModelContract.fromFile(truncated))).toBe('ModelFileInvalid');
 
-    const empty = path.join(dir, 'empty.onnx');
+    const empty = path.join(tmp(), 'empty.onnx');
     fs.writeFileSync(empty, '');
     expect(codeOf(() => ModelContract.fromFile(empty))).toBe('ModelFileInvalid');
   });
 
   test('fails when a tensor type has no V2 datatype (bfloat16), naming the tensor', () => {
-    const file = writeIdentityModel(path.join(dir, 'bf16.onnx'), 16);
+    const file = writeIdentityModel(path.join(tmp(), 'bf16.onnx'), 16);
     expect(codeOf(() => ModelContract.fromFile(file))).toBe('ModelTensorTypeUnsupported');
     expect(messageOf(() => ModelContract.fromFile(file))).toContain("input 'x'");
   });
 
   test('fails when an input is not a tensor', () => {
-    const file = writeIdentityModel(path.join(dir, 'seq.onnx'), 1, { sequenceType: {} });
+    const file = writeIdentityModel(path.join(tmp(), 'seq.onnx'), 1, { sequenceType: {} });
     expect(codeOf(() => ModelContract.fromFile(file))).toBe('ModelTensorTypeUnsupported');
   });
 
   test('names the construct path in errors when given a scope', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
-    expect(messageOf(() => ModelContract.fromFile(path.join(dir, 'nope.onnx'), stack))).toContain('(at Stack)');
+    const stack = testStack();
+    expect(messageOf(() => ModelContract.fromFile(path.join(tmp(), 'nope.onnx'), stack))).toContain('(at Stack)');
   });
 });
 
@@ -168,7 +154,7 @@ describe('ModelContract.of', () => {
 });
 
 describe('ModelContract.assertMatches', () => {
-  const actual = () => ModelContract.fromFile(IRIS);
+  const actual = () => ModelContract.fromFile(IRIS_MODEL);
 
   test('passes when the declaration equals the file', () => {
     expect(() => ModelContract.of({ inputs: IRIS_INPUTS, outputs: IRIS_OUTPUTS }).assertMatches(actual())).not.toThrow();
@@ -178,7 +164,7 @@ describe('ModelContract.assertMatches', () => {
     const declared = ModelContract.of({ inputs: [{ name: 'features', datatype: 'FP64', shape: [-1, 4] }], outputs: IRIS_OUTPUTS });
     const check = () => declared.assertMatches(actual());
     expect(codeOf(check)).toBe('ModelContractMismatch');
-    expect(messageOf(check)).toContain(IRIS);
+    expect(messageOf(check)).toContain(IRIS_MODEL);
     expect(messageOf(check)).toContain("input 'features' datatype: declared FP64, actual FP32");
   });
 
@@ -206,13 +192,13 @@ describe('ModelContract.assertMatches', () => {
 
 describe('ModelContract.toDocument', () => {
   test('renders contract.json as docs/design.md specifies', () => {
-    const contract = ModelContract.fromFile(IRIS);
+    const contract = ModelContract.fromFile(IRIS_MODEL);
     expect(contract.toDocument('iris', 'v1')).toEqual({
       schemaVersion: 1,
       name: 'iris',
       version: 'v1',
       sha256: contract.sha256,
-      sizeBytes: fs.statSync(IRIS).size,
+      sizeBytes: fs.statSync(IRIS_MODEL).size,
       opset: 13,
       inputs: IRIS_INPUTS,
       outputs: IRIS_OUTPUTS,

@@ -1,41 +1,30 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelContract, ModelSource } from '../../../constructs/model';
+import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
+import { testStack } from '../../helpers/test-stack';
+import { IRIS_MODEL, withTmpDir } from '../../helpers/tmp-model';
 
-// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
-// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
-
-const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 
 function setup() {
-  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+  const stack = testStack();
   const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { stack, role };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ModelFleetError ? err.code : `not a ModelFleetError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 describe('ModelSource.fromAsset', () => {
   test('binds to an asset, reads the real contract and grants read to the grantee', () => {
     const { stack, role } = setup();
-    const config = ModelSource.fromAsset(IRIS).bind(stack, { grantee: role });
+    const config = ModelSource.fromAsset(IRIS_MODEL).bind(stack, { grantee: role });
 
-    expect(config.localPath).toBe(IRIS);
+    expect(config.localPath).toBe(IRIS_MODEL);
     expect(config.contract?.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
     expect(config.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(config.sizeBytes).toBe(fs.statSync(IRIS).size);
+    expect(config.sizeBytes).toBe(fs.statSync(IRIS_MODEL).size);
     expect(stack.resolve(config.objectKey)).toMatch(/^[0-9a-f]{64}\.onnx$/);
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -47,16 +36,16 @@ describe('ModelSource.fromAsset', () => {
 
   test('binding the same file twice in one scope makes one asset', () => {
     const { stack } = setup();
-    const source = ModelSource.fromAsset(IRIS);
+    const source = ModelSource.fromAsset(IRIS_MODEL);
     const a = source.bind(stack);
-    const b = ModelSource.fromAsset(IRIS).bind(stack);
+    const b = ModelSource.fromAsset(IRIS_MODEL).bind(stack);
     expect(stack.resolve(a.objectKey)).toEqual(stack.resolve(b.objectKey));
     expect(stack.node.children.filter((c) => c.node.id.startsWith('ModelAsset'))).toHaveLength(1);
   });
 
   test('fails synth when the declared contract differs from the file, naming the construct', () => {
     const { stack } = setup();
-    const source = ModelSource.fromAsset(IRIS, {
+    const source = ModelSource.fromAsset(IRIS_MODEL, {
       contract: ModelContract.of({ inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 5] }], outputs: [] }),
     });
     expect(codeOf(() => source.bind(stack))).toBe('ModelContractMismatch');
@@ -65,15 +54,12 @@ describe('ModelSource.fromAsset', () => {
 
   test('fails when the file is missing or not ONNX', () => {
     const { stack } = setup();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-source-'));
-    try {
+    withTmpDir('model-source-', (dir) => {
       expect(codeOf(() => ModelSource.fromAsset(path.join(dir, 'missing.onnx')).bind(stack))).toBe('ModelFileNotFound');
       const junk = path.join(dir, 'junk.onnx');
       fs.writeFileSync(junk, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]));
       expect(codeOf(() => ModelSource.fromAsset(junk).bind(stack))).toBe('ModelFileInvalid');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -9,7 +9,6 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -18,6 +17,7 @@ import { build } from 'esbuild';
 import { ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 import { SageMakerEndpoint } from '../../../constructs/sagemaker';
+import { freePort } from '../../helpers/free-port';
 import { TEST_IMAGE } from './fixtures';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -56,17 +56,6 @@ function inProcess(data: number[], shape: number[]): { probabilities: number[]; 
   const out = execFileSync(process.execPath, ['-e', script, path.join(REPO, 'models', 'iris.onnx'), JSON.stringify(data),
     JSON.stringify(shape)], { cwd: REPO, encoding: 'utf8' });
   return JSON.parse(out) as { probabilities: number[]; label: number[] };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Bundles the runtime as edge/Dockerfile does and lays out /app as the image's runtime stage holds it. */
