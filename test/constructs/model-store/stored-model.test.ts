@@ -1,36 +1,25 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelContract, ModelSource } from '../../../constructs/model';
 import { ModelStore, StoredModel } from '../../../constructs/model-store';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
+import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
+import { testStack } from '../../helpers/test-stack';
+import { copyModel, IRIS_MODEL, withTmpDir } from '../../helpers/tmp-model';
 import { uploadSourceFiles } from './upload-sources';
 
-// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file);
-// test/lib/modelfleet-stack.test.ts keeps it on for the default app.
-
-const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
-const IRIS_SHA = ModelContract.fromFile(IRIS).sha256!;
+const IRIS_SHA = ModelContract.fromFile(IRIS_MODEL).sha256!;
 
 function setup() {
-  const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+  const stack = testStack();
   const store = new ModelStore(stack, 'Store');
   const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
   return { stack, store, role };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ModelFleetError ? err.code : `not a ModelFleetError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 /** Statements of the IAM policies attached to the role whose logical id starts with `roleId`. */
@@ -44,7 +33,7 @@ function statementsOf(stack: Stack, roleId: string): Array<{ Action: unknown; Re
 describe('ModelStore.addModel', () => {
   test('returns a StoredModel at models/<name>/<sha256 prefix>/ with the real contract', () => {
     const { store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
 
     expect(model).toBeInstanceOf(StoredModel);
     expect(model.name).toBe('iris');
@@ -54,23 +43,23 @@ describe('ModelStore.addModel', () => {
     expect(model.objectKey).toBe(`models/iris/${model.version}/model.onnx`);
     expect(model.contractKey).toBe(`models/iris/${model.version}/contract.json`);
     expect(model.sha256).toBe(IRIS_SHA);
-    expect(model.sizeBytes).toBe(fs.statSync(IRIS).size);
+    expect(model.sizeBytes).toBe(fs.statSync(IRIS_MODEL).size);
     expect(model.contract.inputs).toEqual([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
-    expect(model.localPath).toBe(IRIS);
+    expect(model.localPath).toBe(IRIS_MODEL);
     expect(store.model('iris')).toBe(model);
     expect(store.models).toEqual([model]);
   });
 
   test('writes contract.json next to the staged model, as docs/design.md specifies', () => {
     const { store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     const contract = JSON.parse(fs.readFileSync(model.localContractPath!, 'utf8'));
     expect(contract).toEqual({
       schemaVersion: 1,
       name: 'iris',
       version: model.version,
       sha256: IRIS_SHA,
-      sizeBytes: fs.statSync(IRIS).size,
+      sizeBytes: fs.statSync(IRIS_MODEL).size,
       opset: 13,
       inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
       outputs: [
@@ -80,12 +69,12 @@ describe('ModelStore.addModel', () => {
     });
     const staged = path.dirname(model.localContractPath!);
     expect(fs.readdirSync(staged).sort()).toEqual(['contract.json', 'model.onnx']);
-    expect(fs.readFileSync(path.join(staged, 'model.onnx')).equals(fs.readFileSync(IRIS))).toBe(true);
+    expect(fs.readFileSync(path.join(staged, 'model.onnx')).equals(fs.readFileSync(IRIS_MODEL))).toBe(true);
   });
 
   test('uploads with the store\'s BucketDeployment, that never prunes, a zip laid out as the content-addressed prefix', () => {
     const { stack, store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     Template.fromStack(stack).hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^StoreBucket') },
       DestinationBucketKeyPrefix: Match.absent(),
@@ -105,19 +94,19 @@ describe('ModelStore.addModel', () => {
   test('the same bytes give the same version and the same upload, a custom version a new prefix', () => {
     const first = setup();
     const second = setup();
-    const a = first.store.addModel('iris', ModelSource.fromAsset(IRIS));
-    const b = second.store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const a = first.store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
+    const b = second.store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     expect(b.version).toBe(a.version);
     const deployment = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'))[0];
     expect(deployment(second.stack).Properties.SourceObjectKeys).toEqual(deployment(first.stack).Properties.SourceObjectKeys);
 
-    const custom = setup().store.addModel('iris', ModelSource.fromAsset(IRIS), { version: 'v2' });
+    const custom = setup().store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL), { version: 'v2' });
     expect(custom.prefix).toBe('models/iris/v2/');
   });
 
   test('stageFile adds a companion file to the model upload', () => {
     const { stack, store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     store.stageFile(model, 'golden.json', JSON.stringify({ model: 'iris', version: model.version }));
     const deployment = Object.values(Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'))[0];
     expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
@@ -127,16 +116,16 @@ describe('ModelStore.addModel', () => {
 
   test('fails when stageFile gets a reserved or nested name, or a model of another store', () => {
     const { store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     expect(codeOf(() => store.stageFile(model, 'model.onnx', 'x'))).toBe('StagedFileNameInvalid');
     expect(codeOf(() => store.stageFile(model, 'a/b.json', 'x'))).toBe('StagedFileNameInvalid');
-    const other = setup().store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const other = setup().store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     expect(codeOf(() => store.stageFile(other, 'golden.json', 'x'))).toBe('ModelNotInStore');
   });
 
   test('grantRead is scoped to the model version prefix', () => {
     const { stack, store, role } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     model.grantRead(role);
     const resources = JSON.stringify(statementsOf(stack, 'Reader').map((s) => s.Resource));
     expect(resources).toContain(`/${model.prefix}*`);
@@ -155,16 +144,16 @@ describe('ModelStore.addModel', () => {
   });
 
   test('grants decrypt on the store key when the store uses KMS', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const stack = testStack();
     const store = new ModelStore(stack, 'Store', { encryptionKey: new kms.Key(stack, 'Key') });
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    store.addModel('iris', ModelSource.fromAsset(IRIS)).grantRead(role);
+    store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL)).grantRead(role);
     expect(JSON.stringify(statementsOf(stack, 'Reader').map((s) => s.Action))).toContain('kms:Decrypt');
   });
 
   test('fails synth when the declared contract does not match the file', () => {
     const { store } = setup();
-    const source = ModelSource.fromAsset(IRIS, {
+    const source = ModelSource.fromAsset(IRIS_MODEL, {
       contract: ModelContract.of({ inputs: [{ name: 'features', datatype: 'INT64', shape: [-1, 4] }], outputs: [] }),
     });
     expect(() => store.addModel('iris', source)).toThrow(
@@ -173,10 +162,10 @@ describe('ModelStore.addModel', () => {
 
   test('fails when the name is invalid or taken, or the version is invalid', () => {
     const { store } = setup();
-    expect(codeOf(() => store.addModel('Iris_Model', ModelSource.fromAsset(IRIS)))).toBe('ModelNameInvalid');
-    expect(codeOf(() => store.addModel('iris', ModelSource.fromAsset(IRIS), { version: 'a/b' }))).toBe('ModelVersionInvalid');
-    store.addModel('iris', ModelSource.fromAsset(IRIS));
-    expect(codeOf(() => store.addModel('iris', ModelSource.fromAsset(IRIS)))).toBe('ModelNameDuplicate');
+    expect(codeOf(() => store.addModel('Iris_Model', ModelSource.fromAsset(IRIS_MODEL)))).toBe('ModelNameInvalid');
+    expect(codeOf(() => store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL), { version: 'a/b' }))).toBe('ModelVersionInvalid');
+    store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
+    expect(codeOf(() => store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL)))).toBe('ModelNameDuplicate');
   });
 
   test('copies a model from another bucket, with its declared contract', () => {
@@ -207,7 +196,7 @@ describe('ModelStore.addModel', () => {
   test('skips tokenized values in the version', () => {
     const { stack, store } = setup();
     const version = Lazy.string({ produce: () => 'from-a-token' });
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS), { version });
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL), { version });
     expect(stack.resolve(model.prefix)).toBe('models/iris/from-a-token/');
     // Its key is not known at synth, so it cannot be a path in the shared zip: it has its own upload, with the prefix.
     expect(model.upload).not.toBe(store.upload);
@@ -217,12 +206,12 @@ describe('ModelStore.addModel', () => {
   test('a 50-model app opens and hashes each model file once', () => {
     const { store } = setup();
     const before = onnxReadCount();
-    const fresh = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fifty-')), 'model.onnx');
-    fs.copyFileSync(IRIS, fresh);
-    for (let i = 0; i < 50; i++) store.addModel(`model-${i}`, ModelSource.fromAsset(fresh));
+    withTmpDir('fifty-', (dir) => {
+      const fresh = copyModel(dir);
+      for (let i = 0; i < 50; i++) store.addModel(`model-${i}`, ModelSource.fromAsset(fresh));
+    });
     expect(onnxReadCount() - before).toBe(1);
     expect(new Set(store.models.map((m) => m.version)).size).toBe(1);
-    fs.rmSync(path.dirname(fresh), { recursive: true, force: true });
   });
 
   test('fails when a bucket model lacks a contract or a sha256', () => {
