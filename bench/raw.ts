@@ -25,6 +25,8 @@ export interface RawResult {
   readonly loadOrtMs: number;
   /** `InferenceSession.create`, in ms. */
   readonly sessionCreateMs: number;
+  /** Process start (performance.timeOrigin) to session created: Node's own boot + `require` + create, in ms. */
+  readonly processStartToCreateMs: number;
   /** Process start to session created and one warm-up run done, in ms. */
   readonly startToReadyMs: number;
   /** Per batch size: latencies, and process CPU time (all threads) per item over the window. */
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     spec,
     loadOrtMs: t1 - t0,
     sessionCreateMs: t2 - t1,
+    processStartToCreateMs: t2,
     startToReadyMs,
     byBatch,
     rssBytes: process.memoryUsage().rss,

@@ -83,8 +83,11 @@ interface ServerReport {
   coldStartsMs: number[];
   /** What the runtime says it runs with (its `model_loaded` log line): workers, intra-op threads, batching. */
   settings?: string;
+  /** Requests served when rssBytes was read (the runtime: binary requests only, before the JSON phases). */
   requestsBeforeRss: number;
   rssBytes?: number;
+  /** The runtime's highest RSS after a JSON phase (large bodies; reported beside the target, not against it). */
+  jsonPeakRssBytes?: number;
   soak?: SoakReport;
   health?: HealthReport;
   error?: string;
@@ -170,7 +173,21 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
     const inferPath = `/v2/models/${spec.name}/infer`;
     const base = { host: '127.0.0.1', port: srv.port, path: inferPath, model: spec };
     const payloads: ('binary' | 'json')[] = setup === 'runtime' ? ['binary', 'json'] : ['json'];
+    // the runtime's RSS target is about binary requests: read it right after the first N binary requests, before the
+    // JSON phases (whose freed multi-megabyte bodies the allocator need not return to the OS); their peak is reported apart
+    const readRss = async (): Promise<void> => {
+      if (setup === 'runtime' && server.requestsBeforeRss < opts.rssAfterRequests) {
+        const requests = opts.rssAfterRequests - server.requestsBeforeRss;
+        const cfg: ClientConfig = { ...base, mode: 'count', payload: 'binary', batch: 1, concurrency: 8, requests, durationSec: 0 };
+        const r = await runChild<ClientResult>(CLIENT_JS, cfg, 600_000);
+        server.requestsBeforeRss += r.completed;
+      }
+      assertAlive(srv!);
+      server.rssBytes = rssOfTree(pid);
+      log(`[${spec.name}] ${setup}: RSS ${fmt(toMb(server.rssBytes))} MB after ${server.requestsBeforeRss} ${setup === 'runtime' ? 'binary ' : ''}requests`);
+    };
     for (const payload of payloads) {
+      if (payload === 'json' && setup === 'runtime') await readRss();
       for (const concurrency of [1, 8]) {
         const cfg: ClientConfig = { ...base, mode: 'load', payload, batch: 1, concurrency, warmupSec: opts.warmupSec, durationSec: opts.durationSec };
         let row: Row;
@@ -179,8 +196,9 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
           const r = await runChild<ClientResult>(CLIENT_JS, cfg, clientTimeoutMs(opts.warmupSec + opts.durationSec));
           const cpu1 = cpuOfTree(pid);
           const cpuMsPerItem = r.completed > 0 && cpu1 >= cpu0 ? ((cpu1 - cpu0) * 1000) / r.completed : Number.NaN;
-          server.requestsBeforeRss += r.completed;
+          if (server.rssBytes === undefined) server.requestsBeforeRss += r.completed;
           const rssBytes = rssOfTree(pid);
+          if (payload === 'json' && setup === 'runtime' && rssBytes > (server.jsonPeakRssBytes ?? 0)) server.jsonPeakRssBytes = rssBytes;
           row = { model: spec.name, setup, payload, batch: 1, concurrency, summary: r.summary, cpuMsPerItem, rssBytes: rssBytes > 0 ? rssBytes : undefined, errors: r.errors, firstError: r.firstError };
         } catch (err) {
           row = { model: spec.name, setup, payload, batch: 1, concurrency, errors: 1, firstError: errText(err) };
@@ -189,15 +207,8 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
         log(`[${spec.name}] ${setup} ${payload} c${concurrency}: ${describeSummary(row.summary, row.cpuMsPerItem)}${row.errors > 0 ? `, ${row.errors} errors (${row.firstError})` : ''}`);
       }
     }
-    if (setup === 'runtime' && server.requestsBeforeRss < opts.rssAfterRequests) {
-      const requests = opts.rssAfterRequests - server.requestsBeforeRss;
-      const cfg: ClientConfig = { ...base, mode: 'count', payload: 'binary', batch: 1, concurrency: 8, requests, durationSec: 0 };
-      const r = await runChild<ClientResult>(CLIENT_JS, cfg, 600_000);
-      server.requestsBeforeRss += r.completed;
-    }
-    assertAlive(srv);
-    server.rssBytes = rssOfTree(pid);
-    log(`[${spec.name}] ${setup}: RSS ${fmt(toMb(server.rssBytes))} MB after ${server.requestsBeforeRss} requests`);
+    if (server.rssBytes === undefined) await readRss();
+    if (server.jsonPeakRssBytes !== undefined) log(`[${spec.name}] ${setup}: RSS peak after the JSON phases ${fmt(toMb(server.jsonPeakRssBytes))} MB`);
 
     if (setup === 'runtime' && opts.soakSeconds > 0 && opts.soakModels.includes(spec.name)) {
       server.soak = await soak(opts, base, pid);
@@ -326,9 +337,9 @@ function checksOf(report: ModelReport): TargetCheck[] {
       bin8Errors, 'requests'),
     failOnErrors(checkAtLeastTimes('c8-json-vs-naive', m, `runtime JSON c8 throughput ≥ ${TARGETS.c8JsonVsNaive}× naive c8`, json8?.itemsPerSec ?? nan, naive8?.itemsPerSec ?? nan, TARGETS.c8JsonVsNaive, 'items/s'),
       json8Row?.errors ?? 0, 'requests'),
-    checkAtMostPlus('cold-start', m, `runtime cold start ≤ raw session create + ${TARGETS.coldStartAllowanceMs} ms`,
+    checkAtMostPlus('cold-start', m, `runtime cold start (spawn → first 200 on /v2/health/ready) ≤ raw in-process session create + ${TARGETS.coldStartAllowanceMs} ms`,
       runtime !== undefined && runtime.coldStartsMs.length > 0 ? median(runtime.coldStartsMs) : nan, report.raw?.sessionCreateMs ?? nan, TARGETS.coldStartAllowanceMs, 'ms'),
-    checkAtMostPlus('rss', m, `runtime RSS after ${runtime?.requestsBeforeRss ?? '?'} requests ≤ raw process RSS + ${TARGETS.rssAllowanceMb} MB`,
+    checkAtMostPlus('rss', m, `runtime RSS after ${runtime?.requestsBeforeRss ?? '?'} binary requests ≤ raw process RSS + ${TARGETS.rssAllowanceMb} MB`,
       runtime?.rssBytes === undefined ? nan : toMb(runtime.rssBytes), report.raw === undefined ? nan : toMb(report.raw.rssBytes), TARGETS.rssAllowanceMb, 'MB'),
   ];
   if (runtime?.soak !== undefined) {
@@ -359,7 +370,8 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
       report.rows.push({ model: report.model, setup: 'raw', payload: 'tensor', batch: b.batch, concurrency: 1, summary: b.summary, cpuMsPerItem: b.cpuMsPerItem, rssBytes: raw.rssBytes, errors: 0 });
       log(`[${report.model}] raw session.run batch ${b.batch}: ${describeSummary(b.summary, b.cpuMsPerItem)}`);
     }
-    log(`[${report.model}] raw: session create ${fmt(raw.sessionCreateMs)} ms, process ready ${fmt(raw.startToReadyMs)} ms, RSS ${fmt(toMb(raw.rssBytes))} MB`);
+    log(`[${report.model}] raw: session create ${fmt(raw.sessionCreateMs)} ms, node process start + require + create ${fmt(raw.processStartToCreateMs)} ms, ` +
+      `process ready ${fmt(raw.startToReadyMs)} ms, RSS ${fmt(toMb(raw.rssBytes))} MB`);
   } catch (err) {
     report.rawError = errText(err);
     log(`[${report.model}] raw baseline FAILED: ${report.rawError}`);
@@ -393,7 +405,7 @@ export function mainTable(reports: readonly ModelReport[]): string {
       const first = rep.rows.find((x) => x.setup === r.setup) === r;
       let cold = '';
       if (first && r.setup === 'raw' && rep.raw !== undefined) {
-        cold = `${fmt(rep.raw.sessionCreateMs)} (create)`;
+        cold = `${fmt(rep.raw.sessionCreateMs)} (create); ${fmt(rep.raw.processStartToCreateMs)} (node start + create)`;
       } else if (first && server !== undefined) {
         cold = server.coldStartsMs.length > 0 ? fmt(median(server.coldStartsMs)) : '-';
       }
@@ -438,7 +450,13 @@ export function extrasTable(reports: readonly ModelReport[]): string {
           `${s.health.error === undefined ? '' : `; ${s.health.error}`}`]);
       }
       if (s.rssBytes !== undefined) {
-        rows.push([rep.model, s.setup, 'memory', `RSS ${fmt(toMb(s.rssBytes))} MB after ${s.requestsBeforeRss} requests (all phases above)`]);
+        const what = s.setup === 'runtime' ? `${s.requestsBeforeRss} binary requests (before the JSON phases)` : `${s.requestsBeforeRss} requests (all phases above)`;
+        rows.push([rep.model, s.setup, 'memory', `RSS ${fmt(toMb(s.rssBytes))} MB after ${what}` +
+          (s.jsonPeakRssBytes === undefined ? '' : `; peak after the JSON phases ${fmt(toMb(s.jsonPeakRssBytes))} MB`)]);
+      }
+      if (s.coldStartsMs.length > 0) {
+        const raw = rep.raw === undefined ? '' : `; raw: session create ${fmt(rep.raw.sessionCreateMs)} ms in-process, node process start + require + create ${fmt(rep.raw.processStartToCreateMs)} ms`;
+        rows.push([rep.model, s.setup, 'cold start', `spawn → first 200 on /v2/health/ready: ${s.coldStartsMs.map((x) => fmt(x)).join(', ')} ms (median ${fmt(median(s.coldStartsMs))})${raw}`]);
       }
       if (s.settings !== undefined) {
         rows.push([rep.model, s.setup, 'settings', s.settings]);

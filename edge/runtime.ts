@@ -2,10 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import type { EdgeConfig } from './config';
 import { EdgeError } from './errors';
-import { EdgeHttp } from './http/server';
+import type { EdgeHttp } from './http/server';
 import { createLogger, type LineSink, type Logger } from './log';
 import { EdgeMetrics } from './metrics';
-import { RequestDecoder } from './model/codec';
+import type { RequestDecoder } from './model/codec';
 import { ModelInstance } from './model/instance';
 import { ModelManager } from './model/manager';
 
@@ -40,11 +40,16 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
   const log = createLogger(config.logLevel, opts.logSink ?? process.stdout);
   // the session workers start first: they load onnxruntime and the model while this thread sets up the rest
   const first = ModelInstance.spawn(ModelManager.instanceOptions(config, opts.workerScript));
+  // loaded only now (node:http, node:crypto, the codecs: ~20 ms), while the worker loads onnxruntime and the model
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { EdgeHttp: Http } = require('./http/server') as typeof import('./http/server');
+  const { RequestDecoder: Decoder } = require('./model/codec') as typeof import('./model/codec');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const metrics = new EdgeMetrics();
   first.setObserver(metrics);
   const manager = new ModelManager(config, log, metrics, { workerScript: opts.workerScript, debounceMs: opts.watchDebounceMs });
-  const decoder = new RequestDecoder(opts.workerScript, opts.offloadJsonBytes);
-  const http = new EdgeHttp({ config, manager, metrics, log, decoder, serverVersion: opts.serverVersion ?? '0.1.0' });
+  const decoder: RequestDecoder = new Decoder(opts.workerScript, opts.offloadJsonBytes);
+  const http: EdgeHttp = new Http({ config, manager, metrics, log, decoder, serverVersion: opts.serverVersion ?? '0.1.0' });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -70,7 +75,7 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
     throw e;
   }
   if (config.watch) manager.watch();
-  log.info('ready', { url, ms_since_start: Math.round(performance.now() - t0), max_batch: config.maxBatch, max_queue: config.maxQueue, auth: config.token !== undefined });
+  log.info('ready', { url, ms_since_start: Math.round(performance.now() - t0), ms_since_process_start: Math.round(performance.now()), max_batch: config.maxBatch, max_queue: config.maxQueue, auth: config.token !== undefined });
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

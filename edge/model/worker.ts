@@ -14,8 +14,6 @@ import type {
   DoneMessage, FromWorker, RunMessage, TensorMeta, WireOutput, WireRequest, WireResult, WireTensor, WorkerInit,
 } from './protocol';
 import type { DecodedMessage, DecodeMessage } from './protocol';
-import { decodeInferRequest } from '../tensor/request';
-import { toEdgeError } from '../errors';
 
 let ort: typeof OrtTypes;
 
@@ -264,6 +262,11 @@ async function init(): Promise<void> {
 }
 
 function runCodec(): void {
+  // loaded here, not at import: a session worker never needs the request codec (its start is on the cold-start path)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { decodeInferRequest } = require('../tensor/request') as typeof import('../tensor/request');
+  const { toEdgeError } = require('../errors') as typeof import('../errors');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   parentPort!.on('message', (msg: DecodeMessage) => {
     try {
       const body = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
