@@ -2,19 +2,17 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildEdgeArtifacts, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
 import { EdgeArtifactsManifest } from '../../../../constructs/greengrass/components/private/artifacts';
 import { unzipPlain } from '../../../e2e/emulated-device';
+import { useTmpDir } from '../../../helpers/tmp-model';
 
 let built: EdgeArtifactsManifest;
-let tmp: string;
+const tmp = useTmpDir('modelfleet-artifacts-');
 beforeAll(async () => {
   built = await buildEdgeArtifacts();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-artifacts-'));
 }, 300_000);
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface CentralEntry { name: string; mode: number; dosTime: number; dosDate: number }
 
@@ -72,15 +70,15 @@ describe('the runtime zip', () => {
       { name: 'b/two.txt', data: Buffer.from('two') },
       { name: 'a.js', data: Buffer.from('one'.repeat(100)) },
     ];
-    await writeReproducibleZip(entries, path.join(tmp, '1.zip'));
+    await writeReproducibleZip(entries, path.join(tmp(), '1.zip'));
     await new Promise((r) => setTimeout(r, 1100));
-    await writeReproducibleZip([...entries].reverse(), path.join(tmp, '2.zip'));
-    expect(fs.readFileSync(path.join(tmp, '1.zip')).equals(fs.readFileSync(path.join(tmp, '2.zip')))).toBe(true);
+    await writeReproducibleZip([...entries].reverse(), path.join(tmp(), '2.zip'));
+    expect(fs.readFileSync(path.join(tmp(), '1.zip')).equals(fs.readFileSync(path.join(tmp(), '2.zip')))).toBe(true);
   });
 
   test('fails on duplicate entries', async () => {
     await expect(writeReproducibleZip([{ name: 'x', data: Buffer.from('1') }, { name: 'x', data: Buffer.from('2') }],
-      path.join(tmp, 'dup.zip'))).rejects.toThrow('duplicate zip entry x');
+      path.join(tmp(), 'dup.zip'))).rejects.toThrow('duplicate zip entry x');
   });
 
   test('a second build with the same inputs reuses the first one', async () => {
@@ -111,7 +109,7 @@ describe('the node artifacts', () => {
 describe('wait-ready.js (the Install step\'s readiness gate, as shipped)', () => {
   let script: string;
   beforeAll(() => {
-    const dir = path.join(tmp, 'unzipped');
+    const dir = path.join(tmp(), 'unzipped');
     unzipPlain(zipOf('linux-x64'), dir);
     script = path.join(dir, 'wait-ready.js');
   });

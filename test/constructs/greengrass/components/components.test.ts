@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,7 +10,10 @@ import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../../
 import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';
 import { irisToOnnx, trainIris } from '../../../../scripts/iris-model';
 import { EdgeArtifactsManifest, sha256File } from '../../../../constructs/greengrass/components/private/artifacts';
+import { useTmpDir } from '../../../helpers/tmp-model';
 import { edgeStack, newStack, recipes, sharedEdgeStack } from './helpers';
+
+const tmp = useTmpDir('modelfleet-gg-');
 
 let built: EdgeArtifactsManifest;
 beforeAll(async () => {
@@ -186,7 +188,7 @@ describe('ModelComponent', () => {
     expect([b.node.componentVersion, b.server.componentVersion, b.model.componentVersion])
       .toEqual([a.node.componentVersion, a.server.componentVersion, a.model.componentVersion]);
     const weights = trainIris();
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-gg-')), 'iris.onnx');
+    const file = path.join(tmp(), 'iris.onnx');
     fs.writeFileSync(file, irisToOnnx({ ...weights, bias: weights.bias.map((v) => v + 0.25) }));
     const c = edgeStack({}, file);
     expect(c.node.componentVersion).toBe(a.node.componentVersion);

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ModelSource } from '../../../../constructs/model';
@@ -7,8 +6,9 @@ import {
   ModelComponent, ModelComponentProps, ModelServerComponent, NodeRuntimeComponent,
 } from '../../../../constructs/greengrass/components';
 import { Recipe, resolveIntrinsics } from '../../../e2e/cloud-assembly';
+import { IRIS_MODEL } from '../../../helpers/tmp-model';
 
-export const IRIS = path.resolve(__dirname, '..', '..', '..', '..', 'models', 'iris.onnx');
+export const IRIS = IRIS_MODEL;
 
 /** An app that does not copy assets into a cloud assembly (the Node binaries are 120 MB each). */
 export function newStack(): Stack {
