@@ -220,14 +220,13 @@ describe('ModelFleet with several models', () => {
     const platform = new Stack(app, 'Platform');
     const resources = new ModelFleetResources(platform, ModelFleetResources.ID);
     const models = new Stack(app, 'Models');
-    // Kubernetes off: a KubernetesModelService in another stack than the store fails synth for now
-    // (KubernetesChartChangedAfterCreation: cross-stack references become imports after its YAML was taken).
     const fleet = new ModelFleet(models, 'Tiny', {
-      model: ModelSource.fromAsset(tiny1), resources, historyFile: history(), kubernetes: { enabled: false },
+      model: ModelSource.fromAsset(tiny1), resources, historyFile: history(),
     });
     expect(Stack.of(fleet.modelComponent!)).toBe(platform);
     expect(Stack.of(fleet.store)).toBe(platform);
     expect(Stack.of(fleet.endpoint!)).toBe(models);
+    expect(Stack.of(fleet.kubernetes!)).toBe(models);
     const assembly = app.synth();
     expect(assembly.getStackByName('Models').dependencies.map((d) => d.id)).toContain('Platform');
     expect(assembly.getStackByName('Platform').dependencies.map((d) => d.id)).not.toContain('Models');
