@@ -1,32 +1,22 @@
-import * as path from 'node:path';
 import { App, Lazy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ModelContract, ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelContract, ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
+import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
+import { testStack } from '../../helpers/test-stack';
+import { IRIS_MODEL } from '../../helpers/tmp-model';
 import { uploadSourceFiles } from './upload-sources';
 
-// Unit tests turn off CDK's built-in CloudFormation validation (about 5 s of CPU per test file).
-
-const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
-const IRIS_VERSION = ModelContract.fromFile(IRIS).sha256!.slice(0, 12);
+const IRIS_VERSION = ModelContract.fromFile(IRIS_MODEL).sha256!.slice(0, 12);
 
 function setup() {
-  const app = new App({ builtinCloudFormationValidation: false });
-  const stack = new Stack(app, 'Stack');
+  const stack = testStack();
+  const app = stack.node.root as App;
   const store = new ModelStore(stack, 'Store');
   return { app, stack, store };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof ModelFleetError ? err.code : `not a ModelFleetError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 /** The keys of the `aws-cdk:cr-owned:*` tags (one per BucketDeployment) on the store bucket. */
@@ -39,7 +29,7 @@ function crOwnedTags(stack: Stack): string[] {
 describe('ModelStore single upload', () => {
   test('a store with 60 models has one BucketDeployment, so one cr-owned tag on the bucket (S3 allows 50 tags)', () => {
     const { stack, store } = setup();
-    const models = Array.from({ length: 60 }, (_, i) => store.addModel(`model-${i}`, ModelSource.fromAsset(IRIS)));
+    const models = Array.from({ length: 60 }, (_, i) => store.addModel(`model-${i}`, ModelSource.fromAsset(IRIS_MODEL)));
     store.stageFile(models[0], 'golden.json', '{}');
 
     expect(crOwnedTags(stack)).toHaveLength(1);
@@ -59,7 +49,7 @@ describe('ModelStore single upload', () => {
 
   test('the same file with the same bytes added twice adds one source; other bytes at the same key fail', () => {
     const { stack, store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     store.stageFile(model, 'golden.json', '{"a":1}');
     store.stageFile(model, 'golden.json', '{"a":1}');
     store.publishFile('kubernetes/default/iris/latest.yaml', 'kind: Service\n');
@@ -100,7 +90,7 @@ describe('ModelStore single upload', () => {
 
   test('a KMS-less store with models, a companion and a published file has no unacknowledged cdk-nag finding', () => {
     const { app, stack, store } = setup();
-    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     store.stageFile(model, 'golden.json', '{}');
     store.publishFile('kubernetes/default/iris/latest.yaml', 'kind: Service\n');
     app.synth();
@@ -113,7 +103,7 @@ describe('ModelStore single upload sizing', () => {
   const MIB = 1024 * 1024;
   /** iris.onnx, whose contract says it is `sizeBytes` long (the store sizes its upload from the contract). */
   function inflated(stack: Stack, sizeBytes: number): ModelSource {
-    const source = ModelSource.fromAsset(IRIS);
+    const source = ModelSource.fromAsset(IRIS_MODEL);
     const real = source.contract(stack)!;
     const contract: ModelContract = Object.assign(Object.create(Object.getPrototypeOf(real)), real, { sizeBytes });
     jest.spyOn(source, 'contract').mockReturnValue(contract);
@@ -121,7 +111,7 @@ describe('ModelStore single upload sizing', () => {
   }
 
   test('fails when the store upload function could not hold every model zipped and extracted, with the fix', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Stack');
+    const stack = testStack();
     const store = new ModelStore(stack, 'Store', { uploadEphemeralStorageSize: Size.mebibytes(512) });
     // 2 × 100 MiB + 256 MiB fits in 512 MiB; 2 × 200 MiB + 256 MiB does not.
     expect(codeOf(() => store.addModel('first', inflated(stack, 100 * MIB)))).toBeUndefined();
@@ -135,7 +125,7 @@ describe('ModelStore single upload sizing', () => {
 
   test('the upload function is sized by the store props (default 512 MiB memory, 10 GiB storage)', () => {
     const { stack, store } = setup();
-    store.addModel('iris', ModelSource.fromAsset(IRIS));
+    store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
     const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
       .filter((f) => f.Properties.Layers !== undefined);
     expect(functions.map((f) => [f.Properties.MemorySize, f.Properties.EphemeralStorage])).toEqual([[512, { Size: 10240 }]]);
@@ -143,7 +133,7 @@ describe('ModelStore single upload sizing', () => {
 
   test('warns that per-model upload sizes are ignored (the store upload is sized by the store props)', () => {
     const { stack, store } = setup();
-    store.addModel('iris', ModelSource.fromAsset(IRIS), { uploadMemoryLimit: 1024 });
+    store.addModel('iris', ModelSource.fromAsset(IRIS_MODEL), { uploadMemoryLimit: 1024 });
     Annotations.fromStack(stack).hasWarning('/Stack/Store', Match.stringLikeRegexp('modelStoreUploadOptionIgnored'));
   });
 });
