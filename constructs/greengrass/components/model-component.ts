@@ -29,6 +29,13 @@ export interface ModelComponentProps extends ModelServerSettings {
   readonly componentNamePrefix?: string;
 
   /**
+   * TCP port the server listens on (`{configuration:/port}`). Each model on a device needs its own.
+   *
+   * @default 8080
+   */
+  readonly port?: number;
+
+  /**
    * How long the `Install` step waits for the server to answer `GET /v2/health/ready` before failing the deployment.
    *
    * @default Duration.seconds(120)

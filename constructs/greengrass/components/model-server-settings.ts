@@ -3,16 +3,10 @@ import { Duration } from 'aws-cdk-lib';
 /**
  * How `modelfleet-edge` serves one model on a device: the component configuration of a `ModelComponent`
  * (`{configuration:/...}`), which a deployment may merge over. `ModelComponentProps` and the `edge` options of
- * `ModelFleet` both extend it.
+ * `ModelFleet` both extend it. The port is not here: its default differs (a component's is 8080, a fleet gives each
+ * model the next free port), and jsii does not let an interface declare again a member it inherits.
  */
 export interface ModelServerSettings {
-  /**
-   * TCP port the server listens on (`{configuration:/port}`). Each model on a device needs its own.
-   *
-   * @default 8080
-   */
-  readonly port?: number;
-
   /**
    * Address the server binds (`{configuration:/host}`). `0.0.0.0` exposes the model to the LAN.
    *
