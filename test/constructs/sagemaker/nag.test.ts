@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -51,5 +52,50 @@ describe('SageMakerEndpoint cdk-nag AwsSolutions', () => {
     expect(findings(stack, app)).toEqual(expect.arrayContaining([
       'AwsSolutions-IAM5[Resource::*] at Stack/Role/DefaultPolicy/Resource',
     ]));
+  });
+});
+
+describe('SageMakerEndpoint in another stack than its model store', () => {
+  /** A platform stack with the store, a model stack with an endpoint (data capture on: a second grant on the store). */
+  function platformApp(role?: boolean) {
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-asset-staging': true } });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const platform = new Stack(app, 'Platform', { env });
+    const store = new ModelStore(platform, 'Store');
+    const model = store.addModel('iris', ModelSource.fromAsset(IRIS));
+    const models = new Stack(app, 'Models', { env });
+    const endpoint = new SageMakerEndpoint(models, 'Endpoint', {
+      model, image: TEST_IMAGE, dataCapture: true,
+      role: role ? new iam.Role(models, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }) : undefined,
+    });
+    return { app, platform, models, model, endpoint };
+  }
+
+  test('both stacks are cdk-nag clean: the store grants are acknowledged by their import-based ids', () => {
+    const { app, platform, models, model, endpoint } = platformApp();
+    expect(findings(platform, app)).toEqual([]);
+    expect(findings(models, app)).toEqual([]);
+
+    // The ids acknowledged on the role are exactly the ones the import of the bucket ARN makes.
+    const policy = Object.values(Template.fromStack(models).findResources('AWS::IAM::Policy'))
+      .find((p) => JSON.stringify(p).includes('Fn::ImportValue'));
+    const imported = JSON.stringify(policy).match(/"Fn::ImportValue":"(Platform:ExportsOutputFnGetAtt[A-Za-z0-9]*StoreBucket[A-Za-z0-9]*Arn[A-Za-z0-9]*)"/);
+    expect(imported).not.toBeNull();
+    const acknowledged = endpoint.role.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.keys(m.data as Record<string, string>));
+    expect(acknowledged).toEqual(expect.arrayContaining([
+      `Annotation::AwsSolutions-IAM5[Resource::${imported![1]}/${model.prefix}*]`,
+      `Annotation::AwsSolutions-IAM5[Resource::${imported![1]}/data-capture/iris/*]`,
+    ]));
+    // The spelling of a same-stack bucket (`<StoreBucket….Arn>`) is not acknowledged: it matches nothing here.
+    expect(acknowledged.filter((id) => /<StoreBucket\w*\.Arn>/.test(id))).toEqual([]);
+  });
+
+  test('control: on a role the endpoint does not own, cdk-nag names the store grant by the import', () => {
+    const { app, models, model } = platformApp(true);
+    // cdk-nag v3 names a finding by its id: the grant on the store is spelled with the export of the platform stack.
+    expect(findings(models, app)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(
+      `^AwsSolutions-IAM5\\[Resource::Platform:ExportsOutputFnGetAtt\\w*StoreBucket\\w*Arn\\w*/${model.prefix}\\*\\] `
+      + 'at Models/Role/DefaultPolicy/Resource$'))]));
   });
 });
