@@ -163,9 +163,6 @@ describe('ModelFleet with Kubernetes on, models spread over stacks', () => {
     const modelStacks = [new Stack(app, 'ModelsA'), new Stack(app, 'ModelsB')];
     const fleets = models.map((file, i) => new ModelFleet(modelStacks[Math.floor(i / 2)], `Model${i}`, {
       resources, model: ModelSource.fromAsset(file), modelName: `model-${i}`, historyDisabled: true,
-      // SageMaker's role acknowledges its grant on the store as `<Bucket.Arn>/...`; from another stack cdk-nag names it
-      // by the export (`Platform:ExportsOutput...`): that is the SageMaker construct's to fix, not this one's.
-      sagemaker: { enabled: false },
     }));
     const assembly = app.synth();
 
