@@ -1,10 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { run, VerifyIo } from '../../bin/commands/verify';
 import { GoldenDocument, runGoldenInferences, sampleRequest, stopGoldenWorker } from '../../constructs/fleet/private/golden';
 import { freePort } from '../helpers/free-port';
+import { stopChild, waitForHttp200 } from '../helpers/spawn-runtime';
+import { makeTmpDir, removeTmpDir } from '../helpers/tmp-model';
 
 // `modelfleet verify` against the real runtime (`npm run build` first: the test starts dist/edge/cli.js).
 const ROOT = path.join(__dirname, '../..');
@@ -15,19 +16,6 @@ let dir: string;
 let runtime: ChildProcess;
 let base: string;
 let golden: GoldenDocument;
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the runtime exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} was not ready after 30 s`);
-}
 
 function capture(): VerifyIo & { text(): string } {
   const lines: string[] = [];
@@ -46,7 +34,7 @@ function writeTarget(doc: GoldenDocument): string {
 
 beforeAll(async () => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-runtime-'));
+  dir = makeTmpDir('verify-runtime-');
   // The golden response, computed the way synth computes it.
   const request = sampleRequest([{ name: 'features', datatype: 'FP32', shape: [-1, 4] }]);
   const [result] = runGoldenInferences([{ name: 'iris', version: 'v1', modelPath: IRIS, sha256: 'iris-test', request }]);
@@ -56,17 +44,13 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   base = `http://127.0.0.1:${port}`;
-  await waitReady(`${base}/v2/health/ready`, runtime);
+  await waitForHttp200(`${base}/v2/health/ready`, runtime);
 });
 
 afterAll(async () => {
   await stopGoldenWorker();
-  if (runtime && runtime.exitCode === null) {
-    const exited = new Promise((resolve) => runtime.once('exit', resolve));
-    runtime.kill('SIGTERM');
-    await exited;
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stopChild(runtime);
+  removeTmpDir(dir);
 });
 
 describe('modelfleet verify against the edge runtime', () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -5,6 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import { ModelFleetError, ModelSource } from '../../constructs/model';
 import { errorCodeOf } from './construct-errors';
 import { freePort } from './free-port';
+import { stopChild, waitForHttp200 } from './spawn-runtime';
 import { testStack } from './test-stack';
 import { copyModel, IRIS_MODEL, useTmpDir, withTmpDir } from './tmp-model';
 
@@ -44,4 +46,17 @@ test('freePort gives a port a server can listen on', async () => {
   });
   expect((server.address() as net.AddressInfo).port).toBe(port);
   await new Promise((resolve) => server.close(resolve));
+});
+
+test('waitForHttp200 fails as soon as the server exits; stopChild ends a running one', async () => {
+  const crashed = spawn(process.execPath, ['-e', 'process.exit(3)'], { stdio: 'ignore' });
+  await new Promise((resolve) => crashed.once('exit', resolve));
+  await expect(waitForHttp200('http://127.0.0.1:1/', crashed)).rejects.toThrow(/the runtime exited \(3\)/);
+
+  const port = await freePort();
+  const server = spawn(process.execPath, ['-e',
+    `require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`], { stdio: 'ignore' });
+  expect((await waitForHttp200(`http://127.0.0.1:${port}/`, server)).status).toBe(200);
+  await stopChild(server);
+  expect(server.signalCode).toBe('SIGTERM');
 });

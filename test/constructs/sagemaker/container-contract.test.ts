@@ -9,7 +9,6 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -18,6 +17,8 @@ import { ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 import { SageMakerEndpoint } from '../../../constructs/sagemaker';
 import { freePort } from '../../helpers/free-port';
+import { stopChild, waitForHttp200 } from '../../helpers/spawn-runtime';
+import { makeTmpDir, removeTmpDir } from '../../helpers/tmp-model';
 import { TEST_IMAGE } from './fixtures';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -98,24 +99,8 @@ function synthesize(): { env: Record<string, string>; prefixDir: string; version
   return { env, prefixDir: path.dirname(model.localContractPath!), version: model.version };
 }
 
-async function waitForPing(): Promise<Response> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (child?.exitCode !== null) throw new Error(`the runtime exited (${child?.exitCode}): ${stdout}`);
-    try {
-      const res = await fetch(`${base}/ping`);
-      if (res.status === 200) return res;
-      last = res.status;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`GET /ping never answered 200 (last: ${String(last)}); output: ${stdout}`);
-}
-
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-sagemaker-contract-'));
+  work = makeTmpDir('modelfleet-sagemaker-contract-');
   const cli = await bundleApp(path.join(work, 'app'));
   const synth = synthesize();
   environment = synth.env;
@@ -136,15 +121,12 @@ beforeAll(async () => {
   child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { stdout += d.toString(); });
   exited = new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
-  await waitForPing();
+  await waitForHttp200(`${base}/ping`, child, { attempts: 150, intervalMs: 200, output: () => stdout });
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  fs.rmSync(work, { recursive: true, force: true });
+  await stopChild(child, 'SIGKILL');
+  removeTmpDir(work);
 });
 
 describe('SageMaker container contract', () => {
