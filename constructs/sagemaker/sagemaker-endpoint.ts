@@ -26,7 +26,11 @@ const INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
 
 /** A SageMaker real-time endpoint serving a model: invoke it, watch it. */
 export interface ISageMakerEndpoint extends sagemaker.IEndpoint {
-  /** The production variant that serves the traffic. @attribute */
+  /**
+   * The production variant that serves the traffic.
+   *
+   * @attribute
+   */
   readonly variantName: string;
 
   /** Grants `sagemaker:InvokeEndpoint` on this endpoint. */
@@ -441,8 +445,11 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     return SageMakerEndpoint.fromEndpointAttributes(scope, id, { endpointName });
   }
 
+  /** The name of the endpoint (generated from the construct path). */
   public readonly endpointName: string;
+  /** The ARN of the endpoint. */
   public readonly endpointArn: string;
+  /** The production variant that serves the traffic. */
   public readonly variantName: string;
 
   /** The `AWS::SageMaker::Endpoint`. */
