@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `modelfleet-edge serve --model <file.onnx> [flags]`: see `modelfleet-edge --help` and docs/readme/runtime.md. */
+/** `modelfleet-edge serve --model <file.onnx> [flags]`: see `modelfleet-edge --help` and the README section "The edge runtime". */
 import * as nodeModule from 'node:module';
 
 // Node ≥ 22.1 caches compiled code of the modules loaded below across process starts (cold start); absent before.

@@ -597,7 +597,7 @@ export class KubernetesModelService extends Construct {
     });
   }
 
-  /** Patches in what cdk8s-plus-27 cannot express (see docs/readme/kubernetes.md). */
+  /** Patches in what cdk8s-plus-27 cannot express (see the README section "Kubernetes"). */
   private patchPodSpec(props: KubernetesModelServiceProps, selectorLabels: Record<string, string>): void {
     const obj = cdk8s.ApiObject.of(this.deployment);
     const pod = '/spec/template/spec';
