@@ -329,7 +329,7 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
         sourceAccount: Aws.ACCOUNT_ID,
         sourceArn: `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:provisioningtemplate/${templateName}`,
       });
-      this.provisioningTemplate.addDependency(permission);
+      this.provisioningTemplate.addResourceDependency(permission);
     }
     this.claimPolicy = new iot.CfnPolicy(this, 'ClaimPolicy', {
       policyDocument: claimPolicyDocument(this.provisioningTemplate.ref),
