@@ -171,7 +171,7 @@ async function measureServer(setup: Setup, opts: BenchOptions, threads: ThreadSe
     server.settings = setup === 'runtime' ? runtimeSettings(srv.logFile) : `1 session on the main thread, ${describeThreads(threads)}`;
     log(`[${spec.name}] ${setup}: ready in ${fmt(median(server.coldStartsMs))} ms (median of ${server.coldStartsMs.length} starts); ${server.settings}`);
     const inferPath = `/v2/models/${spec.name}/infer`;
-    const base = { host: '127.0.0.1', port: srv.port, path: inferPath, model: spec };
+    const base = { host: '127.0.0.1', port: srv.port, path: inferPath, model: spec, client: opts.client };
     const payloads: ('binary' | 'json')[] = setup === 'runtime' ? ['binary', 'json'] : ['json'];
     // the runtime's RSS target is about binary requests: read it right after the first N binary requests, before the
     // JSON phases (whose freed multi-megabyte bodies the allocator need not return to the OS); their peak is reported apart
@@ -256,7 +256,7 @@ export function runtimeSettings(logFile: string): string {
   try {
     const e = JSON.parse(line) as Record<string, unknown>;
     return `${String(e.workers ?? '?')} worker(s) × ${String(e.intra_op_threads ?? '?')} intra-op threads` +
-      `${e.worker_nice === undefined ? '' : ` at nice ${String(e.worker_nice)}`}, batching ${String(e.batching ?? '?')}` +
+      `${e.scheduling === undefined ? '' : ` (${String(e.scheduling)})`}, batching ${String(e.batching ?? '?')}` +
       `, session load ${String(e.load_ms ?? '?')} ms + warm-up ${String(e.warmup_ms ?? '?')} ms of ${String(e.total_ms ?? '?')} ms model load`;
   } catch {
     return 'settings unknown (unreadable model_loaded line)';
@@ -504,6 +504,7 @@ async function main(): Promise<number> {
       `${opts.edgeArgs.length > 0 ? ` ${opts.edgeArgs.join(' ')}` : ''}`,
     `windows: warm-up ${opts.warmupSec} s + ${opts.durationSec} s per phase; soak ${opts.soakSeconds} s on ${opts.soakModels.join(', ')}; ` +
       `health ${opts.healthSeconds} s on ${opts.healthModels.join(', ')}; ${opts.coldStartRepeats} cold start(s)${opts.quick ? ' (quick run: numbers are indicative only)' : ''}`,
+    `load client: ${opts.client === 'raw' ? 'lean keep-alive sockets (bench/raw-http.ts), every response checked' : "node:http's client with a keep-alive agent, every response checked"}`,
   ];
   context.forEach((c) => log(c));
 

@@ -6,6 +6,10 @@ import { EdgeError } from './errors';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Scheduling policies for the session threads (see EdgeConfig.workerPolicy). */
+export const WORKER_POLICIES = ['batch', 'normal'] as const;
+export type WorkerPolicy = (typeof WORKER_POLICIES)[number];
+
 /** The runtime configuration: parsed and validated once at start, then frozen. */
 export interface EdgeConfig {
   readonly command: 'serve';
@@ -23,6 +27,11 @@ export interface EdgeConfig {
   readonly workers: number;
   /** Nice value (0-19) of the session threads, so that HTTP and health checks win the CPU. */
   readonly workerNice: number;
+  /**
+   * Linux scheduling policy of the session threads: `batch` (SCHED_BATCH: they never preempt the HTTP thread on
+   * wake-up, and keep their full share of the CPU) or `normal` (SCHED_OTHER).
+   */
+  readonly workerPolicy: WorkerPolicy;
   readonly maxBatch: number;
   readonly batchDelayMs: number;
   readonly batching: boolean;
@@ -39,7 +48,7 @@ export interface EdgeConfig {
 
 interface FlagSpec {
   readonly key: string;
-  readonly kind: 'string' | 'int' | 'number' | 'bool' | 'level';
+  readonly kind: 'string' | 'int' | 'number' | 'bool' | 'level' | 'policy';
   readonly help: string;
   readonly min?: number;
   readonly max?: number;
@@ -55,6 +64,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'threads': { key: 'threads', kind: 'int', min: 1, max: 256, help: 'intra-op threads over all workers (default: CPU cores)' },
   'workers': { key: 'workers', kind: 'int', min: 1, max: 64, help: 'session worker threads (default: 1 per 4 threads, at least 1)' },
   'worker-nice': { key: 'workerNice', kind: 'int', min: 0, max: 19, help: 'nice value of the inference threads, 0-19 (default 10: health checks first)' },
+  'worker-policy': { key: 'workerPolicy', kind: 'policy', help: 'scheduling of the inference threads: batch | normal (default batch)' },
   'max-batch': { key: 'maxBatch', kind: 'int', min: 1, max: 4096, help: 'rows joined into one run (default 8)' },
   'batch-delay-ms': { key: 'batchDelayMs', kind: 'number', min: 0, max: 1000, help: 'longest wait for batch-mates (default 2)' },
   'batching': { key: 'batching', kind: 'bool', help: 'dynamic batching on/off (default true)' },
@@ -68,6 +78,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
 };
 
 export const DEFAULT_MODEL_DIR = '/opt/ml/model';
+
+/** Default nice value of the session threads (see `--worker-nice`). */
+export const DEFAULT_WORKER_NICE = 10;
 
 /** What the config parser needs from the machine (passed in so that only main.ts reads the environment). */
 export interface ConfigContext {
@@ -99,6 +112,9 @@ function convert(flag: string, spec: FlagSpec, value: string, source: string): s
       return value;
     case 'level':
       if (!(LOG_LEVELS as readonly string[]).includes(value)) throw bad(LOG_LEVELS.join(' | '));
+      return value;
+    case 'policy':
+      if (!(WORKER_POLICIES as readonly string[]).includes(value)) throw bad(WORKER_POLICIES.join(' | '));
       return value;
     case 'bool':
       if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
@@ -210,7 +226,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     port: (v.port as number | undefined) ?? 8080,
     threads,
     workers,
-    workerNice: (v.workerNice as number | undefined) ?? 10,
+    workerNice: (v.workerNice as number | undefined) ?? DEFAULT_WORKER_NICE,
+    workerPolicy: (v.workerPolicy as WorkerPolicy | undefined) ?? 'batch',
     maxBatch: (v.maxBatch as number | undefined) ?? 8,
     batchDelayMs: (v.batchDelayMs as number | undefined) ?? 2,
     batching: (v.batching as boolean | undefined) ?? true,

@@ -16,6 +16,8 @@ export interface InstanceOptions {
   readonly intraOpThreads: number;
   /** Nice value of the session threads (0: same priority as the HTTP thread). */
   readonly workerNice: number;
+  /** Scheduling policy of the session threads. */
+  readonly workerPolicy: 'batch' | 'normal';
   readonly maxBatch: number;
   readonly batchDelayMs: number;
   readonly batching: boolean;
@@ -196,7 +198,7 @@ export class ModelInstance {
   }
 
   private start(slot: Slot, index: number): Promise<ReadyMessage> {
-    const init: WorkerInit = { modelPath: this.opts.modelPath, intraOpThreads: this.opts.intraOpThreads, workerIndex: index, nice: this.opts.workerNice };
+    const init: WorkerInit = { modelPath: this.opts.modelPath, intraOpThreads: this.opts.intraOpThreads, workerIndex: index, nice: this.opts.workerNice, policy: this.opts.workerPolicy };
     const worker = new Worker(this.script, { workerData: init });
     slot.worker = worker;
     slot.ready = false;

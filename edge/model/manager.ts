@@ -110,6 +110,7 @@ export class ModelManager {
       workers: config.workers,
       intraOpThreads: Math.max(1, Math.floor(config.threads / config.workers)),
       workerNice: config.workerNice,
+      workerPolicy: config.workerPolicy,
       maxBatch: config.maxBatch,
       batchDelayMs: config.batchDelayMs,
       batching: config.batching,
@@ -244,7 +245,7 @@ export class ModelManager {
     if (ready.warmupError) this.log.warn('model_warmup_failed', { file, error: ready.warmupError });
     this.metrics.modelLoadSeconds.set((ready.loadMs + ready.warmupMs) / 1000);
     this.log.info('model_loaded', {
-      name, version, sha256, size_bytes: sizeBytes, workers: this.config.workers, intra_op_threads: perWorker, worker_nice: this.config.workerNice,
+      name, version, sha256, size_bytes: sizeBytes, workers: this.config.workers, intra_op_threads: perWorker, scheduling: ready.scheduling,
       batching: this.config.batching && sig.batchable, load_ms: Math.round(ready.loadMs), warmup_ms: Math.round(ready.warmupMs),
       total_ms: Math.round(performance.now() - t0), inputs: describe(sig.inputs), outputs: describe(sig.outputs),
     });

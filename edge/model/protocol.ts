@@ -16,6 +16,8 @@ export interface WorkerInit {
   readonly workerIndex: number;
   /** Nice value for the worker and its onnxruntime threads (Linux; 0 keeps the default). */
   readonly nice: number;
+  /** Scheduling policy for the worker and its onnxruntime threads (Linux; `normal` keeps the default). */
+  readonly policy: 'batch' | 'normal';
 }
 
 /** One input of one request, as bytes in a (transferred) buffer. */
@@ -70,6 +72,8 @@ export interface ReadyMessage {
   readonly loadMs: number;
   readonly warmupMs: number;
   readonly warmupError?: string;
+  /** The scheduling the session threads got: e.g. `batch, nice 10`; with the reason when a setting could not be applied. */
+  readonly scheduling: string;
 }
 
 export interface LoadErrorMessage {

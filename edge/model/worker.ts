@@ -5,6 +5,7 @@
  * - `codec`: decodes large JSON request bodies off the main thread (./codec.ts). Never loads onnxruntime.
  * Spawned with `path.join(__dirname, 'worker.js')`; onnxruntime-node is loaded with a plain require (external in bundles).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -202,22 +203,51 @@ function zerosFor(meta: TensorMeta): Tensor {
 }
 
 /**
- * Lowers this thread's scheduling priority (Linux: nice is per thread, and the onnxruntime pool threads created
- * below inherit it), so that the main thread answers health checks and parses requests first under full load.
+ * Sets this thread's scheduling before the session exists: on Linux, nice value and policy are per thread, and the
+ * onnxruntime pool threads that the session creates inherit both. SCHED_BATCH threads never preempt another thread
+ * when they wake, so the HTTP thread answers a health check at once even while inference keeps every core busy,
+ * without taking CPU share away from inference as a high nice value does (measured: see README, Benchmarks).
+ * Node has no call for the policy: util-linux's `chrt` sets it (present on Debian, Raspberry Pi OS and the serving
+ * image). Returns what was applied, with the reason for anything that was not.
  */
-function lowerPriority(nice: number): void {
-  if (nice <= 0 || process.platform !== 'linux') return;
+function setScheduling(nice: number, policy: 'batch' | 'normal'): string {
+  if (process.platform !== 'linux') return `default (${process.platform}: no per-thread scheduling)`;
+  let tid: number;
   try {
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, nice);
-  } catch {
-    // not permitted or no /proc: keep the default priority
+    tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) throw new Error(`thread id ${tid}`);
+  } catch (e) {
+    return `default (no thread id from /proc/thread-self: ${(e as Error).message})`;
   }
+  const applied: string[] = [];
+  if (policy === 'batch') {
+    try {
+      execFileSync('chrt', ['--batch', '--pid', '0', String(tid)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
+      applied.push('batch');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+      const why = err.code === 'ENOENT' ? 'chrt not found: install util-linux' : (err.stderr?.toString().trim() || err.message);
+      applied.push(`normal (batch not applied: ${why})`);
+    }
+  } else {
+    applied.push('normal');
+  }
+  if (nice > 0) {
+    try {
+      os.setPriority(tid, nice);
+      applied.push(`nice ${nice}`);
+    } catch (e) {
+      applied.push(`nice 0 (nice ${nice} not applied: ${(e as Error).message})`);
+    }
+  } else {
+    applied.push('nice 0');
+  }
+  return applied.join(', ');
 }
 
 async function init(): Promise<void> {
   const cfg = workerData as WorkerInit;
-  lowerPriority(cfg.nice);
+  const scheduling = setScheduling(cfg.nice, cfg.policy);
   const t0 = performance.now();
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -255,7 +285,7 @@ async function init(): Promise<void> {
       warmupError = (e as Error).message;
     }
   }
-  post({ type: 'ready', inputs, outputs, loadMs, warmupMs: performance.now() - t1, warmupError });
+  post({ type: 'ready', inputs, outputs, loadMs, warmupMs: performance.now() - t1, warmupError, scheduling });
   parentPort!.on('message', (msg: RunMessage) => {
     void handleRun(msg);
   });

@@ -13,13 +13,13 @@ describe('runtimeSettings', () => {
     fs.writeFileSync(file, [
       JSON.stringify({ level: 'info', event: 'model_loaded', workers: 3, intra_op_threads: 1, batching: false, load_ms: 1, warmup_ms: 1, total_ms: 2 }),
       JSON.stringify({ level: 'info', event: 'listening' }),
-      JSON.stringify({ level: 'info', event: 'model_loaded', workers: 1, intra_op_threads: 2, worker_nice: 10, batching: true, load_ms: 180, warmup_ms: 9, total_ms: 230 }),
+      JSON.stringify({ level: 'info', event: 'model_loaded', workers: 1, intra_op_threads: 2, scheduling: 'batch, nice 10', batching: true, load_ms: 180, warmup_ms: 9, total_ms: 230 }),
       '',
     ].join('\n'));
-    expect(runtimeSettings(file)).toBe('1 worker(s) × 2 intra-op threads at nice 10, batching true, session load 180 ms + warm-up 9 ms of 230 ms model load');
+    expect(runtimeSettings(file)).toBe('1 worker(s) × 2 intra-op threads (batch, nice 10), batching true, session load 180 ms + warm-up 9 ms of 230 ms model load');
   });
 
-  test('leaves out the nice value when the runtime does not log one', () => {
+  test('leaves out the scheduling when the runtime does not log it', () => {
     const file = path.join(dir, 'runtime.log');
     fs.writeFileSync(file, `${JSON.stringify({ event: 'model_loaded', workers: 2, intra_op_threads: 4, batching: false, load_ms: 5, warmup_ms: 1, total_ms: 9 })}\n`);
     expect(runtimeSettings(file)).toBe('2 worker(s) × 4 intra-op threads, batching false, session load 5 ms + warm-up 1 ms of 9 ms model load');

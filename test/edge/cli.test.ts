@@ -22,7 +22,7 @@ describe('config', () => {
     const c = parseConfig(['serve', '--model', IRIS], {}, ctx);
     expect(c).toMatchObject({
       modelPath: IRIS, host: '127.0.0.1', port: 8080, threads: 4, workers: 1, maxBatch: 8, batchDelayMs: 2, batching: true,
-      maxQueue: 64, maxBodyBytes: 32 * 1024 * 1024, logLevel: 'info', allowContractChange: false, watch: true,
+      maxQueue: 64, maxBodyBytes: 32 * 1024 * 1024, logLevel: 'info', allowContractChange: false, watch: true, workerNice: 10, workerPolicy: 'batch',
     });
     expect(c.name).toBeUndefined();
     expect(c.modelVersion).toBeUndefined();
@@ -156,5 +156,55 @@ describe('modelfleet-edge process', () => {
     await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
     const events = p.stdout.map((l) => (JSON.parse(l) as { event: string }).event);
     expect(events).toEqual(expect.arrayContaining(['signal', 'draining', 'stopped']));
+  });
+
+  /** Policy (0 SCHED_OTHER, 3 SCHED_BATCH) and nice of every thread of a process, from /proc. */
+  function threadsOf(pid: number): { tid: number; policy: number; nice: number }[] {
+    return fs.readdirSync(`/proc/${pid}/task`).map((t) => {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      return { tid: Number(t), nice: Number(f[19 - 3]), policy: Number(f[41 - 3]) };
+    });
+  }
+
+  async function schedulingOf(args: string[], env: Record<string, string> = {}): Promise<{ logged: string; threads: { tid: number; policy: number; nice: number }[]; pid: number }> {
+    const p = spawnEdge(['serve', '--model', IRIS, '--port', '0', '--threads', '2', ...args], env);
+    try {
+      await p.url;
+      const loaded = p.stdout.map((l) => JSON.parse(l) as { event: string; scheduling?: string }).find((e) => e.event === 'model_loaded');
+      return { logged: String(loaded?.scheduling), threads: threadsOf(p.child.pid!), pid: p.child.pid! };
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  }
+
+  const linux = process.platform === 'linux' ? test : test.skip;
+
+  linux('the inference threads run as SCHED_BATCH at nice 10 by default; the HTTP thread keeps its priority', async () => {
+    const { logged, threads, pid } = await schedulingOf([]);
+    expect(logged).toBe('batch, nice 10');
+    const main = threads.find((t) => t.tid === pid)!;
+    expect(main).toMatchObject({ policy: 0, nice: 0 });
+    // the worker thread and onnxruntime's pool thread (2 intra-op threads: the caller and one pool thread)
+    expect(threads.filter((t) => t.policy === 3 && t.nice === 10).length).toBeGreaterThanOrEqual(2);
+    expect(threads.filter((t) => t.policy === 3 && t.nice !== 10)).toEqual([]);
+  });
+
+  linux('--worker-policy normal --worker-nice 0 leaves every thread at the default scheduling', async () => {
+    const { logged, threads } = await schedulingOf(['--worker-policy', 'normal', '--worker-nice', '0']);
+    expect(logged).toBe('normal, nice 0');
+    expect(threads.every((t) => t.policy === 0 && t.nice === 0)).toBe(true);
+  });
+
+  linux('without chrt on PATH the runtime still serves, keeps the nice value and says why batch was not applied', async () => {
+    const { logged, threads } = await schedulingOf([], { PATH: tempDir() });
+    expect(logged).toBe('normal (batch not applied: chrt not found: install util-linux), nice 10');
+    expect(threads.some((t) => t.policy === 3)).toBe(false);
+    expect(threads.filter((t) => t.nice === 10).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a bad --worker-policy is refused naming the value and the choices', () => {
+    expect(() => parseConfig(['serve', '--model', IRIS, '--worker-policy', 'fifo'], {}, ctx)).toThrow(/--worker-policy has the value "fifo", expected batch \| normal/);
   });
 });

@@ -35,7 +35,7 @@ describe('ModelInstance', () => {
     const crashes: string[] = [];
     const observer: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: (m) => crashes.push(m) };
     const inst = await ModelInstance.load({
-      modelPath: path.join(dir, 'flag'), workers: 1, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
+      modelPath: path.join(dir, 'flag'), workers: 1, intraOpThreads: 1, workerNice: 0, workerPolicy: 'normal', maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
     }, observer);
     try {
       expect(inst.signature.batchable).toBe(true);
@@ -59,7 +59,7 @@ describe('ModelInstance', () => {
     fs.writeFileSync(script, 'process.exit(2)');
     const observer: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
     await expect(ModelInstance.load({
-      modelPath: 'x', workers: 2, intraOpThreads: 1, workerNice: 0, maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
+      modelPath: 'x', workers: 2, intraOpThreads: 1, workerNice: 0, workerPolicy: 'normal', maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
     }, observer)).rejects.toMatchObject({ code: 'EDGE_ERR_MODEL_LOAD_FAILED' });
   });
 });
