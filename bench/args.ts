@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly edgeCli: string;
   /** Extra arguments passed to the runtime's `serve`. */
   readonly edgeArgs: readonly string[];
+  /** The load generator's HTTP client: `raw` (lean, the default) or `node` (node:http); see bench/raw-http.ts. */
+  readonly client: 'raw' | 'node';
   readonly skipRuntime: boolean;
   readonly skipNaive: boolean;
   readonly out: string;
@@ -49,6 +51,8 @@ export const USAGE = `npm run bench -- [flags]
   --spinning 0|1          allow_spinning of the baseline and naive server (default 0, as the runtime)
   --edge-cli FILE         the runtime's command line entry (default dist/edge/cli.js)
   --edge-arg ARG          one extra argument for \`serve\` (repeat the flag for more)
+  --client raw|node       the load generator's HTTP client: raw (default; lean keep-alive sockets, as wrk) or
+                          node (node:http's client, which adds about 0.3 ms per request of its own)
   --skip-runtime          measure only the baseline and the naive server
   --skip-naive            do not measure the naive server
   --out FILE              JSON results (default bench/results/latest.json)
@@ -76,7 +80,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
   const edgeArgs: string[] = [];
   const bools = new Set(['--quick', '--skip-runtime', '--skip-naive', '--strict', '--help', '-h']);
   const valued = new Set(['--soak-seconds', '--duration', '--warmup', '--models', '--soak-models', '--health-models', '--health-seconds',
-    '--cold-starts', '--rss-after', '--threads', '--spinning', '--edge-cli', '--edge-arg', '--out']);
+    '--cold-starts', '--rss-after', '--threads', '--spinning', '--client', '--edge-cli', '--edge-arg', '--out']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf('=');
@@ -107,6 +111,10 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
   if (spinning !== '0' && spinning !== '1') {
     throw new BenchArgsError(`--spinning takes 0 or 1, got ${JSON.stringify(spinning)}`);
   }
+  const client = v['--client'] ?? 'raw';
+  if (client !== 'raw' && client !== 'node') {
+    throw new BenchArgsError(`--client takes raw or node, got ${JSON.stringify(client)}`);
+  }
   const list = (raw: string | undefined): string[] => (raw === undefined ? [modelBase(models[0])] : raw.split(',').filter((m) => m.length > 0).map(modelBase));
   return Object.freeze({
     models,
@@ -123,6 +131,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
     spinning: spinning === '1',
     edgeCli: path.resolve(root, v['--edge-cli'] ?? 'dist/edge/cli.js'),
     edgeArgs,
+    client,
     skipRuntime: v['--skip-runtime'] === 'true',
     skipNaive: v['--skip-naive'] === 'true',
     out: path.resolve(root, v['--out'] ?? 'bench/results/latest.json'),

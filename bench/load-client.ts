@@ -12,6 +12,7 @@
  */
 import * as http from 'http';
 import { childConfig, emitResult } from './child';
+import { RawConnection, requestBytes } from './raw-http';
 import { binaryRequest, checkResponse, jsonRequest, makeInputs, ModelSpec, PreparedRequest } from './payload';
 import { LatencySummary, summarize } from './stats';
 
@@ -32,6 +33,11 @@ export interface ClientConfig {
   readonly requests?: number;
   /** poll mode: the period between probes. */
   readonly intervalMs?: number;
+  /**
+   * load and count modes: the HTTP client. `raw` (default): a lean keep-alive client on net sockets (./raw-http.ts),
+   * so that the latencies hold the server's time, not the client's; `node`: node:http's client with a keep-alive agent.
+   */
+  readonly client?: 'raw' | 'node';
 }
 
 /** What the client child reports. */
@@ -48,7 +54,7 @@ export interface ClientResult {
 
 interface Reply {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Buffer;
 }
 
@@ -90,6 +96,8 @@ async function runLoad(cfg: ClientConfig): Promise<ClientResult> {
   const prepared = cfg.payload === 'json' ? jsonRequest(cfg.model, inputs) : binaryRequest(cfg.model, inputs);
   const concurrency = cfg.concurrency ?? 1;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const rawRequest = requestBytes('POST', cfg.host, cfg.port, cfg.path, prepared.headers, prepared.body);
+  const lean = (cfg.client ?? 'raw') === 'raw';
 
   const latencies: number[] = [];
   let errors = 0;
@@ -104,12 +112,13 @@ async function runLoad(cfg: ClientConfig): Promise<ClientResult> {
 
   const more = (): boolean => (cfg.mode === 'count' ? sent < (cfg.requests ?? 0) : performance.now() < windowEnd);
   const caller = async (): Promise<void> => {
+    const conn = lean ? new RawConnection(cfg.host, cfg.port) : undefined;
     while (more()) {
       sent++;
       const a = performance.now();
       let problem: string | undefined;
       try {
-        problem = problemOf(cfg, await request(agent, cfg, 'POST', prepared));
+        problem = problemOf(cfg, conn ? await conn.send(rawRequest) : await request(agent, cfg, 'POST', prepared));
       } catch (err) {
         problem = err instanceof Error ? err.message : String(err);
       }
@@ -127,6 +136,7 @@ async function runLoad(cfg: ClientConfig): Promise<ClientResult> {
         firstError ??= problem;
       }
     }
+    conn?.close();
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   agent.destroy();

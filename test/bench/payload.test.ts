@@ -105,5 +105,11 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--soak'], root)).toThrow(/unknown flag "--soak"/);
     expect(() => parseBenchArgs(['--soak-seconds', 'x'], root)).toThrow(/--soak-seconds needs a non-negative number, got "x"/);
     expect(() => parseBenchArgs(['--spinning', '2'], root)).toThrow(/--spinning takes 0 or 1/);
+    expect(() => parseBenchArgs(['--client', 'curl'], root)).toThrow(/--client takes raw or node, got "curl"/);
+  });
+
+  test('the load client is the lean one unless --client node', () => {
+    expect(parseBenchArgs([], root).client).toBe('raw');
+    expect(parseBenchArgs(['--client', 'node'], root).client).toBe('node');
   });
 });
