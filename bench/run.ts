@@ -23,6 +23,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const RAW_JS = path.join(__dirname, 'raw.js');
 const CLIENT_JS = path.join(__dirname, 'load-client.js');
 const NAIVE_JS = path.join(__dirname, 'naive-server.js');
+const FLOOR_JS = path.join(__dirname, 'floor-server.js');
 
 /** The targets of issue 3 (Benchmarks). */
 export const TARGETS = Object.freeze({
@@ -40,7 +41,7 @@ export const TARGETS = Object.freeze({
   healthIntervalMs: 20,
 });
 
-type Setup = 'raw' | 'runtime' | 'naive';
+type Setup = 'raw' | 'runtime' | 'naive' | 'floor';
 type Payload = 'tensor' | 'binary' | 'json';
 
 /** One line of the main table. */
@@ -326,10 +327,16 @@ function checksOf(report: ModelReport): TargetCheck[] {
   const httpBound = raw1 !== undefined && raw1.p50Ms < 1
     ? `raw session.run takes ${fmt(raw1.p50Ms)} ms: this ratio measures HTTP on loopback, not the runtime's overhead`
     : undefined;
+  const floor1 = rowOf(report, 'floor', 'binary', 1)?.summary;
+  const floorNote = httpBound === undefined && floor1 !== undefined && raw1 !== undefined && bin1 !== undefined
+    ? `the transport floor (bench/floor-server.ts: node:http + one worker-thread hop around ${fmt(raw1.p50Ms)} ms of work, no runtime code) ` +
+      `has p50 ${fmt(floor1.p50Ms)} ms = ${fmt(floor1.p50Ms / raw1.p50Ms)}× raw, +${fmt(floor1.p50Ms - raw1.p50Ms)} ms; ` +
+      `the runtime adds +${fmt(bin1.p50Ms - raw1.p50Ms)} ms`
+    : undefined;
   const bin1Errors = bin1Row?.errors ?? 0;
   const bin8Errors = bin8Row?.errors ?? 0;
   const checks: TargetCheck[] = [
-    failOnErrors({ ...checkAtMostTimes('c1-binary-p50', m, `runtime binary c1 p50 ≤ ${TARGETS.c1BinaryP50VsRaw}× raw batch-1 p50`, bin1?.p50Ms ?? nan, raw1?.p50Ms ?? nan, TARGETS.c1BinaryP50VsRaw, 'ms'), note: httpBound },
+    failOnErrors({ ...checkAtMostTimes('c1-binary-p50', m, `runtime binary c1 p50 ≤ ${TARGETS.c1BinaryP50VsRaw}× raw batch-1 p50`, bin1?.p50Ms ?? nan, raw1?.p50Ms ?? nan, TARGETS.c1BinaryP50VsRaw, 'ms'), note: httpBound ?? floorNote },
       bin1Errors, 'requests'),
     failOnErrors({ ...checkAtLeastTimes('c8-binary-vs-raw', m, `runtime binary c8 throughput ≥ ${TARGETS.c8BinaryVsRawBatch8}× raw batch-8 throughput`, bin8?.itemsPerSec ?? nan, raw8?.itemsPerSec ?? nan, TARGETS.c8BinaryVsRawBatch8, 'items/s'), note: httpBound },
       bin8Errors, 'requests'),
@@ -385,11 +392,41 @@ async function measureModel(opts: BenchOptions, threads: ThreadSettings, file: s
       log(`[${report.model}] runtime SKIPPED: ${path.relative(ROOT, opts.edgeCli)} not found (build edge/ first, or pass --edge-cli)`);
     }
   }
+  const raw1 = report.raw.byBatch.find((b) => b.batch === 1)?.summary;
+  if (!opts.skipRuntime && raw1 !== undefined && raw1.p50Ms >= 1) {
+    report.rows.push(await measureFloor(opts, spec, raw1.p50Ms));
+  }
   if (!opts.skipNaive) {
     await measureServer('naive', opts, threads, spec, report);
   }
   report.checks = checksOf(report);
   return report;
+}
+
+/**
+ * The transport floor at concurrency 1: bench/floor-server.ts (node:http, one worker-thread hop, `workMs` of busy
+ * work standing in for session.run), driven by the same client with the same binary request.
+ */
+async function measureFloor(opts: BenchOptions, spec: ModelSpec, workMs: number): Promise<Row> {
+  const port = await freePort();
+  const logFile = path.join(path.dirname(opts.out), 'logs', `${spec.name}-floor.log`);
+  fs.rmSync(logFile, { force: true });
+  let srv: ServerProcess | undefined;
+  try {
+    srv = await startServer([FLOOR_JS, '--spec', JSON.stringify(spec), '--work-ms', workMs.toFixed(3), '--port', String(port)], port, '/v2/health/live', logFile);
+    const cfg: ClientConfig = {
+      host: '127.0.0.1', port, path: `/v2/models/${spec.name}/infer`, model: spec, client: opts.client,
+      mode: 'load', payload: 'binary', batch: 1, concurrency: 1, warmupSec: opts.warmupSec, durationSec: opts.durationSec,
+    };
+    const r = await runChild<ClientResult>(CLIENT_JS, cfg, clientTimeoutMs(opts.warmupSec + opts.durationSec));
+    log(`[${spec.name}] floor binary c1 (node:http + worker hop around ${fmt(workMs)} ms of work): ${describeSummary(r.summary)}`);
+    return { model: spec.name, setup: 'floor', payload: 'binary', batch: 1, concurrency: 1, summary: r.summary, errors: r.errors, firstError: r.firstError };
+  } catch (err) {
+    log(`[${spec.name}] floor FAILED: ${errText(err)}`);
+    return { model: spec.name, setup: 'floor', payload: 'binary', batch: 1, concurrency: 1, errors: 1, firstError: errText(err) };
+  } finally {
+    if (srv) await stopServer(srv.child);
+  }
 }
 
 /** The main table: one row per setup, payload, batch and concurrency. */
