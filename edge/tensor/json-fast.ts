@@ -8,7 +8,11 @@
  * or duplicated key on the path, a nesting deeper than 32) makes the scan return undefined, and the caller decodes the
  * request with JSON.parse as before. Numbers are parsed with exactly JSON.parse's semantics (the nearest double):
  * a correctly rounded fast case (at most 15 significant digits and a power of ten at most 22, Clinger's fast path),
- * otherwise `Number()` of the literal. Pure, no I/O.
+ * otherwise `Number()` of the literal. INT64/UINT64 data is read exactly instead (parseIntegersInto): integer
+ * literals become BigInts from their digits, never through a double.
+ *
+ * Also here: parseJsonExactIntegers, the exact reading of INT64/UINT64 data for requests that do not take the fast
+ * path (JSON.parse rounds integers beyond 2^53 to the nearest double). Pure, no I/O.
  */
 
 const MAX_DEPTH = 32;
@@ -432,4 +436,232 @@ export function parseNumbersInto(body: Uint8Array, range: DataRange, out: Float3
     if (p > end || CLASS[b[p]] === NUM) return -1;
   }
   return depth === 0 && p === end ? n : -1;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+const TEN_POW_10 = 10n ** 10n;
+
+/**
+ * Parses the integer literals of a data range (see findDataRanges) in order into `out` (flattening nested arrays),
+ * exactly: a BigInt from the literal's digits (JSON.parse would round values beyond 2^53 to a double). Returns how many
+ * values the range holds (only the first `out.length` are written), or -1 when the exact path must decide: not valid
+ * JSON, a fraction or exponent (`1.0`, `1e3`, read as JSON.parse reads them), or a value out of the range of `out`
+ * (reported there as an error that names the value).
+ */
+export function parseIntegersInto(body: Uint8Array, range: DataRange, out: BigInt64Array | BigUint64Array): number {
+  const b = body;
+  const unsigned = out instanceof BigUint64Array;
+  const end = range.end;
+  const limit = out.length;
+  let p = range.start;
+  let n = 0;
+  let depth = 0;
+  // the grammar as in parseNumbersInto
+  let wantValue = true;
+  let allowClose = true;
+  while (p < end) {
+    const c = b[p];
+    if (c === SPACE || c === LF || c === CR || c === TAB) {
+      p++;
+      continue;
+    }
+    if (!wantValue) {
+      p++;
+      if (c === COMMA) {
+        wantValue = true;
+        allowClose = false;
+      } else if (c === RBRACKET) {
+        if (--depth === 0) break;
+      } else {
+        return -1;
+      }
+      continue;
+    }
+    if (c === LBRACKET) {
+      depth++;
+      p++;
+      allowClose = true;
+      continue;
+    }
+    if (c === RBRACKET) {
+      if (!allowClose) return -1;
+      p++;
+      wantValue = false;
+      if (--depth === 0) break;
+      continue;
+    }
+    wantValue = false;
+    const s = p;
+    let neg = false;
+    if (c === MINUS) {
+      neg = true;
+      p++;
+    }
+    // up to 15 digits are exact in a double (and within every 64-bit range); 16-20 digits as hi * 10^10 + lo, each
+    // part exact in a double; longer literals (out of range unless leading zeros, which JSON has not) via BigInt(text)
+    let v = 0;
+    let lo = 0;
+    let digits = 0;
+    let d = b[p];
+    if (d === D0) {
+      d = b[++p];
+    } else if (d > D0 && d <= D9) {
+      while (d >= D0 && d <= D9) {
+        if (digits < 15) v = v * 10 + (d - D0);
+        digits++;
+        d = b[++p];
+      }
+    } else {
+      return -1;
+    }
+    // a fraction, an exponent, a leading zero before digits, or two numbers run together
+    if (p > end || CLASS[d] === NUM) return -1;
+    let x: bigint;
+    if (digits <= 15) {
+      if (neg && unsigned && v !== 0) return -1;
+      x = BigInt(neg ? -v : v);
+    } else {
+      if (digits > 20) return -1; // beyond every 64-bit range
+      const e = p - 10;
+      v = 0;
+      for (let q = neg ? s + 1 : s; q < e; q++) v = v * 10 + (b[q] - D0);
+      for (let q = e; q < p; q++) lo = lo * 10 + (b[q] - D0);
+      x = BigInt(v) * TEN_POW_10 + BigInt(lo);
+      if (neg) x = -x;
+      if (unsigned ? x < 0n || x > UINT64_MAX : x < INT64_MIN || x > INT64_MAX) return -1;
+    }
+    if (n < limit) out[n] = x;
+    n++;
+  }
+  return depth === 0 && p === end ? n : -1;
+}
+
+/** Where a value sits in an infer request, for parseJsonExactIntegers. */
+const At = { Root: 0, Inputs: 1, Input: 2, Data: 3, Elsewhere: 4 } as const;
+type At = (typeof At)[keyof typeof At];
+
+/**
+ * JSON.parse of a text that JSON.parse accepts, except that in the `data` arrays of the top-level `inputs` objects an
+ * integer literal (no fraction, no exponent) beyond ±Number.MAX_SAFE_INTEGER becomes a BigInt of exactly its digits
+ * (JSON.parse gives the nearest double). Only that path is parsed here: every other value (and data nested deeper
+ * than 32) is JSON.parse's result for its slice of the text. Call it only after JSON.parse accepted the text.
+ */
+export function parseJsonExactIntegers(text: string): unknown {
+  const p = new ExactParser(text);
+  p.ws();
+  return p.value(At.Root, 0);
+}
+
+function isDelimiter(c: number): boolean {
+  return c === COMMA || c === RBRACKET || c === RBRACE || c === COLON || isWs(c);
+}
+
+/** A parser for valid JSON (JSON.parse has checked it): no error handling beyond that. */
+class ExactParser {
+  public pos = 0;
+
+  constructor(private readonly t: string) {}
+
+  public ws(): void {
+    while (this.pos < this.t.length && isWs(this.t.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /** The value at pos (after whitespace); leaves pos after it. */
+  public value(at: At, depth: number): unknown {
+    const t = this.t;
+    const c = t.charCodeAt(this.pos);
+    if (c === LBRACE && (at === At.Root || at === At.Input)) {
+      const o: Record<string, unknown> = {};
+      this.pos++;
+      this.ws();
+      if (t.charCodeAt(this.pos) === RBRACE) {
+        this.pos++;
+        return o;
+      }
+      for (;;) {
+        const k = this.string();
+        this.ws();
+        this.pos++; // ':'
+        this.ws();
+        const v = this.value(at === At.Root && k === 'inputs' ? At.Inputs : at === At.Input && k === 'data' ? At.Data : At.Elsewhere, depth + 1);
+        // as JSON.parse: an own "__proto__" property, the last of duplicate keys
+        if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        else o[k] = v;
+        this.ws();
+        if (t.charCodeAt(this.pos++) === RBRACE) return o;
+        this.ws();
+      }
+    }
+    if (c === LBRACKET && (at === At.Inputs || (at === At.Data && depth <= MAX_DEPTH + 4))) {
+      const a: unknown[] = [];
+      this.pos++;
+      this.ws();
+      if (t.charCodeAt(this.pos) === RBRACKET) {
+        this.pos++;
+        return a;
+      }
+      for (;;) {
+        a.push(this.value(at === At.Inputs ? At.Input : At.Data, depth + 1));
+        this.ws();
+        if (t.charCodeAt(this.pos++) === RBRACKET) return a;
+        this.ws();
+      }
+    }
+    const start = this.pos;
+    if (at === At.Data && (c === MINUS || (c >= D0 && c <= D9))) {
+      let p = start;
+      while (p < t.length && !isDelimiter(t.charCodeAt(p))) p++;
+      this.pos = p;
+      const literal = t.slice(start, p);
+      const v = Number(literal);
+      return Number.isSafeInteger(v) || !/^-?\d+$/.test(literal) ? v : BigInt(literal);
+    }
+    this.skip();
+    return JSON.parse(t.slice(start, this.pos)) as unknown;
+  }
+
+  /** A string at pos: its value. */
+  private string(): string {
+    const t = this.t;
+    const start = this.pos;
+    let p = start + 1;
+    let escaped = false;
+    for (;;) {
+      const c = t.charCodeAt(p);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        p++;
+      }
+      p++;
+    }
+    this.pos = p + 1;
+    return escaped ? (JSON.parse(t.slice(start, p + 1)) as string) : t.slice(start + 1, p);
+  }
+
+  /** Moves pos past the value at pos (iteratively: any nesting depth). */
+  private skip(): void {
+    const t = this.t;
+    let depth = 0;
+    do {
+      const c = t.charCodeAt(this.pos);
+      if (c === QUOTE) {
+        this.string();
+      } else if (c === LBRACE || c === LBRACKET) {
+        depth++;
+        this.pos++;
+      } else if (c === RBRACE || c === RBRACKET) {
+        depth--;
+        this.pos++;
+      } else if (c === COMMA || c === COLON || isWs(c)) {
+        this.pos++;
+      } else {
+        let p = this.pos;
+        while (p < t.length && !isDelimiter(t.charCodeAt(p))) p++;
+        this.pos = p;
+      }
+    } while (depth > 0);
+  }
 }

@@ -2,7 +2,7 @@
 import { EdgeError } from '../errors';
 import type { TensorMeta, WireOutputRequest, WireTensor } from '../model/protocol';
 import { byV2, numberToHalf, type DatatypeInfo, type NumericArray } from './datatypes';
-import { findDataRanges, parseNumbersInto, spliceOut, type DataRange } from './json-fast';
+import { findDataRanges, parseIntegersInto, parseJsonExactIntegers, parseNumbersInto, spliceOut, type DataRange } from './json-fast';
 
 /** What the decoder checks a request against. */
 export interface ModelSignature {
@@ -27,13 +27,20 @@ export interface DecodedRequest {
 
 const MAX_RANK = 32;
 
-/** JSON headers at least this large try the fast path for FP32/FP64 `data` arrays (./json-fast.ts). */
+/** JSON headers at least this large try the fast path for FP32/FP64/INT64/UINT64 `data` arrays (./json-fast.ts). */
 export const FAST_JSON_MIN_BYTES = 16 * 1024;
+
+const FAST_DATATYPES: ReadonlySet<string> = new Set(['FP32', 'FP64', 'INT64', 'UINT64']);
 
 /** Abandons the fast path (the request is then decoded again with JSON.parse alone). */
 class FastPathMiss extends Error {}
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+/** An integer beyond 2^53 in the data of an integer input: JSON.parse may have rounded it (the request is read again exactly). */
+class InexactInteger extends Error {}
+const INEXACT = new InexactInteger();
+
+/** Parsed JSON; bigint only for the integer literals parseJsonExactIntegers reads exactly. */
+type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
 function isObject(v: unknown): v is JsonObject {
@@ -47,34 +54,47 @@ function field(msg: string): EdgeError {
 /**
  * Decodes an infer request. `body` is the whole request body; `headerLength` is the JSON header size from
  * Inference-Header-Content-Length (or json-header-size), undefined when the body is all JSON. Headers of at least
- * `fastJsonMinBytes` take the fast path for FP32/FP64 data (Infinity: never; the result is the same either way).
+ * `fastJsonMinBytes` take the fast path for FP32/FP64/INT64/UINT64 data (Infinity: never; the result is the same
+ * either way). Integer literals of INT64/UINT64 inputs are read exactly on every path (never through a double).
  */
 export function decodeInferRequest(body: Uint8Array, headerLength: number | undefined, sig: ModelSignature, fastJsonMinBytes = FAST_JSON_MIN_BYTES): DecodedRequest {
   const hlen = headerLength ?? body.byteLength;
   if (!Number.isInteger(hlen) || hlen < 0 || hlen > body.byteLength) {
     throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `the JSON header length ${headerLength} does not fit the body of ${body.byteLength} bytes`);
   }
-  if (hlen >= fastJsonMinBytes && sig.inputs.some((m) => m.datatype === 'FP32' || m.datatype === 'FP64')) {
+  if (hlen >= fastJsonMinBytes && sig.inputs.some((m) => FAST_DATATYPES.has(m.datatype))) {
     const ranges = findDataRanges(body, hlen);
     if (ranges) {
       try {
-        return decode(body, headerLength, hlen, sig, ranges);
+        return decode(body, headerLength, hlen, sig, ranges, false);
       } catch {
         // anything unusual (or an error to report): decode again the exact way, which gives the same result or error
       }
     }
   }
-  return decode(body, headerLength, hlen, sig, undefined);
+  try {
+    return decode(body, headerLength, hlen, sig, undefined, false);
+  } catch (e) {
+    if (e !== INEXACT) throw e;
+    // an integer input holds a value JSON.parse may have rounded: read the data's integer literals exactly
+    return decode(body, headerLength, hlen, sig, undefined, true);
+  }
 }
 
-function decode(body: Uint8Array, headerLength: number | undefined, hlen: number, sig: ModelSignature, ranges: readonly DataRange[] | undefined): DecodedRequest {
+/**
+ * One decoding. `ranges`: the data arrays the fast path parses itself (JSON.parse sees the rest). `exact`: integer
+ * literals beyond 2^53 in data are BigInts from their digits (else such a value in an integer input throws INEXACT).
+ */
+function decode(body: Uint8Array, headerLength: number | undefined, hlen: number, sig: ModelSignature, ranges: readonly DataRange[] | undefined, exact: boolean): DecodedRequest {
   let parsed: unknown;
+  const text = ranges ? spliceOut(body, hlen, ranges) : Buffer.from(body.buffer, body.byteOffset, hlen).toString('utf8');
   try {
-    parsed = JSON.parse(ranges ? spliceOut(body, hlen, ranges) : Buffer.from(body.buffer, body.byteOffset, hlen).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     const what = headerLength === undefined ? 'the body' : `the first ${hlen} bytes (Inference-Header-Content-Length)`;
     throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', `${what} is not valid JSON (${(e as Error).message})`);
   }
+  if (exact) parsed = parseJsonExactIntegers(text);
   if (!isObject(parsed)) throw new EdgeError('EDGE_ERR_REQ_INVALID_JSON', 'the inference request must be a JSON object');
   const req = parsed;
   // data arrays cut out by the fast path, by the input object they belong to
@@ -172,11 +192,12 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
       const range = fast?.get(raw);
       let n: number;
       if (range) {
-        if (!(arr instanceof Float32Array || arr instanceof Float64Array)) throw new FastPathMiss();
-        n = parseNumbersInto(body, range, arr);
-        if (n !== count) throw new FastPathMiss(); // not valid JSON after all: the exact path reports it
+        if (arr instanceof Float32Array || arr instanceof Float64Array) n = parseNumbersInto(body, range, arr);
+        else if (arr instanceof BigInt64Array || arr instanceof BigUint64Array) n = parseIntegersInto(body, range, arr);
+        else throw new FastPathMiss();
+        if (n !== count) throw new FastPathMiss(); // not valid JSON after all (or not for the fast path): the exact path reports it
       } else {
-        n = fill(arr, dt, raw.data, meta.name, count);
+        n = fill(arr, dt, raw.data, meta.name, count, exact);
       }
       if (n !== count) {
         throw new EdgeError('EDGE_ERR_INPUT_DATA_LENGTH', `input "${meta.name}" with shape [${shape}] needs ${count} elements, "data" has ${n}`);
@@ -222,11 +243,14 @@ function checkShape(meta: TensorMeta, raw: Json | undefined): number[] {
   return shape;
 }
 
-/** Writes the (possibly nested) JSON data into arr; returns the number of elements seen. */
-function fill(arr: NumericArray, dt: DatatypeInfo, data: Json, name: string, limit: number): number {
+/**
+ * Writes the (possibly nested) JSON data into arr; returns the number of elements seen. Unless `exact`, throws INEXACT
+ * at an integer beyond 2^53 for an integer datatype (JSON.parse may have rounded it: the caller parses exactly).
+ */
+function fill(arr: NumericArray, dt: DatatypeInfo, data: Json, name: string, limit: number, exact: boolean): number {
   let n = 0;
   const bad = (v: Json, why: string) =>
-    new EdgeError('EDGE_ERR_INPUT_DATA_VALUE', `input "${name}" element ${n} is ${JSON.stringify(v)?.slice(0, 40)}: ${why}`);
+    new EdgeError('EDGE_ERR_INPUT_DATA_VALUE', `input "${name}" element ${n} is ${(typeof v === 'bigint' ? String(v) : JSON.stringify(v))?.slice(0, 40)}: ${why}`);
   const put = (v: Json): void => {
     if (n >= limit) {
       n++;
@@ -239,15 +263,24 @@ function fill(arr: NumericArray, dt: DatatypeInfo, data: Json, name: string, lim
         break;
       case 'FP32':
       case 'FP64':
-        if (typeof v !== 'number') throw bad(v, `${dt.v2} data must be numbers`);
-        arr[n] = v;
+        if (typeof v === 'number') arr[n] = v;
+        else if (typeof v === 'bigint') arr[n] = Number(v); // an exact integer literal: the double JSON.parse gives for it
+        else throw bad(v, `${dt.v2} data must be numbers`);
         break;
       case 'FP16':
-        if (typeof v !== 'number') throw bad(v, 'FP16 data must be numbers');
-        arr[n] = numberToHalf(v);
+        if (typeof v === 'number') arr[n] = numberToHalf(v);
+        else if (typeof v === 'bigint') arr[n] = numberToHalf(Number(v));
+        else throw bad(v, 'FP16 data must be numbers');
         break;
       default:
+        if (typeof v === 'bigint') {
+          // exact: the digits as sent
+          if (!dt.bigint || v < (dt.min as bigint) || v > (dt.max as bigint)) throw bad(v, `out of the ${dt.v2} range`);
+          arr[n] = v;
+          break;
+        }
         if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(v, `${dt.v2} data must be integers`);
+        if (!exact && !Number.isSafeInteger(v)) throw INEXACT;
         if (dt.bigint) {
           const b = BigInt(v);
           if (b < (dt.min as bigint) || b > (dt.max as bigint)) throw bad(v, `out of the ${dt.v2} range`);

@@ -3,7 +3,7 @@
  * decoded requests and errors as the exact path, on fuzzed bodies (fast-check).
  */
 import fc from 'fast-check';
-import { findDataRanges, parseNumbersInto } from '../../edge/tensor/json-fast';
+import { findDataRanges, parseIntegersInto, parseNumbersInto } from '../../edge/tensor/json-fast';
 import { decodeInferRequest, type DecodedRequest, type ModelSignature } from '../../edge/tensor/request';
 
 const sig: ModelSignature = {
@@ -25,9 +25,9 @@ function view(d: DecodedRequest): unknown {
   };
 }
 
-function outcome(body: Uint8Array, min: number): unknown {
+function outcome(body: Uint8Array, min: number, s: ModelSignature = sig): unknown {
   try {
-    return view(decodeInferRequest(body, undefined, sig, min));
+    return view(decodeInferRequest(body, undefined, s, min));
   } catch (e) {
     return { error: (e as Error).message, code: (e as { code?: string }).code };
   }
@@ -187,5 +187,77 @@ describe('decodeInferRequest with the fast path', () => {
     const t = fast.inputs[0];
     const got = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
     expect(got.equals(Buffer.from(Float32Array.from(JSON.parse(text).inputs[0].data as number[]).buffer))).toBe(true);
+  });
+});
+
+describe('parseIntegersInto (INT64/UINT64)', () => {
+  const ranged = (data: string) => {
+    const body = enc(`{"inputs":[{"data":${data}}]}`);
+    return { body, range: findDataRanges(body, body.byteLength)![0] };
+  };
+
+  test('every integer literal in range parses to exactly its BigInt', () => {
+    fc.assert(fc.property(
+      fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { minLength: 1, maxLength: 20 }),
+      fc.array(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { minLength: 1, maxLength: 20 }),
+      ws,
+      (i64, u64, w) => {
+        const a = ranged(`[${w}${i64.join(`${w},${w}`)}${w}]`);
+        const outA = new BigInt64Array(i64.length);
+        expect(parseIntegersInto(a.body, a.range, outA)).toBe(i64.length);
+        expect(Array.from(outA)).toEqual(i64);
+        const b = ranged(`[[${u64.join(`],${w}[`)}]]`);
+        const outB = new BigUint64Array(u64.length);
+        expect(parseIntegersInto(b.body, b.range, outB)).toBe(u64.length);
+        expect(Array.from(outB)).toEqual(u64);
+      },
+    ), { numRuns: 1000 });
+  });
+
+  test.each([
+    ['a fraction', '[1,2.0]', false],
+    ['an exponent', '[1e3]', false],
+    ['INT64 max + 1', `[${2n ** 63n}]`, false],
+    ['INT64 min - 1', `[${-(2n ** 63n) - 1n}]`, false],
+    ['a negative UINT64', '[-1]', true],
+    ['UINT64 max + 1', `[${2n ** 64n}]`, true],
+    ['a leading zero', '[01]', false],
+    ['a missing comma', '[1 2]', false],
+    ['a trailing comma', '[1,]', false],
+  ])('leaves %s to the exact path (-1)', (_why, data, unsigned) => {
+    const { body, range } = ranged(data);
+    expect(parseIntegersInto(body, range, unsigned ? new BigUint64Array(4) : new BigInt64Array(4))).toBe(-1);
+  });
+
+  test('-0 reads as 0 in both types', () => {
+    const { body, range } = ranged('[-0,0]');
+    const u = new BigUint64Array(2);
+    expect(parseIntegersInto(body, range, u)).toBe(2);
+    expect(Array.from(u)).toEqual([0n, 0n]);
+  });
+});
+
+describe('decodeInferRequest with the fast path, INT64/UINT64 inputs', () => {
+  const intSig: ModelSignature = {
+    inputs: [{ name: 'i', datatype: 'INT64', shape: [-1] }, { name: 'u', datatype: 'UINT64', shape: [-1] }],
+    outputs: [{ name: 'out', datatype: 'INT64', shape: [-1] }],
+    batchable: true,
+  };
+  const intLiteral = fc.oneof(
+    fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }).map(String),
+    fc.bigInt({ min: -(2n ** 53n) - 4n, max: 2n ** 53n + 4n }).map(String),
+    fc.constantFrom('-0', '0', '9223372036854775807', '-9223372036854775808', '18446744073709551615', '9223372036854775808'),
+    number,
+  );
+
+  test('gives the same tensors (or the same error) as the exact path', () => {
+    let fastTaken = 0;
+    fc.assert(fc.property(fc.array(intLiteral, { maxLength: 8 }), fc.array(intLiteral, { maxLength: 8 }), ws, (i, u, w) => {
+      const body = enc(`{"inputs":[{"name":"u","datatype":"UINT64","shape":[${u.length}],"data":[${w}${u.join(`,${w}`)}]},`
+        + `{"name":"i","datatype":"INT64","shape":[${i.length}],"data":[${i.join(',')}${w}]}]}`);
+      if (findDataRanges(body, body.byteLength) !== undefined) fastTaken++;
+      expect(outcome(body, 0, intSig)).toEqual(outcome(body, Infinity, intSig));
+    }), { numRuns: 2000 });
+    expect(fastTaken).toBeGreaterThan(1000);
   });
 });
