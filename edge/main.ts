@@ -18,14 +18,22 @@ export function detectCpus(): number {
   return Math.max(1, n);
 }
 
+/**
+ * The package version, set at build time by the bundlers (esbuild `--define:MODELFLEET_VERSION='"x.y.z"'`: the
+ * Greengrass zips, the container image, the test bundles), which carry no package.json. Not defined in tsc output.
+ */
+declare const MODELFLEET_VERSION: string | undefined;
+
 function packageVersion(): string {
+  if (typeof MODELFLEET_VERSION === 'string') return MODELFLEET_VERSION;
+  // tsc output (dist/edge/): the package.json above
   let dir = __dirname;
   for (let i = 0; i < 4; i++) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'modelfleet' && pkg.version) return pkg.version;
     } catch {
-      // not here: look one folder up (bundles carry no package.json)
+      // not here: look one folder up
     }
     dir = path.dirname(dir);
   }

@@ -75,6 +75,14 @@ export function runtimeModuleEntries(root: string, platform: PlatformId): ZipEnt
   return entries;
 }
 
+/** modelfleet's version, from the package.json at the root. */
+function rootPackageVersion(root: string): string {
+  const file = path.join(root, 'package.json');
+  const version = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown }).version;
+  if (typeof version !== 'string' || version === '') throw new Error(`${file} has no "version": the runtime bundle reports it in GET /v2`);
+  return version;
+}
+
 /** Bundles the runtime (cli.js, worker.js) and the readiness helper (wait-ready.js). Same for every platform. */
 export function bundleRuntime(root: string): ZipEntry[] {
   const source = edgeSourceDir(root);
@@ -96,6 +104,8 @@ export function bundleRuntime(root: string): ZipEntry[] {
     outdir: '/bundle',
     write: false,
     external: ['onnxruntime-node', 'onnxruntime-common'],
+    // the version GET /v2 and --version report (edge/main.ts): the zip carries no package.json
+    define: { MODELFLEET_VERSION: JSON.stringify(rootPackageVersion(root)) },
     legalComments: 'eof',
     minifyWhitespace: true,
     minifySyntax: true,

@@ -57,8 +57,10 @@ if [[ -n "${EDGE_CLI:-}" ]]; then
   cli="$EDGE_CLI"
 else
   # cli.js and worker.js side by side, as the runtime looks for its worker beside its module
+  # the version GET /v2 reports (edge/main.ts): the bundle carries no package.json
   "$esbuild" cli=edge/cli.ts worker=edge/model/worker.ts --bundle --platform=node --target=node20 --format=cjs \
-    --external:onnxruntime-node --outdir="$work/edge" --log-level=error
+    --external:onnxruntime-node --outdir="$work/edge" --log-level=error \
+    --define:MODELFLEET_VERSION="$(node -p 'JSON.stringify(require("./package.json").version)')"
   cli="$work/edge/cli.js"
 fi
 export NODE_PATH="$repo/node_modules"

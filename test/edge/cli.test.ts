@@ -1,9 +1,10 @@
 /** The command line contract (`modelfleet-edge serve ...`), its configuration, and the process signals. */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FLAGS, parseConfig } from '../../edge/config';
 import { EdgeError } from '../../edge/errors';
-import { getJson, inferBinary, IRIS, metric, MOBILENET, spawnEdge, tempDir } from './helpers/runtime';
+import { edgeBundle, getJson, inferBinary, IRIS, metric, MOBILENET, REPO, spawnEdge, tempDir } from './helpers/runtime';
 
 const ctx = { cpuCount: 4, cwd: '/' };
 
@@ -94,6 +95,15 @@ describe('modelfleet-edge process', () => {
     const p = spawnEdge(['--help']);
     expect((await p.exit).code).toBe(0);
     for (const flag of Object.keys(FLAGS)) expect(p.stdout.join('\n')).toContain(`--${flag}`);
+  });
+
+  test('--version prints package.json\'s version, also from a bundle with no package.json above it', () => {
+    const want = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    // outside the repository: the version can only come from the bundle itself (esbuild define)
+    const cli = path.join(tempDir(), 'cli.js');
+    fs.copyFileSync(edgeBundle().cli, cli);
+    const r = spawnSync(process.execPath, [cli, '--version'], { cwd: path.dirname(cli), encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: `${want}\n` });
   });
 
   test('`serve` with MODELFLEET_* variables only: finds the model under MODELFLEET_MODEL_DIR and logs JSON lines', async () => {

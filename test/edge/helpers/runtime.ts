@@ -30,12 +30,13 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * Bundles the runtime into <repo>/.build/edge-test/<hash of edge/**.ts>/ (inside the repo so that onnxruntime-node
- * resolves from node_modules). Content-addressed: reused while the sources are unchanged, safe for parallel workers.
+ * Bundles the runtime into <repo>/.build/edge-test/<hash of edge/**.ts and the version>/ (inside the repo so that
+ * onnxruntime-node resolves from node_modules). Content-addressed: reused while the sources are unchanged, safe for parallel workers.
  */
 export function edgeBundle(): { dir: string; cli: string; worker: string } {
   if (bundle) return bundle;
-  const hash = createHash('sha256');
+  const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  const hash = createHash('sha256').update(`version:${version}\n`);
   for (const f of sourceFiles(path.join(REPO, 'edge')).sort()) hash.update(f).update(fs.readFileSync(f));
   const dir = path.join(REPO, '.build', 'edge-test', hash.digest('hex').slice(0, 16));
   if (!fs.existsSync(path.join(dir, 'worker.js'))) {
@@ -43,6 +44,7 @@ export function edgeBundle(): { dir: string; cli: string; worker: string } {
     buildSync({
       entryPoints: { cli: path.join(REPO, 'edge', 'cli.ts'), worker: path.join(REPO, 'edge', 'model', 'worker.ts') },
       bundle: true, platform: 'node', target: 'node20', format: 'cjs', outdir: tmp, external: ['onnxruntime-node'], logLevel: 'error',
+      define: { MODELFLEET_VERSION: JSON.stringify(version) }, // as the artifact build does (edge/main.ts)
     });
     try {
       fs.renameSync(tmp, dir);

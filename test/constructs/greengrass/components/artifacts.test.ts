@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { buildEdgeArtifacts, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
-import { EdgeArtifactsManifest } from '../../../../constructs/greengrass/components/private/artifacts';
+import { EdgeArtifactsManifest, packageRoot } from '../../../../constructs/greengrass/components/private/artifacts';
 import { unzipPlain } from '../../../e2e/emulated-device';
-import { useTmpDir } from '../../../helpers/tmp-model';
+import { IRIS_MODEL, useTmpDir } from '../../../helpers/tmp-model';
 
 let built: EdgeArtifactsManifest;
 const tmp = useTmpDir('modelfleet-artifacts-');
@@ -104,6 +104,37 @@ describe('the node artifacts', () => {
     expect(machine('linux-x64')).toBe(0x3e);
     expect(built.node['linux-arm64'].nodeVersion).toBe('24.22.0');
   });
+});
+
+describe('the runtime bundle, as shipped (linux-x64, run here)', () => {
+  test('GET /v2 and --version report package.json\'s version (the zip carries no package.json)', async () => {
+    const dir = path.join(tmp(), 'runtime-x64');
+    const files = unzipPlain(zipOf('linux-x64'), dir).map((f) => path.relative(dir, f));
+    expect(files).not.toContain('package.json');
+    const want = (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    const cli = path.join(dir, 'cli.js');
+    const version = spawnSync(process.execPath, [cli, '--version'], { cwd: dir, encoding: 'utf8' });
+    expect(version.stdout).toBe(`${want}\n`);
+    const child = spawn(process.execPath, [cli, 'serve', '--model', IRIS_MODEL, '--port', '0', '--threads', '1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          for (const line of out.split('\n').slice(0, -1)) {
+            const o = JSON.parse(line) as { event?: string; url?: string };
+            if (o.event === 'ready' && o.url) resolve(o.url);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`the runtime exited (${code}) before ready: ${out}`)));
+      });
+      const res = await fetch(`${url}/v2`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { version: string }).version).toBe(want);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 60_000);
 });
 
 describe('wait-ready.js (the Install step\'s readiness gate, as shipped)', () => {
