@@ -132,7 +132,8 @@ function packageVersion(root: string, name: string): string {
 
 /**
  * A cheap key over everything the artifacts are built from: the runtime's sources, this module's rules, the versions of
- * onnxruntime-node, onnxruntime-common and esbuild, the device helper and the pinned Node packages. Same key, same bytes.
+ * onnxruntime-node, onnxruntime-common and esbuild, modelfleet's own version, the device helper and the pinned Node
+ * packages. Same key, same bytes.
  */
 export function edgeArtifactsInputKey(root: string): string {
   const hash = createHash('sha256');
@@ -155,6 +156,8 @@ export function edgeArtifactsInputKey(root: string): string {
   for (const name of ['onnxruntime-node', 'onnxruntime-common', 'esbuild']) {
     hash.update(`${name}@${packageVersion(root, name)}\n`);
   }
+  // the bundles carry modelfleet's own version (GET /v2, --version): a version bump alone must rebuild them
+  hash.update(`modelfleet@${(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? ''}\n`);
   hash.update(JSON.stringify(NODE_PACKAGES));
   return hash.digest('hex');
 }

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { buildEdgeArtifacts, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
-import { EdgeArtifactsManifest, packageRoot } from '../../../../constructs/greengrass/components/private/artifacts';
+import { edgeArtifactsInputKey, EdgeArtifactsManifest, packageRoot } from '../../../../constructs/greengrass/components/private/artifacts';
 import { unzipPlain } from '../../../e2e/emulated-device';
 import { IRIS_MODEL, useTmpDir } from '../../../helpers/tmp-model';
 
@@ -87,6 +87,29 @@ describe('the runtime zip', () => {
     const again = await buildEdgeArtifacts();
     expect(again).toEqual(built);
     expect(fs.statSync(zip).mtimeMs).toBe(before);
+  });
+});
+
+describe('the input key', () => {
+  test('changes with modelfleet\'s own version (the bundles report it), and only then when nothing else changes', () => {
+    const real = packageRoot();
+    const root = fs.mkdtempSync(path.join(real, '.build', 'key-'));
+    try {
+      fs.mkdirSync(path.join(root, 'constructs', 'greengrass', 'components'), { recursive: true });
+      fs.mkdirSync(path.join(root, 'scripts'));
+      fs.symlinkSync(path.join(real, 'node_modules'), path.join(root, 'node_modules'));
+      fs.symlinkSync(path.join(real, 'edge'), path.join(root, 'edge'));
+      fs.symlinkSync(path.join(real, 'constructs', 'greengrass', 'components', 'device'), path.join(root, 'constructs', 'greengrass', 'components', 'device'));
+      fs.copyFileSync(path.join(real, 'scripts', 'build-edge-artifacts.ts'), path.join(root, 'scripts', 'build-edge-artifacts.ts'));
+      const write = (version: string) => fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'modelfleet', version }));
+      write('1.0.0');
+      const a = edgeArtifactsInputKey(root);
+      expect(edgeArtifactsInputKey(root)).toBe(a);
+      write('1.0.1');
+      expect(edgeArtifactsInputKey(root)).not.toBe(a);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
