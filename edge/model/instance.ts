@@ -51,10 +51,19 @@ interface Pending {
   readonly reject: (err: EdgeError) => void;
 }
 
+interface Batch {
+  readonly id: number;
+  readonly items: readonly Pending[];
+  readonly rows: number;
+  /** Sent while another batch ran on the worker: its queue wait is taken when the worker starts it. */
+  readonly ahead: boolean;
+}
+
 interface Slot {
   worker: Worker;
   ready: boolean;
-  busy?: { readonly id: number; readonly items: readonly Pending[] };
+  /** Batches sent to the worker and not done yet, oldest first: the running one, and at most one sent ahead. */
+  batches: Batch[];
   respawns: number;
 }
 
@@ -136,7 +145,7 @@ export class ModelInstance {
   private drainWaiters: (() => void)[] = [];
 
   private constructor(private readonly opts: InstanceOptions, private readonly script: string, private observer: SchedulerObserver) {
-    for (let i = 0; i < opts.workers; i++) this.slots.push({ worker: undefined as unknown as Worker, ready: false, respawns: 0 });
+    for (let i = 0; i < opts.workers; i++) this.slots.push({ worker: undefined as unknown as Worker, ready: false, batches: [], respawns: 0 });
   }
 
   public get queued(): number {
@@ -240,11 +249,9 @@ export class ModelInstance {
     if (this.closed || !slot.ready) return;
     slot.ready = false;
     this.observer.workerCrash(message);
-    const busy = slot.busy;
-    slot.busy = undefined;
-    if (busy) {
-      this.running -= busy.items.length;
-      for (const p of busy.items) p.reject(new EdgeError('EDGE_ERR_INFER_WORKER_CRASHED', `the session worker crashed (${message})`));
+    for (const b of slot.batches.splice(0)) {
+      this.running -= b.items.length;
+      for (const p of b.items) p.reject(new EdgeError('EDGE_ERR_INFER_WORKER_CRASHED', `the session worker crashed (${message})`));
     }
     void slot.worker.terminate().catch(() => 0);
     if (slot.respawns++ < MAX_RESPAWNS) {
@@ -254,10 +261,15 @@ export class ModelInstance {
   }
 
   private onDone(slot: Slot, msg: DoneMessage): void {
-    const busy = slot.busy;
-    if (!busy || busy.id !== msg.id) return;
-    slot.busy = undefined;
+    const i = slot.batches.findIndex((b) => b.id === msg.id);
+    if (i < 0) return;
+    const busy = slot.batches[i];
+    slot.batches.splice(i, 1);
     this.running -= busy.items.length;
+    if (busy.ahead) {
+      const startedAt = msg.startedAt - performance.timeOrigin; // the worker's clock, in this thread's terms
+      for (const p of busy.items) this.observer.queueWait(Math.max(0, startedAt - p.enqueuedAt) / 1000);
+    }
     let rows = 0;
     busy.items.forEach((p, i) => {
       rows += Math.max(p.req.rows, 1);
@@ -275,13 +287,22 @@ export class ModelInstance {
     this.checkDrained();
   }
 
+  /**
+   * Sends queued requests to the workers. An idle worker takes what is queued (waiting for batch-mates only while
+   * others are on their way, at most --batch-delay-ms). When no worker is idle, a busy one is sent its next batch
+   * ahead (pipelining), once that batch has at least as many rows as the one running or is full: the worker starts it
+   * the moment the running one ends, with no round trip through this thread in between (about 0.3 ms of idle
+   * onnxruntime per batch otherwise). A worker holds at most one batch ahead.
+   */
   private pump(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
     while (this.queue.length > 0 && !this.closed) {
-      const slot = this.slots.find((s) => s.ready && !s.busy);
+      let slot = this.slots.find((s) => s.ready && s.batches.length === 0);
+      const ahead = slot === undefined;
+      if (ahead) slot = this.slots.find((s) => s.ready && s.batches.length === 1);
       if (!slot) return;
       const first = this.queue[0];
       let take: Pending[];
@@ -297,20 +318,26 @@ export class ModelInstance {
           rows += p.req.rows;
           if (rows >= this.opts.maxBatch) break;
         }
-        const waited = performance.now() - first.enqueuedAt;
-        // wait for batch-mates only while other requests are on their way (held: body or decoding in progress),
-        // and at most --batch-delay-ms; with nothing on the way, run now (no timer on the critical path)
-        if (rows < this.opts.maxBatch && this.holds > 0 && waited < this.opts.batchDelayMs) {
-          this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.batchDelayMs - waited));
-          return;
+        if (ahead) {
+          // a batch sent ahead cannot grow any more: send it only once it is as large as the running one (or full);
+          // until then, requests keep queueing and this runs again on each arrival and when the running batch ends
+          if (rows < this.opts.maxBatch && rows < slot.batches[0].rows) return;
+        } else {
+          const waited = performance.now() - first.enqueuedAt;
+          // wait for batch-mates only while other requests are on their way (held: body or decoding in progress),
+          // and at most --batch-delay-ms; with nothing on the way, run now (no timer on the critical path)
+          if (rows < this.opts.maxBatch && this.holds > 0 && waited < this.opts.batchDelayMs) {
+            this.timer = setTimeout(() => this.pump(), Math.max(1, this.opts.batchDelayMs - waited));
+            return;
+          }
         }
         take = roundBatch(take, this.opts.maxBatch);
       }
-      this.dispatch(slot, take);
+      this.dispatch(slot, take, ahead);
     }
   }
 
-  private dispatch(slot: Slot, take: Pending[]): void {
+  private dispatch(slot: Slot, take: Pending[], ahead: boolean): void {
     if (take.length === 1 && this.queue[0] === take[0]) this.queue.shift();
     else {
       const set = new Set(take);
@@ -320,9 +347,11 @@ export class ModelInstance {
     }
     const now = performance.now();
     const transfer = new Set<ArrayBuffer>();
+    let rows = 0;
     for (const p of take) {
-      this.observer.queueWait((now - p.enqueuedAt) / 1000);
+      if (!ahead) this.observer.queueWait((now - p.enqueuedAt) / 1000);
       for (const b of p.req.transfer) transfer.add(b);
+      rows += Math.max(p.req.rows, 1);
     }
     const id = this.nextId++;
     const msg: RunMessage = {
@@ -331,7 +360,7 @@ export class ModelInstance {
       concat: take.length > 1,
       requests: take.map((p) => ({ inputs: p.req.inputs, outputs: p.req.outputs, rows: p.req.rows })),
     };
-    slot.busy = { id, items: take };
+    slot.batches.push({ id, items: take, rows, ahead });
     this.running += take.length;
     this.observer.depth(this.queue.length, this.running);
     slot.worker.postMessage(msg, [...transfer]);

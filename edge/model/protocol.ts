@@ -90,6 +90,8 @@ export interface DoneMessage {
   readonly inferMs: number;
   /** Number of session.run calls (1, or one per request after a failed joined run). */
   readonly runs: number;
+  /** When the worker started on this batch: `performance.timeOrigin + performance.now()` in the worker, in ms. */
+  readonly startedAt: number;
 }
 
 export type FromWorker = ReadyMessage | LoadErrorMessage | DoneMessage;

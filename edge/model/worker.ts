@@ -173,6 +173,7 @@ async function runJoined(requests: readonly WireRequest[], transfer: ArrayBuffer
 async function handleRun(msg: RunMessage): Promise<void> {
   const transfer: ArrayBuffer[] = [];
   const t0 = performance.now();
+  const startedAt = performance.timeOrigin + t0;
   let runs = 0;
   let results: WireResult[] | undefined;
   if (msg.concat && msg.requests.length > 1) {
@@ -191,7 +192,7 @@ async function handleRun(msg: RunMessage): Promise<void> {
       results.push(await runOne(r, transfer));
     }
   }
-  const done: DoneMessage = { type: 'done', id: msg.id, results, inferMs: performance.now() - t0, runs };
+  const done: DoneMessage = { type: 'done', id: msg.id, results, inferMs: performance.now() - t0, runs, startedAt };
   post(done, transfer);
 }
 
@@ -286,8 +287,11 @@ async function init(): Promise<void> {
     }
   }
   post({ type: 'ready', inputs, outputs, loadMs, warmupMs: performance.now() - t1, warmupError, scheduling });
+  // batches run one after another, in the order they came: the scheduler may send the next batch while one runs
+  // (see instance.ts, pipelining), and it must wait here, not start a second run on the session
+  let chain: Promise<void> = Promise.resolve();
   parentPort!.on('message', (msg: RunMessage) => {
-    void handleRun(msg);
+    chain = chain.then(() => handleRun(msg));
   });
 }
 

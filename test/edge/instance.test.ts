@@ -53,6 +53,67 @@ describe('ModelInstance', () => {
     }
   });
 
+  test('sends a busy worker its next batch ahead, once it is as large as the running one, and answers each caller', async () => {
+    // a stand-in that answers after 40 ms and reports, in each output, how many batches it held when this one came
+    const dir = tempDir();
+    const script = path.join(dir, 'slow-worker.js');
+    fs.writeFileSync(script, `
+const { parentPort } = require('node:worker_threads');
+parentPort.postMessage({ type: 'ready', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }], loadMs: 1, warmupMs: 0 });
+// one batch at a time, in order, as the real worker does
+let held = 0;
+let chain = Promise.resolve();
+parentPort.on('message', (m) => {
+  held++;
+  const seen = held;
+  chain = chain.then(() => new Promise((resolve) => {
+    const startedAt = performance.timeOrigin + performance.now();
+    setTimeout(() => {
+      held--;
+      parentPort.postMessage({ type: 'done', id: m.id, inferMs: 40, runs: 1, startedAt,
+        results: m.requests.map((r) => ({ ok: true, outputs: [{ name: 'y', datatype: 'FP32', shape: [r.rows, 1], json: '[' + seen + ',' + m.requests.length + ']' }] })) });
+      resolve();
+    }, 40);
+  }));
+});`);
+    const waits: number[] = [];
+    const observer: SchedulerObserver = { queueWait: (s) => waits.push(s), batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
+    const inst = await ModelInstance.load({
+      modelPath: 'unused', workers: 1, intraOpThreads: 1, workerNice: 0, workerPolicy: 'normal', maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 16, workerScript: script,
+    }, observer);
+    try {
+      const first = inst.submit(request()); // runs alone at once
+      await new Promise((r) => setImmediate(r));
+      const a = inst.submit(request()); // 1 row, as large as the running batch: sent ahead
+      const b = inst.submit(request()); // the worker already holds a batch ahead: waits here
+      await new Promise((r) => setImmediate(r));
+      expect(inst.inFlight).toBe(2);
+      expect(inst.queued).toBe(1);
+      const json = async (p: Promise<readonly { json?: string }[]>) => JSON.parse((await p)[0].json!) as number[];
+      expect(await json(first)).toEqual([1, 1]); // alone on the worker
+      expect(await json(a)).toEqual([2, 1]); // arrived while the first one ran
+      expect(await json(b)).toEqual([2, 1]); // sent ahead in turn while a ran
+      expect(waits).toHaveLength(3);
+      expect(waits[1]).toBeGreaterThanOrEqual(0.03); // a's queue wait lasts until the worker started it
+      await inst.drain();
+      expect(inst.queued + inst.inFlight).toBe(0);
+      // a smaller batch is not sent ahead: it waits (and may still grow) until the worker is free
+      const two = request();
+      const buf = new Float32Array([1, 2]).buffer;
+      const big = inst.submit({ ...two, inputs: [{ ...two.inputs[0], shape: [2, 1], buffer: buf, byteLength: 8 }], rows: 2, transfer: [buf] });
+      await new Promise((r) => setImmediate(r));
+      const small = inst.submit(request());
+      await new Promise((r) => setImmediate(r));
+      expect(inst.inFlight).toBe(1);
+      expect(inst.queued).toBe(1);
+      expect(await json(big)).toEqual([1, 1]);
+      expect(await json(small)).toEqual([1, 1]);
+    } finally {
+      await inst.close();
+    }
+  });
+
   test('fails with EDGE_ERR_MODEL_LOAD_FAILED when the worker script exits before it is ready', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'dead.js');
