@@ -66,6 +66,16 @@ function match(url: string): Matched {
   return { route: 'model_metadata', method: 'GET', name, version };
 }
 
+/**
+ * A buffer for a body of `length` bytes: unpooled (its ArrayBuffer is transferable) and uninitialised (the caller
+ * writes every byte before use, or fails the request). With a binary header length, the view starts where the binary
+ * data after the JSON header falls on an 8-byte boundary of the ArrayBuffer.
+ */
+export function bodyBuffer(length: number, headerLength: number | undefined): Uint8Array {
+  const lead = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
+  return Buffer.allocUnsafeSlow(lead + length).subarray(lead);
+}
+
 /** The HTTP side of the runtime. `draining` turns readiness off and refuses new inference. */
 export class EdgeHttp {
   public readonly server: http.Server;
@@ -196,7 +206,7 @@ export class EdgeHttp {
     let pending: Promise<readonly WireOutput[]>;
     let decoded: DecodedRequest;
     try {
-      const body = await this.readBody(req);
+      const body = await this.readBody(req, headerLength);
       const now = this.resolveModel(m); // a swap may have happened while the body arrived
       if (now !== model) {
         release();
@@ -247,8 +257,12 @@ export class EdgeHttp {
     return Number(raw.trim());
   }
 
-  /** Reads the body into one fresh ArrayBuffer (transferable to a worker), refusing more than --max-body-mb. */
-  private readBody(req: http.IncomingMessage): Promise<Uint8Array> {
+  /**
+   * Reads the body into one fresh ArrayBuffer (transferable to a worker), refusing more than --max-body-mb. With a
+   * binary header length, the body starts at an offset that puts the binary data on an 8-byte boundary, so that the
+   * session worker views the first tensor in place instead of copying it to align it (600 KB: about 0.08 ms).
+   */
+  private readBody(req: http.IncomingMessage, headerLength: number | undefined): Promise<Uint8Array> {
     const max = this.deps.config.maxBodyBytes;
     const tooLarge = (n: string) =>
       new EdgeError('EDGE_ERR_HTTP_BODY_TOO_LARGE', `the body has ${n} bytes, more than --max-body-mb ${(max / 1048576).toFixed(3).replace(/\.?0+$/, '')} (${max} bytes)`, { Connection: 'close' });
@@ -264,7 +278,7 @@ export class EdgeHttp {
     return new Promise((resolve, reject) => {
       // with a Content-Length: an unpooled, uninitialised buffer of exactly that size (every byte is written before it
       // is used, or the request fails as incomplete), saving the zero-fill of large bodies; its ArrayBuffer is transferable
-      let buf: Uint8Array = expected >= 0 ? Buffer.allocUnsafeSlow(expected) : new Uint8Array(new ArrayBuffer(65536));
+      let buf: Uint8Array = expected >= 0 ? bodyBuffer(expected, headerLength) : new Uint8Array(new ArrayBuffer(65536));
       let n = 0;
       let failed = false;
       req.on('data', (chunk: Buffer) => {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { ERROR_CODES } from '../../edge/errors';
+import { bodyBuffer } from '../../edge/http/server';
 import {
   binaryBody, getJson, inferBinary, inferJson, IRIS, irisRows, metric, ortReference, readInferResponse, REPO, startEdge, tempDir, testModels, type TestServer,
 } from './helpers/runtime';
@@ -421,5 +422,17 @@ describe('edge/ERRORS.md', () => {
     for (const [code, { status }] of Object.entries(ERROR_CODES)) {
       expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| ${status === 0 ? 'exit' : status} \\|`));
     }
+  });
+});
+
+describe('request bodies', () => {
+  test('a binary body is read so that its first tensor lies on an 8-byte boundary, whatever the JSON header length', () => {
+    for (let headerLength = 0; headerLength < 24; headerLength++) {
+      const body = bodyBuffer(headerLength + 64, headerLength);
+      expect(body.byteLength).toBe(headerLength + 64);
+      expect((body.byteOffset + headerLength) % 8).toBe(0);
+      expect(body.buffer.byteLength).toBeLessThan(headerLength + 64 + 8);
+    }
+    expect(bodyBuffer(10, undefined).byteOffset).toBe(0);
   });
 });
