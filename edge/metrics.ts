@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), one registry per runtime. Names start with modelfleet_edge_. */
 import type * as Prom from 'prom-client';
+import { bodyBuffers } from './model/buffer-pool';
 import type { SchedulerObserver } from './model/instance';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
@@ -71,6 +72,15 @@ export class EdgeMetrics implements SchedulerObserver {
     });
     this.modelLoadSeconds = new prom.Gauge({
       name: 'modelfleet_edge_model_load_seconds', help: 'Session create plus warm-up time of the current model', registers: [this.registry],
+    });
+    new prom.Gauge({
+      name: 'modelfleet_edge_body_buffers', help: 'Request bodies read into a reused buffer or a new one (counts), and bytes kept for reuse',
+      labelNames: ['what'] as const, registers: [this.registry],
+      collect() {
+        this.labels('reused').set(bodyBuffers.reused);
+        this.labels('new').set(bodyBuffers.allocated);
+        this.labels('pooled_bytes').set(bodyBuffers.bytes);
+      },
     });
     prom.collectDefaultMetrics({ register: this.registry, prefix: 'modelfleet_edge_' });
   }

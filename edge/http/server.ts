@@ -12,6 +12,7 @@ import type { LoadedModel, ModelManager } from '../model/manager';
 import type { RequestDecoder } from '../model/codec';
 import type { WireOutput } from '../model/protocol';
 import type { DecodedRequest } from '../tensor/request';
+import { bodyBuffers, type BufferPool } from '../model/buffer-pool';
 import { encodeInferResponse } from '../tensor/response';
 
 export const SERVER_NAME = 'modelfleet-edge';
@@ -67,13 +68,13 @@ function match(url: string): Matched {
 }
 
 /**
- * A buffer for a body of `length` bytes: unpooled (its ArrayBuffer is transferable) and uninitialised (the caller
- * writes every byte before use, or fails the request). With a binary header length, the view starts where the binary
+ * A buffer for a body of `length` bytes: a whole ArrayBuffer of its own (transferable), reused from the pool or new,
+ * and uninitialised (the caller writes every byte before use, or fails the request). With a binary header length, the view starts where the binary
  * data after the JSON header falls on an 8-byte boundary of the ArrayBuffer.
  */
-export function bodyBuffer(length: number, headerLength: number | undefined): Uint8Array {
+export function bodyBuffer(length: number, headerLength: number | undefined, pool: BufferPool = bodyBuffers): Uint8Array {
   const lead = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
-  return Buffer.allocUnsafeSlow(lead + length).subarray(lead);
+  return new Uint8Array(pool.take(lead + length), lead, length);
 }
 
 /** The HTTP side of the runtime. `draining` turns readiness off and refuses new inference. */

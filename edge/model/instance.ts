@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EdgeError } from '../errors';
 import type { DecodedRequest, ModelSignature } from '../tensor/request';
+import { bodyBuffers } from './buffer-pool';
 import type { DoneMessage, FromWorker, ReadyMessage, RunMessage, TensorMeta, WireOutput, WorkerInit } from './protocol';
 
 export interface InstanceOptions {
@@ -278,6 +279,7 @@ export class ModelInstance {
       else p.reject(new EdgeError('EDGE_ERR_INFER_FAILED', `onnxruntime failed on this request: ${r.message}`));
     });
     this.observer.batch(rows, busy.items.length, msg.inferMs / 1000);
+    for (const b of msg.returned ?? []) bodyBuffers.give(b);
     this.afterBatch();
   }
 

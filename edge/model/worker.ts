@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as OrtTypes from 'onnxruntime-node';
 import { byOrt, byV2, halfToNumber, type NumericArray } from '../tensor/datatypes';
+import { MIN_POOLED_BYTES } from './buffer-pool';
 import type {
   DoneMessage, FromWorker, RunMessage, TensorMeta, WireOutput, WireRequest, WireResult, WireTensor, WorkerInit,
 } from './protocol';
@@ -192,7 +193,15 @@ async function handleRun(msg: RunMessage): Promise<void> {
       results.push(await runOne(r, transfer));
     }
   }
-  const done: DoneMessage = { type: 'done', id: msg.id, results, inferMs: performance.now() - t0, runs, startedAt };
+  // the inputs are no longer needed: hand their large buffers back to the HTTP thread for the next bodies
+  const returned: ArrayBuffer[] = [];
+  for (const r of msg.requests) {
+    for (const t of r.inputs) {
+      if (t.buffer.byteLength >= MIN_POOLED_BYTES && !returned.includes(t.buffer) && !transfer.includes(t.buffer)) returned.push(t.buffer);
+    }
+  }
+  const done: DoneMessage = { type: 'done', id: msg.id, results, inferMs: performance.now() - t0, runs, startedAt, returned };
+  transfer.push(...returned);
   post(done, transfer);
 }
 

@@ -83,6 +83,37 @@ describe('dynamic batching', () => {
   });
 });
 
+describe('body buffers', () => {
+  test('binary bodies are read into buffers the worker handed back, and every caller still gets its own answer', async () => {
+    const srv = await start(['--model', SQUEEZENET, '--max-body-mb', '64']);
+    const n = 3 * 224 * 224;
+    const inputs = Array.from({ length: 12 }, (_, i) => Float32Array.from({ length: n }, (_, k) => Math.sin(k * 0.001 + i)));
+    const send = (x: Float32Array) => inferBinary(srv.url, 'squeezenet1_1', {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 3, 224, 224], parameters: { binary_data_size: x.byteLength } }],
+      outputs: [{ name: 'logits', parameters: { binary_data: false } }],
+    }, [new Uint8Array(x.buffer)]);
+    // the pool is the process's (tests run several servers in one process): count from here
+    const count = (what: string) => metric(srv.url, 'modelfleet_edge_body_buffers', { what });
+    const [reused0, new0] = [await count('reused'), await count('new')];
+    // three rounds of four at once: later bodies land in buffers earlier requests used
+    const results: InferResult[] = [];
+    for (let round = 0; round < 3; round++) results.push(...(await Promise.all(inputs.slice(round * 4, round * 4 + 4).map(send))));
+    const all = new Float32Array(n * inputs.length);
+    inputs.forEach((x, i) => all.set(x, i * n));
+    const ref = ortReference(SQUEEZENET, { input: { type: 'float32', data: Array.from(all), dims: [inputs.length, 3, 224, 224] } });
+    const width = ref.logits.data.length / inputs.length;
+    results.forEach((r, i) => {
+      expect(r.status).toBe(200);
+      const out = (r.json.outputs as { data: number[] }[])[0].data;
+      const expected = (ref.logits.data as number[]).slice(i * width, (i + 1) * width);
+      expect(out).toHaveLength(width);
+      out.forEach((v, k) => expect(v).toBeCloseTo(expected[k], 3));
+    });
+    expect((await count('reused')) - reused0).toBeGreaterThan(0);
+    expect((await count('new')) - new0).toBeLessThan(12);
+  });
+});
+
 describe('overload', () => {
   test('health checks are answered while a long inference runs (onnxruntime stays off the main thread)', async () => {
     const srv = await start(['--model', SQUEEZENET, '--max-body-mb', '64']);

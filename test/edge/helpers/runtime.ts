@@ -243,7 +243,7 @@ export function irisRows(n: number, seed = 0): number[][] {
 export function ortReference(model: string, feeds: Record<string, { type: string; data: number[]; dims: number[] }>): Record<string, { dims: number[]; data: (number | string)[] }> {
   const script = `
     const ort = require('onnxruntime-node');
-    const feeds = JSON.parse(process.argv[2]);
+    const feeds = JSON.parse(require('fs').readFileSync(0, 'utf8'));
     const ctor = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array, float64: Float64Array };
     (async () => {
       const s = await ort.InferenceSession.create(process.argv[1]);
@@ -257,6 +257,7 @@ export function ortReference(model: string, feeds: Record<string, { type: string
       for (const [k, t] of Object.entries(out)) res[k] = { dims: t.dims, data: Array.from(t.data, (x) => typeof x === 'bigint' ? String(x) : x) };
       process.stdout.write(JSON.stringify(res));
     })();`;
-  const out = execFileSync(process.execPath, ['-e', script, model, JSON.stringify(feeds)], { cwd: REPO, encoding: 'utf8' });
+  // feeds on stdin: large tensors do not fit on a command line
+  const out = execFileSync(process.execPath, ['-e', script, model], { cwd: REPO, encoding: 'utf8', input: JSON.stringify(feeds), maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(out) as Record<string, { dims: number[]; data: (number | string)[] }>;
 }
