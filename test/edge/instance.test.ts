@@ -114,6 +114,40 @@ parentPort.on('message', (m) => {
     }
   });
 
+  test('a worker that dies with a batch running and one sent ahead fails both, then serves again', async () => {
+    const dir = tempDir();
+    const script = path.join(dir, 'dying-worker.js');
+    // dies 40 ms into its first batch (once: a flag file remembers), answers at once afterwards
+    fs.writeFileSync(script, `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+parentPort.postMessage({ type: 'ready', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }], loadMs: 1, warmupMs: 0 });
+let dying = false;
+parentPort.on('message', (m) => {
+  if (dying) return; // batches run in order: the one sent ahead waits behind the dying one
+  if (!fs.existsSync(workerData.modelPath)) { dying = true; fs.writeFileSync(workerData.modelPath, 'x'); setTimeout(() => process.exit(3), 40); return; }
+  parentPort.postMessage({ type: 'done', id: m.id, inferMs: 0, runs: 1, startedAt: performance.timeOrigin + performance.now(), returned: [],
+    results: m.requests.map(() => ({ ok: true, outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], json: '[7]' }] })) });
+});`);
+    const observer: SchedulerObserver = { queueWait: () => undefined, batch: () => undefined, depth: () => undefined, workerCrash: () => undefined };
+    const inst = await ModelInstance.load({
+      modelPath: path.join(dir, 'flag'), workers: 1, intraOpThreads: 1, workerNice: 0, workerPolicy: 'normal', maxBatch: 8, batchDelayMs: 0, batching: true, maxQueue: 4, workerScript: script,
+    }, observer);
+    try {
+      const first = inst.submit(request()).catch((e: unknown) => e);
+      await new Promise((r) => setImmediate(r));
+      const ahead = inst.submit(request()).catch((e: unknown) => e);
+      await new Promise((r) => setImmediate(r));
+      expect(inst.inFlight).toBe(2);
+      for (const e of [await first, await ahead]) expect((e as EdgeError).code).toBe('EDGE_ERR_INFER_WORKER_CRASHED');
+      expect(inst.inFlight).toBe(0);
+      expect(await inst.submit(request())).toEqual([{ name: 'y', datatype: 'FP32', shape: [1, 1], json: '[7]' }]);
+    } finally {
+      await inst.close();
+    }
+  });
+
   test('fails with EDGE_ERR_MODEL_LOAD_FAILED when the worker script exits before it is ready', async () => {
     const dir = tempDir();
     const script = path.join(dir, 'dead.js');
