@@ -300,22 +300,24 @@ export function spliceOut(body: Uint8Array, length: number, ranges: readonly Dat
   return s + buf.toString('utf8', at, length);
 }
 
+/** Where the walk over a data range's (nested) arrays stands: the byte position and the array depth. */
+interface Walk {
+  p: number;
+  depth: number;
+}
+
 /**
- * Parses the numbers of a data range (see findDataRanges) in order into `out` (flattening nested arrays), with
- * JSON.parse's value for each literal, checking the strict JSON grammar. Returns how many numbers the range holds
- * (only the first `out.length` are written), or -1 when it is not valid JSON.
+ * Moves over the whitespace, brackets and commas of a data range to the next literal, checking the JSON array grammar
+ * (after '[': a value or ']'; after ',': a value; after a value: ',' or ']'). Returns 1 with `w.p` at the literal's
+ * first byte, 0 when the outermost array closed (or the range ended; the caller checks `w.depth` and `w.p`), -1 on a
+ * grammar error. `afterValue`: a literal was just read. Shared by parseNumbersInto and parseIntegersInto.
  */
-export function parseNumbersInto(body: Uint8Array, range: DataRange, out: Float32Array | Float64Array): number {
-  const b = body;
-  const f32 = out instanceof Float32Array && LITTLE_ENDIAN;
-  const end = range.end;
-  const limit = out.length;
-  let p = range.start;
-  let n = 0;
-  let depth = 0;
-  // after '[': a value or ']'; after ',': a value; after a value: ',' or ']'
-  let wantValue = true;
+function toLiteral(b: Uint8Array, end: number, w: Walk, afterValue: boolean): number {
+  let p = w.p;
+  let depth = w.depth;
+  let wantValue = !afterValue;
   let allowClose = true;
+  let result = 0;
   while (p < end) {
     const c = b[p];
     if (c === SPACE || c === LF || c === CR || c === TAB) {
@@ -347,8 +349,35 @@ export function parseNumbersInto(body: Uint8Array, range: DataRange, out: Float3
       if (--depth === 0) break;
       continue;
     }
-    wantValue = false;
+    result = 1;
+    break;
+  }
+  w.p = p;
+  w.depth = depth;
+  return result;
+}
+
+/**
+ * Parses the numbers of a data range (see findDataRanges) in order into `out` (flattening nested arrays), with
+ * JSON.parse's value for each literal, checking the strict JSON grammar. Returns how many numbers the range holds
+ * (only the first `out.length` are written), or -1 when it is not valid JSON.
+ */
+export function parseNumbersInto(body: Uint8Array, range: DataRange, out: Float32Array | Float64Array): number {
+  const b = body;
+  const f32 = out instanceof Float32Array && LITTLE_ENDIAN;
+  const end = range.end;
+  const limit = out.length;
+  const w: Walk = { p: range.start, depth: 0 };
+  let n = 0;
+  let afterValue = false;
+  for (;;) {
+    const at = toLiteral(b, end, w, afterValue);
+    if (at === 0) break;
+    if (at < 0) return -1;
+    afterValue = true;
+    let p = w.p;
     const s = p;
+    const c = b[p];
     let neg = false;
     if (c === MINUS) {
       neg = true;
@@ -434,8 +463,9 @@ export function parseNumbersInto(body: Uint8Array, range: DataRange, out: Float3
     if (n < limit) out[n] = v;
     n++;
     if (p > end || CLASS[b[p]] === NUM) return -1;
+    w.p = p;
   }
-  return depth === 0 && p === end ? n : -1;
+  return w.depth === 0 && w.p === end ? n : -1;
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -455,45 +485,17 @@ export function parseIntegersInto(body: Uint8Array, range: DataRange, out: BigIn
   const unsigned = out instanceof BigUint64Array;
   const end = range.end;
   const limit = out.length;
-  let p = range.start;
+  const w: Walk = { p: range.start, depth: 0 };
   let n = 0;
-  let depth = 0;
-  // the grammar as in parseNumbersInto
-  let wantValue = true;
-  let allowClose = true;
-  while (p < end) {
-    const c = b[p];
-    if (c === SPACE || c === LF || c === CR || c === TAB) {
-      p++;
-      continue;
-    }
-    if (!wantValue) {
-      p++;
-      if (c === COMMA) {
-        wantValue = true;
-        allowClose = false;
-      } else if (c === RBRACKET) {
-        if (--depth === 0) break;
-      } else {
-        return -1;
-      }
-      continue;
-    }
-    if (c === LBRACKET) {
-      depth++;
-      p++;
-      allowClose = true;
-      continue;
-    }
-    if (c === RBRACKET) {
-      if (!allowClose) return -1;
-      p++;
-      wantValue = false;
-      if (--depth === 0) break;
-      continue;
-    }
-    wantValue = false;
+  let afterValue = false;
+  for (;;) {
+    const at = toLiteral(b, end, w, afterValue);
+    if (at === 0) break;
+    if (at < 0) return -1;
+    afterValue = true;
+    let p = w.p;
     const s = p;
+    const c = b[p];
     let neg = false;
     if (c === MINUS) {
       neg = true;
@@ -534,8 +536,9 @@ export function parseIntegersInto(body: Uint8Array, range: DataRange, out: BigIn
     }
     if (n < limit) out[n] = x;
     n++;
+    w.p = p;
   }
-  return depth === 0 && p === end ? n : -1;
+  return w.depth === 0 && w.p === end ? n : -1;
 }
 
 /** Where a value sits in an infer request, for parseJsonExactIntegers. */
