@@ -69,8 +69,8 @@ function match(url: string): Matched {
 
 /**
  * A buffer for a body of `length` bytes: a whole ArrayBuffer of its own (transferable), reused from the pool or new,
- * and uninitialised (the caller writes every byte before use, or fails the request). With a binary header length, the view starts where the binary
- * data after the JSON header falls on an 8-byte boundary of the ArrayBuffer.
+ * and uninitialised (the caller writes every byte before use, or fails the request). With a binary header length,
+ * the view starts where the binary data after the JSON header falls on an 8-byte boundary of the ArrayBuffer.
  */
 export function bodyBuffer(length: number, headerLength: number | undefined, pool: BufferPool = bodyBuffers): Uint8Array {
   const lead = headerLength === undefined ? 0 : (8 - (headerLength % 8)) % 8;
@@ -259,9 +259,9 @@ export class EdgeHttp {
   }
 
   /**
-   * Reads the body into one fresh ArrayBuffer (transferable to a worker), refusing more than --max-body-mb. With a
-   * binary header length, the body starts at an offset that puts the binary data on an 8-byte boundary, so that the
-   * session worker views the first tensor in place instead of copying it to align it (600 KB: about 0.08 ms).
+   * Reads the body into one ArrayBuffer of its own (transferable to a worker; see bodyBuffer), refusing more than
+   * --max-body-mb. With a binary header length, the binary data lands on an 8-byte boundary, so that the session
+   * worker views the first tensor in place instead of copying it to align it (600 KB: about 0.08 ms).
    */
   private readBody(req: http.IncomingMessage, headerLength: number | undefined): Promise<Uint8Array> {
     const max = this.deps.config.maxBodyBytes;
@@ -277,8 +277,8 @@ export class EdgeHttp {
       }
     }
     return new Promise((resolve, reject) => {
-      // with a Content-Length: an unpooled, uninitialised buffer of exactly that size (every byte is written before it
-      // is used, or the request fails as incomplete), saving the zero-fill of large bodies; its ArrayBuffer is transferable
+      // with a Content-Length: a pooled or new buffer of exactly that size (every byte is written before it is used,
+      // or the request fails as incomplete); without one, a growing buffer
       let buf: Uint8Array = expected >= 0 ? bodyBuffer(expected, headerLength) : new Uint8Array(new ArrayBuffer(65536));
       let n = 0;
       let failed = false;

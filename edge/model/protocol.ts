@@ -93,7 +93,7 @@ export interface DoneMessage {
   /** When the worker started on this batch: `performance.timeOrigin + performance.now()` in the worker, in ms. */
   readonly startedAt: number;
   /** The requests' large input buffers, handed back after the run for reuse (see buffer-pool.ts). */
-  readonly returned: readonly ArrayBuffer[];
+  readonly returned?: readonly ArrayBuffer[];
 }
 
 export type FromWorker = ReadyMessage | LoadErrorMessage | DoneMessage;

@@ -215,8 +215,9 @@ function zerosFor(meta: TensorMeta): Tensor {
 /**
  * Sets this thread's scheduling before the session exists: on Linux, nice value and policy are per thread, and the
  * onnxruntime pool threads that the session creates inherit both. SCHED_BATCH threads never preempt another thread
- * when they wake, so the HTTP thread answers a health check at once even while inference keeps every core busy,
- * without taking CPU share away from inference as a high nice value does (measured: see README, Benchmarks).
+ * when they wake, so the HTTP thread answers a health check at once even while inference keeps every core busy; the
+ * nice value (default 10) also gives the HTTP thread the larger share of the CPU under full load (measured: README,
+ * Benchmarks).
  * Node has no call for the policy: util-linux's `chrt` sets it (present on Debian, Raspberry Pi OS and the serving
  * image). Returns what was applied, with the reason for anything that was not.
  */
