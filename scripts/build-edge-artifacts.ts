@@ -1,37 +1,117 @@
 /**
- * Builds the artifacts that the Greengrass components ship (see constructs/greengrass/components):
- * - per platform (`linux-arm64`, `linux-x64`), the runtime zip `modelfleet-edge-<platform>.zip`: an esbuild bundle of
- *   `edge/cli.ts` with `edge/model/worker.ts` as a second entry (`worker.js` beside `cli.js`), the readiness helper
- *   `wait-ready.js`, and a trimmed `node_modules/` with onnxruntime-node (that platform's native files only) and
- *   onnxruntime-common. Byte-reproducible: sorted entries, a fixed timestamp, fixed modes, no symlinks;
- * - per platform, the `node` binary from the `node-linux-<arch>` npm package (`npm pack`ed into a cache, its
- *   integrity checked against the pinned value).
- * Writes `<out>/manifest.json` last. Skips all work when the manifest was built from the same inputs.
+ * Builds the edge artifacts the package ships, into `dist/edge-artifacts/` (run by `npm run build` and `prepack`;
+ * a synth only reads them):
+ * - per platform (`linux-arm64`, `linux-x64`), the runtime zip `runtime-<platform>/modelfleet-edge-<platform>.zip`: an
+ *   esbuild bundle of `edge/cli.ts` with `edge/model/worker.ts` as a second entry (`worker.js` beside `cli.js`), the
+ *   readiness helper `wait-ready.js`, and a trimmed `node_modules/` with onnxruntime-node (that platform's native files
+ *   only) and onnxruntime-common. Byte-reproducible: sorted entries, a fixed timestamp, fixed modes, no symlinks.
+ *   The Greengrass model server ships these zips; the serving image unpacks the linux-x64 one (one bundler recipe);
+ *   `modelfleet-edge` unpacks the host's one to serve locally;
+ * - `serving-image/`: the serving image's Dockerfile and `unzip.js` (the image's build context, with the x64 zip).
+ * Writes `manifest.json` last. Skips all work when the manifest was built from the same inputs.
  *
- * Usage: node dist/scripts/build-edge-artifacts.js [--out DIR] [--cache DIR] [--force]
+ * Usage: node dist/scripts/build-edge-artifacts.js [--out DIR] [--force]
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import * as yazl from 'yazl';
 import {
-  ARTIFACT_FORMAT_VERSION, BuiltArtifact, EdgeArtifactsManifest, NODE_PACKAGES, PLATFORM_IDS, PlatformId,
-  defaultArtifactsDir, deviceSourceDir, edgeArtifactsInputKey, edgeSourceDir, packageDir, packageRoot, readFreshManifest,
-  runtimeZipName, sha256File,
+  ARTIFACT_FORMAT_VERSION, ARTIFACTS_FOLDER, EdgeArtifactsManifest, ManifestFile, PLATFORM_IDS, PlatformId, packageRoot,
+  readArtifactsManifest, runtimeZipDirectory, runtimeZipName, sha256File,
 } from '../constructs/greengrass/components/private/artifacts';
+
+/** The default output folder: `dist/edge-artifacts` in the package. */
+export function defaultArtifactsDir(root: string = packageRoot()): string {
+  return path.join(root, ARTIFACTS_FOLDER);
+}
+
+/** The runtime's source folder: `edge/` (TypeScript) in the repository. */
+export function edgeSourceDir(root: string): string | undefined {
+  const candidate = path.join(root, 'edge');
+  return fs.existsSync(path.join(candidate, 'cli.ts')) ? candidate : undefined;
+}
+
+/** The device-side helpers shipped in the runtime zip (`wait-ready.ts`). */
+export function deviceSourceDir(root: string): string {
+  return path.join(root, 'constructs', 'greengrass', 'components', 'device');
+}
+
+/** The serving image's files (Dockerfile, unzip helper) in the repository. */
+function servingImageSources(root: string): { dockerfile: string; unzip: string } {
+  return {
+    dockerfile: path.join(root, 'edge', 'Dockerfile'),
+    unzip: path.join(root, 'constructs', 'serving-image', 'private', 'unzip.ts'),
+  };
+}
+
+function listFiles(dir: string): string[] {
+  return walk(dir).sort();
+}
+
+/** The folder of an installed package (works when its `exports` hide `package.json`). */
+export function packageDir(name: string, from: readonly string[]): string {
+  let dir = path.dirname(require.resolve(name, { paths: [...from] }));
+  for (let i = 0; i < 8; i++) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string }).name === name) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find the folder of package ${name}`);
+}
+
+function packageVersion(root: string, name: string): string {
+  const file = path.join(packageDir(name, [root]), 'package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * A cheap key over everything the artifacts are built from: the runtime's sources, the device helper, the serving
+ * image's files, this script, the versions of onnxruntime-node, onnxruntime-common and esbuild, and modelfleet's own
+ * version. Same key, same bytes.
+ */
+export function edgeArtifactsInputKey(root: string): string {
+  const hash = createHash('sha256');
+  hash.update(`format:${ARTIFACT_FORMAT_VERSION}\n`);
+  const image = servingImageSources(root);
+  const files = [
+    ...listFiles(edgeSourceDir(root) ?? path.join(root, 'edge')),
+    ...listFiles(deviceSourceDir(root)),
+    image.dockerfile, image.unzip,
+    path.join(root, 'scripts', 'build-edge-artifacts.ts'),
+    path.join(root, 'constructs', 'greengrass', 'components', 'private', 'artifacts.ts'),
+  ];
+  for (const file of files) {
+    if (!fs.existsSync(file) || file.endsWith('.d.ts') || file.endsWith('.map') || /\.test\.ts$/.test(file)) continue;
+    hash.update(`${path.relative(root, file)}\n`);
+    hash.update(fs.readFileSync(file));
+  }
+  for (const name of ['onnxruntime-node', 'onnxruntime-common', 'esbuild']) {
+    hash.update(`${name}@${packageVersion(root, name)}\n`);
+  }
+  // the bundles carry modelfleet's own version (GET /v2, --version): a version bump alone must rebuild them
+  hash.update(`modelfleet@${rootPackageVersion(root)}\n`);
+  return hash.digest('hex');
+}
+
+/** The manifest in `outDir` if it was built from `inputKey` and its files are all there. */
+function freshManifest(outDir: string, inputKey: string): EdgeArtifactsManifest | undefined {
+  try {
+    const manifest = readArtifactsManifest(outDir);
+    return manifest.inputKey === inputKey ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Local midnight, 2020-01-01: zip stores local DOS time, so building it from local fields is timezone-proof. */
 const FIXED_MTIME = new Date(2020, 0, 1, 0, 0, 0);
 const FILE_MODE = 0o100644;
 
 export interface BuildEdgeArtifactsOptions {
-  /** Output folder. @default <root>/.build/edge */
+  /** Output folder. @default <root>/dist/edge-artifacts */
   readonly outDir?: string;
-  /** Download cache for `npm pack`. @default <root>/.build/cache */
-  readonly cacheDir?: string;
   /** Rebuild even when the manifest is fresh. */
   readonly force?: boolean;
   /** Progress messages. @default none */
@@ -86,15 +166,12 @@ function rootPackageVersion(root: string): string {
 /** Bundles the runtime (cli.js, worker.js) and the readiness helper (wait-ready.js). Same for every platform. */
 export function bundleRuntime(root: string): ZipEntry[] {
   const source = edgeSourceDir(root);
-  if (!source) throw new Error(`no edge runtime found: expected ${path.join(root, 'edge', 'cli.ts')} or dist/edge/cli.js`);
-  const ext = fs.existsSync(path.join(source, 'cli.ts')) ? 'ts' : 'js';
-  const device = deviceSourceDir(root);
-  const deviceExt = fs.existsSync(path.join(device, 'wait-ready.ts')) ? 'ts' : 'js';
+  if (!source) throw new Error(`no edge runtime sources: expected ${path.join(root, 'edge', 'cli.ts')} (the artifacts are built in the modelfleet repository)`);
   const result = esbuild.buildSync({
     entryPoints: {
-      cli: path.join(source, `cli.${ext}`),
-      worker: path.join(source, 'model', `worker.${ext}`),
-      'wait-ready': path.join(device, `wait-ready.${deviceExt}`),
+      cli: path.join(source, 'cli.ts'),
+      worker: path.join(source, 'model', 'worker.ts'),
+      'wait-ready': path.join(deviceSourceDir(root), 'wait-ready.ts'),
     },
     absWorkingDir: root,
     bundle: true,
@@ -139,67 +216,45 @@ export async function writeReproducibleZip(entries: readonly ZipEntry[], file: s
   });
 }
 
-function sriOf(file: string): string {
-  return `sha512-${createHash('sha512').update(fs.readFileSync(file)).digest('base64')}`;
+/** `unzip.js` for the serving image's build stage: the zero-dependency extractor, as one CommonJS file. */
+function bundleUnzip(root: string): Buffer {
+  const result = esbuild.buildSync({
+    entryPoints: [servingImageSources(root).unzip],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  return Buffer.from(result.outputFiles[0].contents);
 }
 
-/** `npm pack`s the pinned Node package into the cache (once) and checks its integrity. Returns the tgz path. */
-export function fetchNodePackage(platform: PlatformId, cacheDir: string): string {
-  const pkg = NODE_PACKAGES[platform];
-  const tgz = path.join(cacheDir, `${pkg.name}-${pkg.version}.tgz`);
-  if (fs.existsSync(tgz) && sriOf(tgz) === pkg.integrity) return tgz;
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(cacheDir, '.pack-'));
-  try {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const res = spawnSync(npm, ['pack', `${pkg.name}@${pkg.version}`, '--pack-destination', tmp, '--silent'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const packed = path.join(tmp, path.basename(tgz));
-    if (res.status !== 0) throw new Error(`npm pack ${pkg.name}@${pkg.version} failed: ${res.stderr.trim()}`);
-    if (!fs.existsSync(packed)) throw new Error(`npm pack ${pkg.name}@${pkg.version} did not write ${packed}`);
-    const actual = sriOf(packed);
-    if (actual !== pkg.integrity) {
-      throw new Error(`integrity mismatch for ${pkg.name}@${pkg.version}: expected ${pkg.integrity}, got ${actual}`);
-    }
-    fs.renameSync(packed, tgz);
-    return tgz;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** Extracts `package/bin/node` from the package tarball into `destDir/node`. */
-function extractNode(tgz: string, destDir: string): void {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modelfleet-node-'));
-  try {
-    const res = spawnSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node'], { encoding: 'utf8' });
-    if (res.status !== 0) throw new Error(`tar could not extract package/bin/node from ${tgz}: ${res.stderr.trim()}`);
-    fs.mkdirSync(destDir, { recursive: true });
-    fs.copyFileSync(path.join(tmp, 'package', 'bin', 'node'), path.join(destDir, 'node'));
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-function described(directory: string, fileName: string): BuiltArtifact {
-  const file = path.join(directory, fileName);
+function described(outDir: string, directory: string, fileName: string): ManifestFile {
+  const file = path.join(outDir, directory, fileName);
   return { directory, fileName, sha256: sha256File(file), sizeBytes: fs.statSync(file).size };
 }
 
+/** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
+function writeAtomic(file: string, data: Buffer | string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
 /**
- * Builds (or reuses) every artifact and returns the manifest. Safe to run concurrently (parallel test workers, two
- * synths): builds take turns under a lock folder, each writes into a private temporary folder that is renamed into
- * `<out>/builds/<input key>/` in one step, and the manifest is replaced atomically, so a reader never sees a
- * half-written artifact.
+ * Builds (or reuses) every artifact and returns the manifest. Safe to run concurrently (parallel test workers):
+ * builds take turns under a lock folder, every file is written through a rename and the manifest last.
  */
 export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}): Promise<EdgeArtifactsManifest> {
   const root = packageRoot();
   const outDir = path.resolve(options.outDir ?? defaultArtifactsDir(root));
-  const cacheDir = path.resolve(options.cacheDir ?? path.join(root, '.build', 'cache'));
   const log = options.log ?? (() => undefined);
   const inputKey = edgeArtifactsInputKey(root);
   if (!options.force) {
-    const fresh = readFreshManifest(outDir, inputKey);
+    const fresh = freshManifest(outDir, inputKey);
     if (fresh) {
       log(`edge artifacts are up to date in ${outDir}`);
       return fresh;
@@ -209,8 +264,8 @@ export async function buildEdgeArtifacts(options: BuildEdgeArtifactsOptions = {}
   const release = await acquireLock(path.join(outDir, '.lock'), log);
   try {
     // Someone else may have built the same inputs while this process waited for the lock.
-    const fresh = options.force ? undefined : readFreshManifest(outDir, inputKey);
-    return fresh ?? await buildLocked(root, outDir, cacheDir, inputKey, options.force === true, log);
+    const fresh = options.force ? undefined : freshManifest(outDir, inputKey);
+    return fresh ?? await buildLocked(root, outDir, inputKey, log);
   } finally {
     release();
   }
@@ -268,79 +323,48 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function buildLocked(root: string, outDir: string, cacheDir: string, inputKey: string, force: boolean,
-  log: (m: string) => void): Promise<EdgeArtifactsManifest> {
-  const builds = path.join(outDir, 'builds');
-  fs.mkdirSync(builds, { recursive: true });
-  const final = path.join(builds, inputKey.slice(0, 24));
-  const staging = fs.mkdtempSync(path.join(builds, '.tmp-'));
-  try {
-    const bundle = bundleRuntime(root);
-    const runtime = {} as Record<PlatformId, BuiltArtifact>;
-    const node = {} as Record<PlatformId, BuiltArtifact & { nodeVersion: string }>;
-    for (const platform of PLATFORM_IDS) {
-      const dir = path.join(staging, `runtime-${platform}`);
-      fs.mkdirSync(dir, { recursive: true });
-      await writeReproducibleZip([...bundle, ...runtimeModuleEntries(root, platform)], path.join(dir, runtimeZipName(platform)));
-      runtime[platform] = described(dir, runtimeZipName(platform));
-      log(`runtime ${platform}: ${(runtime[platform].sizeBytes / 1e6).toFixed(2)} MB`);
-
-      const nodeDir = path.join(staging, `node-${platform}`);
-      extractNode(fetchNodePackage(platform, cacheDir), nodeDir);
-      node[platform] = { ...described(nodeDir, 'node'), nodeVersion: NODE_PACKAGES[platform].version };
-      log(`node ${platform}: ${(node[platform].sizeBytes / 1e6).toFixed(2)} MB`);
-    }
-    const relocate = <T extends BuiltArtifact>(a: T): T => ({ ...a, directory: path.join(final, path.basename(a.directory)) });
-    const all = [...Object.values(runtime), ...Object.values(node)].map(relocate);
-    const complete = (): boolean => all.every((a) => {
-      const f = path.join(a.directory, a.fileName);
-      return fs.existsSync(f) && fs.statSync(f).size === a.sizeBytes;
-    });
-    // Under the lock nobody else writes `final`; one left incomplete (a killed build, a folder removed by hand) is
-    // replaced. The same inputs give the same bytes, so a complete one is as good as ours.
-    if (force || (fs.existsSync(final) && !complete())) fs.rmSync(final, { recursive: true, force: true });
-    if (!fs.existsSync(final)) fs.renameSync(staging, final);
-    const manifest: EdgeArtifactsManifest = {
-      formatVersion: ARTIFACT_FORMAT_VERSION,
-      inputKey,
-      runtime: Object.fromEntries(PLATFORM_IDS.map((p) => [p, relocate(runtime[p])])) as Record<PlatformId, BuiltArtifact>,
-      node: Object.fromEntries(PLATFORM_IDS.map((p) => [p, relocate(node[p])])) as EdgeArtifactsManifest['node'],
-    };
-    const manifestFile = path.join(outDir, 'manifest.json');
-    const tmpManifest = `${manifestFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmpManifest, `${JSON.stringify(manifest, null, 2)}\n`);
-    fs.renameSync(tmpManifest, manifestFile);
-    pruneOldBuilds(builds, final);
-    return manifest;
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+async function buildLocked(root: string, outDir: string, inputKey: string, log: (m: string) => void): Promise<EdgeArtifactsManifest> {
+  const started = Date.now();
+  // the old manifest goes first: a reader sees no manifest rather than one that names files being replaced
+  fs.rmSync(path.join(outDir, 'manifest.json'), { force: true });
+  const bundle = bundleRuntime(root);
+  const runtime = {} as Record<PlatformId, ManifestFile>;
+  for (const platform of PLATFORM_IDS) {
+    const directory = runtimeZipDirectory(platform);
+    const file = path.join(outDir, directory, runtimeZipName(platform));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeReproducibleZip([...bundle, ...runtimeModuleEntries(root, platform)], file);
+    runtime[platform] = described(outDir, directory, runtimeZipName(platform));
+    log(`edge runtime ${platform}: ${(runtime[platform].sizeBytes / 1e6).toFixed(2)} MB`);
   }
-}
-
-/** Removes builds of other inputs that are more than a day old (a concurrent synth may still read a recent one). */
-function pruneOldBuilds(builds: string, keep: string): void {
-  const dayAgo = Date.now() - 24 * 3600 * 1000;
-  for (const name of fs.readdirSync(builds)) {
-    const dir = path.join(builds, name);
-    if (dir !== keep && fs.statSync(dir).mtimeMs < dayAgo) fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const image = servingImageSources(root);
+  writeAtomic(path.join(outDir, 'serving-image', 'Dockerfile'), fs.readFileSync(image.dockerfile));
+  writeAtomic(path.join(outDir, 'serving-image', 'unzip.js'), bundleUnzip(root));
+  const manifest: EdgeArtifactsManifest = {
+    formatVersion: ARTIFACT_FORMAT_VERSION,
+    modelfleetVersion: rootPackageVersion(root),
+    inputKey,
+    runtime,
+  };
+  writeAtomic(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  log(`edge artifacts built in ${((Date.now() - started) / 1000).toFixed(1)} s into ${outDir}`);
+  return manifest;
 }
 
 function parseArgs(argv: string[]): BuildEdgeArtifactsOptions {
-  const opts: { outDir?: string; cacheDir?: string; force?: boolean } = {};
+  const opts: { outDir?: string; force?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--out') opts.outDir = argv[++i];
-    else if (arg === '--cache') opts.cacheDir = argv[++i];
     else if (arg === '--force') opts.force = true;
-    else throw new Error(`unknown argument '${arg}'. Usage: build-edge-artifacts [--out DIR] [--cache DIR] [--force]`);
+    else throw new Error(`unknown argument '${arg}'. Usage: build-edge-artifacts [--out DIR] [--force]`);
   }
   return opts;
 }
 
 if (require.main === module) {
   buildEdgeArtifacts({ ...parseArgs(process.argv.slice(2)), log: (m) => process.stderr.write(`${m}\n`) }).then(
-    (m) => process.stdout.write(`${JSON.stringify(m)}\n`),
+    () => undefined,
     (err: unknown) => {
       process.stderr.write(`build-edge-artifacts: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

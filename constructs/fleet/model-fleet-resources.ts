@@ -2,8 +2,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
+import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
+import { ModelFleetError } from '../model/modelfleet-error';
 import { ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
 import { acknowledgeArtifactRead, acknowledgeUploadFunctions } from './private/acknowledgements';
@@ -20,7 +21,7 @@ export interface ModelFleetResourcesProps {
   /**
    * The serving image of every SageMaker endpoint and Kubernetes workload of the stack.
    *
-   * @default ServingImage.fromAsset() - one image asset built from `edge/Dockerfile` by `cdk deploy`
+   * @default ServingImage.fromAsset() - image assets built by `cdk deploy` from the package's prebuilt linux-x64 runtime
    */
   readonly servingImage?: ServingImage;
 
@@ -44,6 +45,13 @@ export interface ModelFleetResourcesProps {
    * @default - every platform the Greengrass components support (`EdgePlatform.all()`)
    */
   readonly edgePlatforms?: EdgePlatform[];
+
+  /**
+   * The prebuilt runtime zips the model server component ships.
+   *
+   * @default EdgeRuntimeArtifacts.fromPackage() - the zips built into the installed modelfleet package
+   */
+  readonly edgeRuntimeArtifacts?: EdgeRuntimeArtifacts;
 
   /**
    * The edge port of the first model; each further model of the stack gets the next port, so that several models
@@ -79,7 +87,11 @@ export class ModelFleetResources extends Construct {
    */
   public static of(scope: IConstruct): ModelFleetResources {
     const stack = Stack.of(scope);
-    return declared.get(stack) ?? new ModelFleetResources(stack, ModelFleetResources.ID);
+    const found = declared.get(stack);
+    if (found) return found;
+    const created = new ModelFleetResources(stack, ModelFleetResources.ID);
+    implicit.add(created);
+    return created;
   }
 
   /** The serving image every endpoint and workload of the stack uses. */
@@ -96,12 +108,21 @@ export class ModelFleetResources extends Construct {
   private readonly alarmEmails = new Set<string>();
 
   /**
-   * Declares the shared resources of a stack: the first one declared in a stack is the one its `ModelFleet`s use.
+   * Declares the shared resources of a stack. Declare them once, before the stack's first `ModelFleet`: a second
+   * declaration, or one after a `ModelFleet` made the defaults, is refused (`ModelFleetResourcesAlreadyDefined`).
    */
   constructor(scope: Construct, id: string, props: ModelFleetResourcesProps = {}) {
+    const stack = Stack.of(scope);
+    const existing = declared.get(stack);
+    if (existing) {
+      const how = implicit.has(existing)
+        ? `a ModelFleet already created the stack's defaults at ${existing.node.path}; declare ${id} before the stack's first ModelFleet`
+        : `the stack already declares them at ${existing.node.path}; declare them once per stack (pass its parts there)`;
+      throw new ModelFleetError('ModelFleetResourcesAlreadyDefined',
+        `ModelFleetResources ${id} would be ignored: ${how}`, scope);
+    }
     super(scope, id);
-    const stack = Stack.of(this);
-    if (!declared.has(stack)) declared.set(stack, this);
+    declared.set(stack, this);
     this.props = props;
     this.servingImage = props.servingImage ?? ServingImage.fromAsset();
     this.sharedStore = props.store;
@@ -159,6 +180,7 @@ export class ModelFleetResources extends Construct {
         nodeRuntime: this.sharedNodeRuntime,
         componentNamePrefix: this.props.edgeComponentNamePrefix,
         platforms: this.props.edgePlatforms,
+        runtimeArtifacts: this.props.edgeRuntimeArtifacts,
       });
     }
     for (const component of [this.sharedNodeRuntime, this.sharedModelServer]) {
@@ -194,8 +216,11 @@ export class ModelFleetResources extends Construct {
   }
 }
 
-/** The shared resources of each stack: the first declared there. */
+/** The shared resources of each stack: the one declared there. */
 const declared = new WeakMap<Stack, ModelFleetResources>();
+
+/** The ones `of()` created with defaults (not declared by the app). */
+const implicit = new WeakSet<ModelFleetResources>();
 
 const added = new WeakMap<EdgeFleet, Set<string>>();
 

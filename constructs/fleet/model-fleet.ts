@@ -593,7 +593,7 @@ export class ModelFleet extends Construct {
     this.verifyOutput.overrideLogicalId(verifyOutputKey(this.modelName));
   }
 
-  /** Runs the golden request through the model (synth time, onnxruntime-node). */
+  /** Runs the golden request through the model (synth time, onnxruntime-web). */
   private makeGolden(props: ModelFleetProps): GoldenDocument | undefined {
     const contract = this.storedModel.contract;
     const config = (props.goldenRequest ?? GoldenRequest.generated()).bind(this, contract);

@@ -512,7 +512,8 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       description: `SageMaker execution role of the modelfleet endpoint ${this.endpointName}`,
     });
     model.grantRead(this.role);
-    this.imageUri = (props.image ?? defaultImage()).bind(this, this.role).imageUri;
+    // SageMaker expects the container to run as root (its guide for custom inference containers)
+    this.imageUri = (props.image ?? defaultImage()).bind(this, this.role, { runAsRoot: true }).imageUri;
     const logGroupArn = stack.formatArn({
       service: 'logs',
       resource: 'log-group',

@@ -5,19 +5,34 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { EdgeArtifactsUnavailable, packageRoot, readArtifactsManifest, ARTIFACTS_FOLDER } from '../greengrass/components/private/artifacts';
 import { ModelFleetError } from '../model/modelfleet-error';
 
 /**
- * The files of the repository that the serving image's build needs: everything else (node_modules, dist, cdk.out,
- * .git, tests, models) is never staged, hashed or sent to Docker.
+ * The folders of the package's built artifacts (`dist/edge-artifacts/`) that the serving image's build reads: the
+ * Dockerfile with its unzip helper, and the linux-x64 runtime zip. Nothing else is staged, hashed or sent to Docker.
  */
 const BUILD_CONTEXT: readonly string[] = [
-  'package.json',
-  'package-lock.json',
-  '.npmrc',
-  'tsconfig.json',
-  'edge',
+  'serving-image',
+  'runtime-linux-x64',
 ];
+
+/** The Dockerfile's stage that runs as root, for SageMaker. */
+const SAGEMAKER_TARGET = 'sagemaker';
+/** The Dockerfile's default stage, as the non-root user 1000, for pods. */
+const RUNTIME_TARGET = 'runtime';
+
+/** How a target binds the image (`ServingImage.bind`). */
+export interface ServingImageBindOptions {
+  /**
+   * Whether the target needs the image to run as root. SageMaker expects containers to run as root (its guide for
+   * custom inference containers); pods run as a non-root user. Only `ServingImage.fromAsset()` with the default
+   * directory picks its Dockerfile stage from this (`sagemaker` or `runtime`); other images are used as they are.
+   *
+   * @default false
+   */
+  readonly runAsRoot?: boolean;
+}
 
 /** What a target needs to run the serving image. */
 export interface ServingImageConfig {
@@ -29,14 +44,14 @@ export interface ServingImageConfig {
 export interface ServingImageAssetOptions {
   /**
    * The Docker build context: a directory holding the Dockerfile's inputs.
-   * @default - the modelfleet repository root, staged as an allowlist (package.json, package-lock.json, .npmrc,
-   * tsconfig.json and edge/ only)
+   * @default - the installed package's built artifacts (`dist/edge-artifacts/`), staged as an allowlist: the Dockerfile,
+   * its unzip helper and the prebuilt linux-x64 runtime zip only
    */
   readonly directory?: string;
 
   /**
    * The Dockerfile, relative to `directory`.
-   * @default - 'edge/Dockerfile' for the default directory, 'Dockerfile' for a given one
+   * @default - 'serving-image/Dockerfile' for the default directory, 'Dockerfile' for a given one
    */
   readonly file?: string;
 
@@ -54,7 +69,8 @@ export interface ServingImageAssetOptions {
 
   /**
    * The Docker build stage to build.
-   * @default - the last stage of the Dockerfile
+   * @default - for the default directory, 'sagemaker' (root) for SageMaker endpoints and 'runtime' (user 1000) for
+   * pods; for a given directory, the last stage of its Dockerfile
    */
   readonly target?: string;
 }
@@ -65,8 +81,8 @@ export interface ServingImageAssetOptions {
  */
 export abstract class ServingImage {
   /**
-   * The runtime's own image, built from its Dockerfile by `cdk deploy` (synth only stages the build context, so it
-   * works on a machine without Docker).
+   * The runtime's own image, built by `cdk deploy` from the prebuilt linux-x64 runtime in the installed package (synth
+   * only stages the build context, so it works on a machine without Docker; the build runs no npm install).
    */
   public static fromAsset(options: ServingImageAssetOptions = {}): ServingImage {
     return new AssetServingImage(options);
@@ -93,40 +109,49 @@ export abstract class ServingImage {
   }
 
   /**
-   * Makes the image available to `scope` (creating its asset at most once per stack) and grants `grantee` pull
-   * access to it where the image lives in ECR.
+   * Makes the image available to `scope` (creating its asset at most once per stack and stage) and grants `grantee`
+   * pull access to it where the image lives in ECR.
    */
-  public abstract bind(scope: Construct, grantee?: iam.IGrantable): ServingImageConfig;
+  public abstract bind(scope: Construct, grantee?: iam.IGrantable, options?: ServingImageBindOptions): ServingImageConfig;
 }
 
-/** The directory of the modelfleet repository (where `edge/Dockerfile` sits), found from this file's location. */
-function repositoryRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'edge', 'Dockerfile')) && fs.existsSync(path.join(dir, 'package.json'))) {
-      return dir;
+/** The package's built artifacts folder, checked: the Dockerfile and the x64 runtime zip must be there. */
+function artifactsDirectory(scope: Construct): string {
+  const dir = path.join(packageRoot(__dirname), ARTIFACTS_FOLDER);
+  try {
+    readArtifactsManifest(dir);
+  } catch (err) {
+    if (err instanceof EdgeArtifactsUnavailable) {
+      throw new ModelFleetError('ServingImageArtifactsMissing', `${err.message}; or use ServingImage.fromRegistry(uri)`, scope);
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+    throw err;
   }
-  throw new ModelFleetError('ServingImageDockerfileNotFound', `edge/Dockerfile was not found above ${__dirname}; `
-    + 'install modelfleet with its edge/ folder or use ServingImage.fromRegistry(uri)');
+  if (!fs.existsSync(path.join(dir, 'serving-image', 'Dockerfile'))) {
+    throw new ModelFleetError('ServingImageArtifactsMissing', `${path.join(dir, 'serving-image', 'Dockerfile')} does not exist: `
+      + 'in the modelfleet repository run `npm run build`, or use ServingImage.fromRegistry(uri)', scope);
+  }
+  return dir;
 }
 
 class AssetServingImage extends ServingImage {
-  private readonly assets = new WeakMap<Stack, ecrAssets.DockerImageAsset>();
+  private readonly assets = new WeakMap<Stack, Map<string, ecrAssets.DockerImageAsset>>();
 
   constructor(private readonly options: ServingImageAssetOptions) {
     super();
   }
 
-  public bind(scope: Construct, grantee?: iam.IGrantable): ServingImageConfig {
+  public bind(scope: Construct, grantee?: iam.IGrantable, options?: ServingImageBindOptions): ServingImageConfig {
     const stack = Stack.of(scope);
-    let asset = this.assets.get(stack);
+    const target = this.options.target
+      ?? (this.options.directory === undefined ? (options?.runAsRoot ? SAGEMAKER_TARGET : RUNTIME_TARGET) : undefined);
+    const byTarget = this.assets.get(stack) ?? new Map<string, ecrAssets.DockerImageAsset>();
+    this.assets.set(stack, byTarget);
+    let asset = byTarget.get(target ?? '');
     if (!asset) {
-      asset = new ecrAssets.DockerImageAsset(scope, 'ServingImage', this.assetProps());
-      this.assets.set(stack, asset);
+      // the first asset of a stack keeps the id it always had; a second stage gets its own
+      const id = byTarget.size === 0 ? 'ServingImage' : `ServingImage-${target ?? 'default'}`;
+      asset = new ecrAssets.DockerImageAsset(scope, id, this.assetProps(scope, target));
+      byTarget.set(target ?? '', asset);
     }
     if (grantee) {
       asset.repository.grantPull(grantee);
@@ -134,18 +159,18 @@ class AssetServingImage extends ServingImage {
     return { imageUri: asset.imageUri };
   }
 
-  private assetProps(): ecrAssets.DockerImageAssetProps {
+  private assetProps(scope: Construct, target: string | undefined): ecrAssets.DockerImageAssetProps {
     const o = this.options;
     const platform = o.platform ?? ecrAssets.Platform.LINUX_AMD64;
     if (o.directory === undefined) {
       return {
-        directory: repositoryRoot(),
-        file: o.file ?? path.join('edge', 'Dockerfile'),
+        directory: artifactsDirectory(scope),
+        file: o.file ?? path.join('serving-image', 'Dockerfile'),
         ignoreMode: IgnoreMode.DOCKER,
         // an allowlist: exclude everything, then re-include the build's inputs (fast to hash, small to stage)
         exclude: ['*', '.*', ...BUILD_CONTEXT.map((p) => `!${p}`), ...(o.exclude ?? [])],
         platform,
-        target: o.target,
+        target,
       };
     }
     return {
@@ -153,7 +178,7 @@ class AssetServingImage extends ServingImage {
       file: o.file,
       exclude: o.exclude,
       platform,
-      target: o.target,
+      target,
     };
   }
 }
@@ -163,7 +188,7 @@ class RegistryServingImage extends ServingImage {
     super();
   }
 
-  public bind(_scope: Construct, _grantee?: iam.IGrantable): ServingImageConfig {
+  public bind(_scope: Construct, _grantee?: iam.IGrantable, _options?: ServingImageBindOptions): ServingImageConfig {
     return { imageUri: this.imageUri };
   }
 }
@@ -173,7 +198,7 @@ class EcrServingImage extends ServingImage {
     super();
   }
 
-  public bind(_scope: Construct, grantee?: iam.IGrantable): ServingImageConfig {
+  public bind(_scope: Construct, grantee?: iam.IGrantable, _options?: ServingImageBindOptions): ServingImageConfig {
     if (grantee) {
       this.repository.grantPull(grantee);
     }

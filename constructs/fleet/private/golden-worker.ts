@@ -1,7 +1,12 @@
 /**
  * The source of the worker thread that runs golden inferences at synth time.
  *
- * CDK synthesis is synchronous but onnxruntime-node's API is promise-based. The synth thread posts a job to this
+ * The engine is onnxruntime-web (WebAssembly, in Node): an npm dependency with no install script and no native
+ * binary, the same on every synth machine (macOS, Windows, Linux), so the golden response is the same bytes wherever
+ * the app is synthesized. The runtimes answer with onnxruntime-node; the golden comparison's tolerance covers the
+ * difference between the two builds of onnxruntime.
+ *
+ * CDK synthesis is synchronous but onnxruntime's API is promise-based. The synth thread posts a job to this
  * worker through a MessagePort, blocks on `Atomics.wait`, and reads the answer with `receiveMessageOnPort` once the
  * worker signals. One worker (so one load of onnxruntime) serves every model of the app.
  *
@@ -15,6 +20,8 @@ let ort;
 let loadError;
 try {
   ort = require(workerData.ortPath);
+  // one WebAssembly thread: no nested workers, the same arithmetic on every machine
+  ort.env.wasm.numThreads = 1;
 } catch (err) {
   loadError = err;
 }
@@ -79,9 +86,9 @@ function fromTensor(name, tensor) {
 }
 
 async function infer(job) {
-  if (loadError) throw new Error('onnxruntime-node could not be loaded: ' + loadError.message);
-  const session = await ort.InferenceSession.create(job.modelPath, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  if (loadError) throw new Error('onnxruntime-web could not be loaded: ' + loadError.message);
+  const session = await ort.InferenceSession.create(new Uint8Array(require('node:fs').readFileSync(job.modelPath)), {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
   });
   try {
     const feeds = {};

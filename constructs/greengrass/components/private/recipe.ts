@@ -97,15 +97,20 @@ export function bucketIdentity(bucket: s3.IBucket): string {
   return Token.isUnresolved(bucket.bucketName) ? `path:${bucket.node.path}` : `name:${bucket.bucketName}`;
 }
 
+/** The upload source of a local folder that holds one artifact file of digest `sha256`. */
+export function folderSource(directory: string, sha256: string): s3deploy.ISource {
+  // The folder holds one file whose digest is known: no need to hash it again at every synth.
+  return s3deploy.Source.asset(directory, { assetHash: sha256, assetHashType: AssetHashType.CUSTOM });
+}
+
 /**
- * Uploads one local folder (holding one artifact file, of digest `sha256`) to `bucket/prefix`. Objects are kept when the deployment is
- * removed or replaced (a rollback needs the previous version's artifacts), and never pruned.
+ * Uploads one artifact (a source whose zip holds one file) to `bucket/prefix`. Objects are kept when the deployment
+ * is removed or replaced (a rollback needs the previous version's artifacts), and never pruned.
  */
-export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket, directory: string, sha256: string,
+export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket, source: s3deploy.ISource,
   prefix: string): s3deploy.BucketDeployment {
   const deployment = new s3deploy.BucketDeployment(scope, id, {
-    // The folder holds one file whose digest is known: no need to hash 120 MB again at every synth.
-    sources: [s3deploy.Source.asset(directory, { assetHash: sha256, assetHashType: AssetHashType.CUSTOM })],
+    sources: [source],
     destinationBucket: bucket,
     destinationKeyPrefix: prefix,
     prune: false,

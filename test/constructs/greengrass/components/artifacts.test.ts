@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { buildEdgeArtifacts, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
-import { edgeArtifactsInputKey, EdgeArtifactsManifest, packageRoot } from '../../../../constructs/greengrass/components/private/artifacts';
+import { buildEdgeArtifacts, defaultArtifactsDir, edgeArtifactsInputKey, writeReproducibleZip } from '../../../../scripts/build-edge-artifacts';
+import { EdgeArtifactsManifest, packageRoot } from '../../../../constructs/greengrass/components/private/artifacts';
 import { unzipPlain } from '../../../e2e/emulated-device';
 import { IRIS_MODEL, useTmpDir } from '../../../helpers/tmp-model';
 
@@ -36,8 +36,9 @@ function centralDirectory(zip: Buffer): CentralEntry[] {
   return out;
 }
 
-const zipOf = (platform: 'linux-arm64' | 'linux-x64'): Buffer =>
-  fs.readFileSync(path.join(built.runtime[platform].directory, built.runtime[platform].fileName));
+const zipPath = (platform: 'linux-arm64' | 'linux-x64'): string =>
+  path.join(defaultArtifactsDir(), built.runtime[platform].directory, built.runtime[platform].fileName);
+const zipOf = (platform: 'linux-arm64' | 'linux-x64'): Buffer => fs.readFileSync(zipPath(platform));
 
 describe('the runtime zip', () => {
   test('for arm64 holds the bundle, the readiness helper and onnxruntime for linux/arm64 only, within 15 MB', () => {
@@ -82,7 +83,7 @@ describe('the runtime zip', () => {
   });
 
   test('a second build with the same inputs reuses the first one', async () => {
-    const zip = path.join(built.runtime['linux-arm64'].directory, built.runtime['linux-arm64'].fileName);
+    const zip = zipPath('linux-arm64');
     const before = fs.statSync(zip).mtimeMs;
     const again = await buildEdgeArtifacts();
     expect(again).toEqual(built);
@@ -93,7 +94,7 @@ describe('the runtime zip', () => {
 describe('the input key', () => {
   test('changes with modelfleet\'s own version (the bundles report it), and only then when nothing else changes', () => {
     const real = packageRoot();
-    const root = fs.mkdtempSync(path.join(real, '.build', 'key-'));
+    const root = fs.mkdtempSync(path.join(tmp(), 'key-'));
     try {
       fs.mkdirSync(path.join(root, 'constructs', 'greengrass', 'components'), { recursive: true });
       fs.mkdirSync(path.join(root, 'scripts'));
@@ -113,19 +114,18 @@ describe('the input key', () => {
   });
 });
 
-describe('the node artifacts', () => {
-  test('are the pinned Node binaries for each architecture (ELF machine aarch64 and x86-64)', () => {
-    const machine = (platform: 'linux-arm64' | 'linux-x64'): number => {
-      const fd = fs.openSync(path.join(built.node[platform].directory, 'node'), 'r');
-      const header = Buffer.alloc(20);
-      fs.readSync(fd, header, 0, 20, 0);
-      fs.closeSync(fd);
-      expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-      return header.readUInt16LE(18);
-    };
-    expect(machine('linux-arm64')).toBe(0xb7);
-    expect(machine('linux-x64')).toBe(0x3e);
-    expect(built.node['linux-arm64'].nodeVersion).toBe('24.22.0');
+describe('the package layout', () => {
+  test('the manifest names folders relative to dist/edge-artifacts, each holding only its zip, plus the image context', () => {
+    const dir = defaultArtifactsDir();
+    expect(dir).toBe(path.join(packageRoot(), 'dist', 'edge-artifacts'));
+    for (const platform of ['linux-arm64', 'linux-x64'] as const) {
+      const entry = built.runtime[platform];
+      expect(path.isAbsolute(entry.directory)).toBe(false);
+      expect(fs.readdirSync(path.join(dir, entry.directory))).toEqual([`modelfleet-edge-${platform}.zip`]);
+    }
+    expect(fs.readdirSync(path.join(dir, 'serving-image')).sort()).toEqual(['Dockerfile', 'unzip.js']);
+    expect(fs.readFileSync(path.join(dir, 'serving-image', 'Dockerfile'), 'utf8'))
+      .toBe(fs.readFileSync(path.join(packageRoot(), 'edge', 'Dockerfile'), 'utf8'));
   });
 });
 

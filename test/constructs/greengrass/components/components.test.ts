@@ -10,6 +10,7 @@ import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../../
 import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';
 import { irisToOnnx, trainIris } from '../../../../scripts/iris-model';
 import { EdgeArtifactsManifest, sha256File } from '../../../../constructs/greengrass/components/private/artifacts';
+import { NODE_DISTRIBUTIONS } from '../../../../constructs/greengrass/components/private/node-download';
 import { useTmpDir } from '../../../helpers/tmp-model';
 import { edgeStack, newStack, recipes, sharedEdgeStack } from './helpers';
 
@@ -45,12 +46,12 @@ describe('NodeRuntimeComponent', () => {
     const [arm, x64] = recipe.Manifests.map((m) => m.Artifacts![0]);
     expect(arm).toEqual({
       Uri: `s3://bucket-storebucket4fbde984/edge/modelfleet.NodeRuntime/${node.componentVersion}/linux-arm64/node`,
-      Digest: b64(built.node['linux-arm64'].sha256),
+      Digest: b64(NODE_DISTRIBUTIONS['linux-arm64'].binarySha256),
       Algorithm: 'SHA-256',
       Permission: { Read: 'OWNER', Execute: 'OWNER' },
     });
     expect(x64.Uri).toMatch(/\/linux-x64\/node$/);
-    expect(x64.Digest).toBe(b64(built.node['linux-x64'].sha256));
+    expect(x64.Digest).toBe(b64(NODE_DISTRIBUTIONS['linux-x64'].binarySha256));
     expect(recipe.Manifests[0].Lifecycle).toEqual({ Install: { Script: "'{artifacts:path}/node' --version", Timeout: 120 } });
   });
 
