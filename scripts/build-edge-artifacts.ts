@@ -10,6 +10,10 @@
  * - `serving-image/`: the serving image's Dockerfile and `unzip.js` (the image's build context, with the x64 zip).
  * Writes `manifest.json` last. Skips all work when the manifest was built from the same inputs.
  *
+ * It also writes `dist/golden-engine/`: onnxruntime-web (WebAssembly) bundled into one CommonJS file with its wasm
+ * beside it, the engine that runs golden requests at synth. Carried by the package instead of depending on
+ * onnxruntime-web (139 MB installed, of which synth needs 14 MB).
+ *
  * Usage: node dist/scripts/build-edge-artifacts.js [--out DIR] [--force]
  */
 import { createHash } from 'node:crypto';
@@ -362,7 +366,50 @@ function parseArgs(argv: string[]): BuildEdgeArtifactsOptions {
   return opts;
 }
 
+/** Where the golden engine goes: `dist/golden-engine` in the package. */
+export function goldenEngineDir(root: string = packageRoot()): string {
+  return path.join(root, 'dist', 'golden-engine');
+}
+
+/** The WebAssembly files onnxruntime-web's Node build loads from beside itself (single-threaded SIMD build). */
+const WASM_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+/**
+ * Bundles onnxruntime-web's Node entry (with onnxruntime-common) into `ort-web.js` and copies its wasm beside it,
+ * with the license. Skips the work when `VERSION` names the same onnxruntime-web.
+ */
+export function buildGoldenEngine(root: string = packageRoot(), outDir: string = goldenEngineDir(root), log: (m: string) => void = () => undefined): string {
+  const web = packageDir('onnxruntime-web', [root]);
+  const version = packageVersion(root, 'onnxruntime-web');
+  const stamp = path.join(outDir, 'VERSION');
+  const want = `onnxruntime-web@${version} format:1\n`;
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want
+    && [...WASM_FILES, 'ort-web.js'].every((f) => fs.existsSync(path.join(outDir, f)))) return outDir;
+  fs.rmSync(stamp, { force: true });
+  const result = esbuild.buildSync({
+    entryPoints: [path.join(web, 'dist', 'ort.node.min.js')],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    write: false,
+    legalComments: 'eof',
+    logLevel: 'silent',
+  });
+  writeAtomic(path.join(outDir, 'ort-web.js'), Buffer.from(result.outputFiles[0].contents));
+  for (const file of WASM_FILES) writeAtomic(path.join(outDir, file), fs.readFileSync(path.join(web, 'dist', file)));
+  writeAtomic(path.join(outDir, 'NOTICE.md'), `# The golden engine\n\nonnxruntime-web ${version} (onnxruntime-common bundled in), `
+    + 'from the npm registry: Copyright (c) Microsoft Corporation, licensed under the MIT License '
+    + '(the onnxruntime repository\'s LICENSE). modelfleet runs it at synth to answer golden requests.\n');
+  writeAtomic(stamp, want);
+  log(`golden engine onnxruntime-web ${version} into ${outDir}`);
+  return outDir;
+}
+
 if (require.main === module) {
+  const log = (m: string): void => { process.stderr.write(`${m}\n`); };
+  buildGoldenEngine(packageRoot(), goldenEngineDir(), log);
   buildEdgeArtifacts({ ...parseArgs(process.argv.slice(2)), log: (m) => process.stderr.write(`${m}\n`) }).then(
     () => undefined,
     (err: unknown) => {

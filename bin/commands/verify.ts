@@ -201,6 +201,12 @@ async function callHttp(url: string, golden: GoldenDocument, options: Options): 
     signal: AbortSignal.timeout(options.httpTimeoutMs),
   });
   const text = await res.text();
+  if (res.status === 404) {
+    // the fleet names the model after the construct (or `modelName`); a local `modelfleet-edge serve` after the file
+    throw new Error(`HTTP 404 from ${url}: ${text.slice(0, 500)}. The target serves no model named '${golden.model}': `
+      + `the fleet calls it '${golden.model}', while \`modelfleet-edge serve --model <file>\` names a model after its file; `
+      + `start the runtime with --name ${golden.model} (or MODELFLEET_NAME=${golden.model})`);
+  }
   if (!res.ok) {
     throw new Error(`HTTP ${res.status} from ${url}: ${text.slice(0, 500)}`);
   }

@@ -17,7 +17,7 @@ import { GoldenRequest } from './golden-request';
 import { ModelFleetResources } from './model-fleet-resources';
 import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { DEFAULT_GOLDEN_TOLERANCE, GoldenDocument, runGoldenInferences, V2InferRequest } from './private/golden';
-import { recordedVersion, recordedVersions, recordVersion } from './private/history';
+import { HISTORY_ENTRY_FILE, historyEntryDocument, recordedVersion, recordedVersions, recordVersion } from './private/history';
 import { goldenAssemblyPath, VERIFY_SCHEMA, VerifyTarget, verifyOutputKey } from './private/verify-target';
 
 /** How the model is served from a SageMaker endpoint (the `sagemaker` prop of `ModelFleet`). */
@@ -254,12 +254,23 @@ export interface ModelFleetProps {
   readonly modelVersion?: string;
 
   /**
-   * The version history file: every synth records the version it deploys there (sha256, size, `contract.json`,
-   * golden request), which is what `modelVersion` needs to roll back. Commit it, as you commit `cdk.context.json`.
+   * The version history file, which `modelVersion` reads to roll back: the facts of every version that was deployed
+   * (sha256, size, `contract.json`, golden request). A synth does not write it (a `cdk ls` or `cdk diff` deploys
+   * nothing): it writes this version's entry into the cloud assembly (`modelfleet/<name>/<version>/history-entry.json`),
+   * and `modelfleet history record` (after a successful `cdk deploy`) adds the assembly's entries to the file.
+   * Commit it, as you commit `cdk.context.json`.
    *
    * @default 'modelfleet.history.json' (in the current directory: the CDK app's directory)
    */
   readonly historyFile?: string;
+
+  /**
+   * Also record this version in `historyFile` at every synth (the behaviour before `modelfleet history record`), for
+   * apps that deploy from every synth and want no extra CI step.
+   *
+   * @default false
+   */
+  readonly historyRecordAtSynth?: boolean;
 
   /**
    * Record nothing in the history file (tests, throw-away apps). Rolling back then needs the old model file.
@@ -463,10 +474,10 @@ export class ModelFleet extends Construct {
     if (this.storedModel.localContractPath && fs.existsSync(this.storedModel.localContractPath)) {
       const contractJson = fs.readFileSync(this.storedModel.localContractPath, 'utf8');
       if (!this.rolledBack) this.writeToAssembly(this.modelVersion, 'contract.json', contractJson);
-      if (history && !this.rolledBack) {
-        recordVersion(history, this.modelName, this.modelVersion, {
-          sha256: this.storedModel.sha256, sizeBytes: this.storedModel.sizeBytes, contractJson, golden,
-        });
+      if (!this.rolledBack) {
+        const entry = { sha256: this.storedModel.sha256, sizeBytes: this.storedModel.sizeBytes, contractJson, golden };
+        this.writeToAssembly(this.modelVersion, HISTORY_ENTRY_FILE, historyEntryDocument(this.modelName, this.modelVersion, entry));
+        if (history && props.historyRecordAtSynth) recordVersion(history, this.modelName, this.modelVersion, entry);
       }
     }
 

@@ -4,7 +4,10 @@
  * File format: docs/design.md (`golden.json`).
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { packageRoot } from '../../greengrass/components/private/artifacts';
 import { GOLDEN_WORKER_SOURCE } from './golden-worker';
 
 /** The default tolerance of a golden comparison (docs/design.md). */
@@ -152,12 +155,24 @@ interface WorkerHandle {
 let shared: WorkerHandle | undefined;
 const cache = new Map<string, GoldenResult>();
 
+/**
+ * The golden engine: onnxruntime-web bundled into the package at build time (`dist/golden-engine/ort-web.js`, see
+ * scripts/build-edge-artifacts.ts).
+ */
+export function goldenEnginePath(): string {
+  const file = path.join(packageRoot(__dirname), 'dist', 'golden-engine', 'ort-web.js');
+  if (!fs.existsSync(file)) {
+    throw new Error(`the golden engine ${file} is missing: in the modelfleet repository run \`npm run build\``);
+  }
+  return file;
+}
+
 function startWorker(): WorkerHandle {
   const channel = new MessageChannel();
   const signalBuffer = new SharedArrayBuffer(4);
   const worker = new Worker(GOLDEN_WORKER_SOURCE, {
     eval: true,
-    workerData: { ortPath: require.resolve('onnxruntime-web'), signal: signalBuffer, port: channel.port2 },
+    workerData: { ortPath: goldenEnginePath(), signal: signalBuffer, port: channel.port2 },
     transferList: [channel.port2],
   });
   // Synth must still exit when it is done: neither the worker nor its port keeps the process alive.

@@ -95,16 +95,52 @@ export function recordedVersion(file: string, model: string, version: string): H
   return stored ? fromStored(stored) : undefined;
 }
 
-/** Records a deployed version; the file is written only when its content changes. */
-export function recordVersion(file: string, model: string, version: string, entry: HistoryEntry): void {
+/** Records a deployed version; the file is written only when its content changes. Returns whether it changed. */
+export function recordVersion(file: string, model: string, version: string, entry: HistoryEntry): boolean {
   const doc = load(file);
   const golden = entry.golden && JSON.stringify(entry.golden).length <= MAX_RECORDED_GOLDEN_CHARS ? entry.golden : undefined;
   const next = toStored({ ...entry, golden });
   const before = doc.models[model]?.[version];
-  if (before && JSON.stringify(before) === JSON.stringify(next)) return;
+  if (before && JSON.stringify(before) === JSON.stringify(next)) return false;
   doc.models[model] = { ...(doc.models[model] ?? {}), [version]: next };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, render(doc));
+  return true;
+}
+
+/** The file name of a version's history entry in the cloud assembly, beside its golden.json. */
+export const HISTORY_ENTRY_FILE = 'history-entry.json';
+
+/** A version's history entry as the assembly holds it: what `modelfleet history record` adds to the history file. */
+export interface AssemblyHistoryEntry extends HistoryEntry {
+  readonly model: string;
+  readonly version: string;
+}
+
+/** The JSON text of a version's assembly entry. */
+export function historyEntryDocument(model: string, version: string, entry: HistoryEntry): string {
+  const golden = entry.golden && JSON.stringify(entry.golden).length <= MAX_RECORDED_GOLDEN_CHARS ? entry.golden : undefined;
+  return JSON.stringify({ modelfleetHistoryEntry: 1, model, version, ...entry, golden }, undefined, 2) + '\n';
+}
+
+/** Every history entry a cloud assembly holds (nested stage assemblies included), sorted by model and version. */
+export function assemblyHistoryEntries(assemblyDir: string): AssemblyHistoryEntry[] {
+  const found: AssemblyHistoryEntry[] = [];
+  const walk = (dir: string, depth: number): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && depth < 6 && !entry.name.startsWith('asset.')) walk(full, depth + 1);
+      else if (entry.isFile() && entry.name === HISTORY_ENTRY_FILE) {
+        const doc = JSON.parse(fs.readFileSync(full, 'utf8')) as AssemblyHistoryEntry & { modelfleetHistoryEntry?: number };
+        if (doc.modelfleetHistoryEntry === 1) {
+          found.push({ model: doc.model, version: doc.version, sha256: doc.sha256, sizeBytes: doc.sizeBytes,
+            contractJson: doc.contractJson, golden: doc.golden });
+        }
+      }
+    }
+  };
+  walk(assemblyDir, 0);
+  return found.sort((a, b) => (a.model + '\0' + a.version < b.model + '\0' + b.version ? -1 : 1));
 }
 
 /** Forgets what was loaded (tests). */

@@ -10,6 +10,7 @@ import { tinyModelWeights, tinyOnnxModel } from '../../../bench/synth/tiny-model
 import { GoldenRequest, ModelFleet, ModelFleetResources } from '../../../constructs/fleet';
 import { GoldenDocument, stopGoldenWorker } from '../../../constructs/fleet/private/golden';
 import { resetHistoryCache } from '../../../constructs/fleet/private/history';
+import { run as runHistory } from '../../../bin/commands/history';
 import { ModelFleetError, ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
@@ -190,8 +191,11 @@ describe('ModelFleet with several models', () => {
     template.resourceCountIs('AWS::GreengrassV2::ComponentVersion', 4);
     template.resourceCountIs('AWS::SageMaker::Endpoint', 2);
     app.synth();
-    const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, 'Fleet.assets.json'), 'utf8')) as { dockerImages: object };
-    expect(Object.keys(manifest.dockerImages)).toHaveLength(1);
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, 'Fleet.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { dockerBuildTarget?: string } }>;
+    };
+    // one image per Dockerfile stage for the whole stack: root for the SageMaker endpoints, user 1000 for the pods
+    expect(Object.values(manifest.dockerImages).map((i) => i.source.dockerBuildTarget).sort()).toEqual(['runtime', 'sagemaker']);
   });
 
   test('gives each model a free device port, and fails when two models ask for the same one', () => {
@@ -423,22 +427,72 @@ describe('ModelFleet golden request', () => {
   });
 });
 
+/** What CI does after a successful `cdk deploy`: `modelfleet history record` of the deployed assembly. */
+async function recordHistory(app: App, historyFile: string): Promise<void> {
+  app.synth();
+  const out: string[] = [];
+  const code = await runHistory(['record', '--assembly', app.outdir, '--history', historyFile], { out: (l) => out.push(l), err: (l) => out.push(l) });
+  if (code !== 0) throw new Error(`modelfleet history record failed (${code}): ${out.join('\n')}`);
+}
+
+describe('ModelFleet history', () => {
+  test('a synth (cdk ls, cdk diff) writes no history file: the version entry goes into the cloud assembly', () => {
+    const historyFile = history();
+    const { app, stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Tiny', { model: ModelSource.fromAsset(tiny1), historyFile, sagemaker: { enabled: false }, edge: { enabled: false } });
+    app.synth();
+    expect(fs.existsSync(historyFile)).toBe(false);
+    const entry = JSON.parse(fs.readFileSync(path.join(app.outdir, 'modelfleet', 'tiny', fleet.modelVersion, 'history-entry.json'), 'utf8'));
+    expect(entry).toMatchObject({ modelfleetHistoryEntry: 1, model: 'tiny', version: fleet.modelVersion, sha256: fleet.storedModel.sha256 });
+  });
+
+  test('modelfleet history record adds the assembly\'s versions once; historyRecordAtSynth writes at synth', async () => {
+    const historyFile = history();
+    const { app, stack } = newStack();
+    const fleet = new ModelFleet(stack, 'Tiny', { model: ModelSource.fromAsset(tiny1), historyFile, sagemaker: { enabled: false }, edge: { enabled: false } });
+    await recordHistory(app, historyFile);
+    const recorded = fs.readFileSync(historyFile, 'utf8');
+    expect(Object.keys(JSON.parse(recorded).models.tiny)).toEqual([fleet.modelVersion]);
+    const lines: string[] = [];
+    expect(await runHistory(['record', '--assembly', app.outdir, '--history', historyFile], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
+    expect(lines[0]).toBe(`  already recorded  tiny ${fleet.modelVersion}`);
+
+    const atSynth = history();
+    resetHistoryCache();
+    new ModelFleet(newStack().stack, 'Tiny', {
+      model: ModelSource.fromAsset(tiny1), historyFile: atSynth, historyRecordAtSynth: true, sagemaker: { enabled: false }, edge: { enabled: false },
+    });
+    expect(fs.readFileSync(atSynth, 'utf8')).toBe(recorded);
+  });
+
+  test('modelfleet history record fails with a usage error on a folder that is not a cloud assembly', async () => {
+    const lines: string[] = [];
+    expect(await runHistory(['record', '--assembly', dir], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(2);
+    expect(lines.join('\n')).toContain(`${dir} is not a cloud assembly (no manifest.json)`);
+    expect(await runHistory(['forget'], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(2);
+  });
+});
+
 describe('ModelFleet rollback with modelVersion', () => {
-  function deploy(file: string, historyFile: string, modelVersion?: string): { fleet: ModelFleet; template: Template; app: App } {
+  function deploy(file: string, historyFile: string, modelVersion?: string, record = true): { fleet: ModelFleet; template: Template; app: App; recorded: Promise<void> } {
     const { app, stack } = newStack();
     const fleet = new ModelFleet(stack, 'Tiny', {
       model: ModelSource.fromAsset(file), historyFile, modelVersion, edge: { enabled: false }, kubernetes: { enabled: false },
     });
-    return { fleet, template: Template.fromStack(stack), app };
+    const template = Template.fromStack(stack);
+    return { fleet, template, app, recorded: record ? recordHistory(app, historyFile) : Promise.resolve() };
   }
 
-  test('serves an earlier version from the store without uploading it, and registers it again', () => {
+  test('serves an earlier version from the store without uploading it, and registers it again', async () => {
     const historyFile = history();
-    const v1 = deploy(tiny1, historyFile).fleet;
-    const v2 = deploy(tiny2, historyFile).fleet;
-    expect(v2.modelVersion).not.toBe(v1.modelVersion);
+    const d1 = deploy(tiny1, historyFile);
+    await d1.recorded;
+    const v1 = d1.fleet;
+    const d2 = deploy(tiny2, historyFile);
+    await d2.recorded;
+    expect(d2.fleet.modelVersion).not.toBe(v1.modelVersion);
     resetHistoryCache(); // a later synth, in a new process, reads the file
-    const { fleet, template, app } = deploy(tiny2, historyFile, v1.modelVersion);
+    const { fleet, template, app } = deploy(tiny2, historyFile, v1.modelVersion, false);
     expect(fleet.rolledBack).toBe(true);
     expect(fleet.modelVersion).toBe(v1.modelVersion);
     expect(fleet.storedModel.sha256).toBe(v1.storedModel.sha256);
@@ -449,36 +503,42 @@ describe('ModelFleet rollback with modelVersion', () => {
     expect(JSON.parse(fs.readFileSync(path.join(app.outdir, fleet.goldenAssemblyPath!), 'utf8'))).toEqual(JSON.parse(v1.goldenJson!));
   });
 
-  test('brings back the very Greengrass component version of the earlier deploy', () => {
+  test('brings back the very Greengrass component version of the earlier deploy', async () => {
     const historyFile = history();
-    const edgeDeploy = (file: string, modelVersion?: string) => {
-      const { stack } = newStack();
-      return new ModelFleet(stack, 'Tiny', {
+    const edgeDeploy = async (file: string, modelVersion?: string) => {
+      const { app, stack } = newStack();
+      const fleet = new ModelFleet(stack, 'Tiny', {
         model: ModelSource.fromAsset(file), historyFile, modelVersion, sagemaker: { enabled: false }, registryEnabled: false,
       });
+      if (!modelVersion) await recordHistory(app, historyFile);
+      return fleet;
     };
-    const v1 = edgeDeploy(tiny1);
-    const v2 = edgeDeploy(tiny2);
+    const v1 = await edgeDeploy(tiny1);
+    const v2 = await edgeDeploy(tiny2);
     expect(v2.modelComponent!.componentVersion).not.toBe(v1.modelComponent!.componentVersion);
     resetHistoryCache();
-    const back = edgeDeploy(tiny2, v1.modelVersion);
+    const back = await edgeDeploy(tiny2, v1.modelVersion);
     expect(back.modelComponent!.componentVersion).toBe(v1.modelComponent!.componentVersion);
     expect(Stack.of(back).resolve(back.modelComponent!.resource.inlineRecipe))
       .toEqual(Stack.of(v1).resolve(v1.modelComponent!.resource.inlineRecipe));
   });
 
-  test('deploys normally when modelVersion is the version of the model file', () => {
+  test('deploys normally when modelVersion is the version of the model file', async () => {
     const historyFile = history();
-    const v1 = deploy(tiny1, historyFile).fleet;
-    const again = deploy(tiny1, historyFile, v1.modelVersion);
+    const d1 = deploy(tiny1, historyFile);
+    await d1.recorded;
+    const v1 = d1.fleet;
+    const again = deploy(tiny1, historyFile, v1.modelVersion, false);
     expect(again.fleet.rolledBack).toBe(false);
     again.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
   });
 
-  test('fails for a version the history does not hold, listing the recorded ones', () => {
+  test('fails for a version the history does not hold, listing the recorded ones', async () => {
     const historyFile = history();
-    const v1 = deploy(tiny1, historyFile).fleet;
-    expect(codeOf(() => deploy(tiny2, historyFile, '0123456789ab'))).toContain(
+    const d1 = deploy(tiny1, historyFile);
+    await d1.recorded;
+    const v1 = d1.fleet;
+    expect(codeOf(() => deploy(tiny2, historyFile, '0123456789ab', false))).toContain(
       `ModelVersionUnknown: modelVersion '0123456789ab' of model 'tiny' is neither the version of the model file `
       + `(${v2Version()}) nor a version recorded in ${historyFile} (recorded: ${v1.modelVersion})`);
   });
@@ -490,13 +550,13 @@ describe('ModelFleet rollback with modelVersion', () => {
     }).modelVersion;
   }
 
-  test('records each deployed version once, in a stable order', () => {
+  test('records each deployed version once, in a stable order', async () => {
     const historyFile = history();
-    deploy(tiny2, historyFile);
-    deploy(tiny1, historyFile);
+    await deploy(tiny2, historyFile).recorded;
+    await deploy(tiny1, historyFile).recorded;
     const first = fs.readFileSync(historyFile, 'utf8');
     resetHistoryCache();
-    deploy(tiny1, historyFile);
+    await deploy(tiny1, historyFile).recorded;
     expect(fs.readFileSync(historyFile, 'utf8')).toBe(first);
     const recorded = JSON.parse(first) as { models: Record<string, Record<string, { sha256: string; contract: { name: string } }>> };
     const versions = Object.keys(recorded.models.tiny);
