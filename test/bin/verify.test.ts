@@ -193,6 +193,15 @@ describe('modelfleet verify: HTTP targets', () => {
     expect(io.text()).toContain('failed: iris/pi-07');
   });
 
+  test('on a 404 says the local runtime names the model after its file and how to match the fleet\'s name', async () => {
+    writeOutputs({});
+    reply = () => [404, '{"error":"no model named iris","code":"EDGE_ERR_MODEL_NOT_FOUND"}'];
+    const io = capture();
+    expect(await run(['--outputs', outputsFile, '--assembly', path.join(dir, 'cdk.out'), '--url', `laptop=${base}`], io)).toBe(1);
+    expect(io.text()).toContain('The target serves no model named \'iris\'');
+    expect(io.text()).toContain('start the runtime with --name iris (or MODELFLEET_NAME=iris)');
+  });
+
   test('fails when a target cannot be reached', async () => {
     writeOutputs({});
     const io = capture();

@@ -4,7 +4,9 @@
  * `Custom::CDKBucketDeployment` resources and the staged assets they upload.
  */
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { readZip } from '../../constructs/serving-image/private/unzip';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -88,13 +90,15 @@ export class PublishedStack {
   public static read(outdir: string, stackName: string): PublishedStack {
     const template = JSON.parse(fs.readFileSync(path.join(outdir, `${stackName}.template.json`), 'utf8')) as Template;
     const assets = JSON.parse(fs.readFileSync(path.join(outdir, `${stackName}.assets.json`), 'utf8')) as {
-      files?: { [id: string]: { source: { path?: string; packaging?: string }; destinations: { [d: string]: { objectKey: string } } } };
+      files?: { [id: string]: { source: { path?: string; packaging?: string; executable?: string[] }; destinations: { [d: string]: { objectKey: string } } } };
     };
-    const byObjectKey = new Map<string, { path: string; packaging: string }>();
+    const byObjectKey = new Map<string, { path: string; packaging: string } | { executable: string[] }>();
     for (const file of Object.values(assets.files ?? {})) {
-      if (!file.source.path) continue;
       for (const dest of Object.values(file.destinations)) {
-        byObjectKey.set(dest.objectKey, { path: path.join(outdir, file.source.path), packaging: file.source.packaging ?? 'file' });
+        if (file.source.executable) byObjectKey.set(dest.objectKey, { executable: file.source.executable });
+        else if (file.source.path) {
+          byObjectKey.set(dest.objectKey, { path: path.join(outdir, file.source.path), packaging: file.source.packaging ?? 'file' });
+        }
       }
     }
     const components: PublishedComponent[] = [];
@@ -112,8 +116,25 @@ export class PublishedStack {
         const prefix = (resolveIntrinsics(props.DestinationBucketKeyPrefix ?? '') as string) ?? '';
         const keys = resolveIntrinsics(props.SourceObjectKeys) as string[];
         for (const key of keys) {
-          const asset = byObjectKey.get(key);
-          if (!asset) throw new Error(`${logicalId}: no staged asset for source object ${key}`);
+          const found = byObjectKey.get(key);
+          if (!found) throw new Error(`${logicalId}: no staged asset for source object ${key}`);
+          if ('executable' in found) {
+            // a deploy-time asset: run its command as cdk-assets does (argv, no shell, the caller's cwd), upload the
+            // zip it names; the BucketDeployment then unzips it into the prefix
+            const [command, ...args] = found.executable;
+            const res = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+            if (res.status !== 0) throw new Error(`${logicalId}: the asset command for ${key} failed (${res.status}): ${res.stderr}`);
+            const zip = res.stdout.trim();
+            const dir = path.join(outdir, '.deploy-time-assets', key);
+            for (const entry of readZip(fs.readFileSync(zip), zip)) {
+              const target = path.join(dir, ...entry.name.split('/'));
+              fs.mkdirSync(path.dirname(target), { recursive: true });
+              fs.writeFileSync(target, entry.data);
+              objects.set(`s3://${bucket}/${prefix}${entry.name}`, target);
+            }
+            continue;
+          }
+          const asset = found;
           if (asset.packaging !== 'zip' || !fs.statSync(asset.path).isDirectory()) {
             throw new Error(`${logicalId}: expected a staged directory for ${key}, got ${asset.packaging} ${asset.path}`);
           }

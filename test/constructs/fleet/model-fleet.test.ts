@@ -435,6 +435,31 @@ async function recordHistory(app: App, historyFile: string): Promise<void> {
   if (code !== 0) throw new Error(`modelfleet history record failed (${code}): ${out.join('\n')}`);
 }
 
+describe('ModelFleetResources declared by the app', () => {
+  test('fails when declared after a ModelFleet made the stack\'s defaults, naming both and the fix', () => {
+    const { stack } = newStack();
+    new ModelFleet(stack, 'Tiny', { model: ModelSource.fromAsset(tiny1), historyDisabled: true, sagemaker: { enabled: false }, edge: { enabled: false } });
+    expect(codeOf(() => new ModelFleetResources(stack, 'Shared', { edgeFirstPort: 9000 }))).toBe(
+      'ModelFleetResourcesAlreadyDefined: ModelFleetResources Shared would be ignored: a ModelFleet already created the '
+      + 'stack\'s defaults at Fleet/ModelFleetResources; declare Shared before the stack\'s first ModelFleet (at Fleet)');
+  });
+
+  test('fails when a stack declares them twice', () => {
+    const { stack } = newStack();
+    new ModelFleetResources(stack, 'One');
+    expect(codeOf(() => new ModelFleetResources(stack, 'Two'))).toContain(
+      'ModelFleetResources Two would be ignored: the stack already declares them at Fleet/One');
+  });
+
+  test('declared first, they are the ones every ModelFleet of the stack uses', () => {
+    const { stack } = newStack();
+    const shared = new ModelFleetResources(stack, 'Shared', { edgeFirstPort: 9000 });
+    const fleet = new ModelFleet(stack, 'Tiny', { model: ModelSource.fromAsset(tiny1), historyDisabled: true, sagemaker: { enabled: false } });
+    expect(ModelFleetResources.of(fleet)).toBe(shared);
+    expect(fleet.edgePort).toBe(9000);
+  });
+});
+
 describe('ModelFleet history', () => {
   test('a synth (cdk ls, cdk diff) writes no history file: the version entry goes into the cloud assembly', () => {
     const historyFile = history();
