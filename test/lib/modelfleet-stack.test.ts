@@ -122,9 +122,12 @@ describe('the default app (dist/bin/app.js, as `cdk synth` runs it)', () => {
     expect(staged).toHaveLength(1);
     expect(fs.readFileSync(path.join(outdir, staged[0])).equals(fs.readFileSync(IRIS))).toBe(true);
     expect(fs.existsSync(path.join(outdir, path.dirname(staged[0]), 'contract.json'))).toBe(true);
-    // The history is written where the app runs (cdk runs it from the project's root).
-    const history = JSON.parse(fs.readFileSync(path.join(cwd, 'modelfleet.history.json'), 'utf8')) as
-      { models: Record<string, Record<string, { golden: unknown }>> };
-    expect(history.models.iris[versionDir[0]].golden).toEqual(golden);
+    // A synth writes no history file where the app runs: the version's entry goes into the assembly, for
+    // `modelfleet history record` after a deploy.
+    expect(fs.existsSync(path.join(cwd, 'modelfleet.history.json'))).toBe(false);
+    const entry = JSON.parse(fs.readFileSync(path.join(outdir, 'modelfleet', 'iris', versionDir[0], 'history-entry.json'), 'utf8')) as
+      { model: string; golden: unknown };
+    expect(entry.model).toBe('iris');
+    expect(entry.golden).toEqual(golden);
   });
 });
