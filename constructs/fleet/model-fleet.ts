@@ -59,16 +59,23 @@ export interface ModelFleetSageMakerOptions {
   readonly serverlessMaxConcurrency?: number;
 
   /**
+   * Whether the endpoint's instances autoscale.
+   *
+   * @default - the `SageMakerEndpoint` default (on, except on burstable `ml.t*` types and serverless)
+   */
+  readonly autoscaling?: boolean;
+
+  /**
    * Minimum instance count of autoscaling.
    *
-   * @default - the `SageMakerEndpoint` default
+   * @default - the `SageMakerEndpoint` default (`instanceCount`, else 1)
    */
   readonly autoscalingMinCapacity?: number;
 
   /**
-   * Maximum instance count of autoscaling; setting it turns autoscaling on.
+   * Maximum instance count of autoscaling.
    *
-   * @default - no autoscaling
+   * @default - the `SageMakerEndpoint` default (4 × the minimum)
    */
   readonly autoscalingMaxCapacity?: number;
 
@@ -481,6 +488,7 @@ export class ModelFleet extends Construct {
         instanceCount: sm.instanceCount,
         serverlessMemorySize: sm.serverlessMemorySize,
         serverlessMaxConcurrency: sm.serverlessMaxConcurrency,
+        autoscaling: sm.autoscaling,
         autoscalingMinCapacity: sm.autoscalingMinCapacity,
         autoscalingMaxCapacity: sm.autoscalingMaxCapacity,
         deploymentTrafficShift: sm.deploymentTrafficShift,
