@@ -341,7 +341,8 @@ export class KubernetesModelService extends Construct {
     if (this.role) {
       const grant = model.grantRead(this.role);
       acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
-        `The pods may only read this model version: the read actions of Bucket.grantRead on ${model.prefix}* of the model store.`);
+        `The pods may only read this model version: s3:GetObject (StoredModel.grantRead) on ${model.prefix}* of the model `
+        + 'store; s3:ListBucket is conditioned on that s3:prefix.');
     }
     const imageUri = props.image.bind(this).imageUri;
 

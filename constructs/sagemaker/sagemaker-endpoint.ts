@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { StoredModel } from '../model-store';
+import { DATA_CAPTURE_PREFIX } from '../model-store/private/prefix-read';
 import { ServingImage } from '../serving-image';
 import { SageMakerInstanceType } from './instance-type';
 import { acknowledgeRoleFindings } from './private/acknowledgements';
@@ -614,7 +615,12 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     let dataCaptureConfig: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined;
     let captureObjectsArn: string | undefined;
     if (dataCapture) {
-      const prefix = normalizePrefix(props.dataCapturePrefix ?? `data-capture/${model.name}/`);
+      const prefix = normalizePrefix(props.dataCapturePrefix ?? `${DATA_CAPTURE_PREFIX}${model.name}/`);
+      if (model.store !== undefined && !Token.isUnresolved(prefix) && !prefix.startsWith(DATA_CAPTURE_PREFIX)) {
+        Annotations.of(this).addWarningV2('modelfleet:sagemaker-capture-outside-retention', `captured requests go to `
+          + `${prefix}, outside ${DATA_CAPTURE_PREFIX}, so the model store's dataCaptureRetention rule does not expire `
+          + `them; use a prefix under ${DATA_CAPTURE_PREFIX} or add a lifecycle rule of your own`);
+      }
       captureObjectsArn = model.bucket.arnForObjects(`${prefix}*`);
       this.dataCaptureUri = model.bucket.s3UrlForObject(prefix);
       model.bucket.grantPut(this.role, `${prefix}*`);

@@ -2,7 +2,10 @@ import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { ModelSource } from '../../../constructs/model';
 import { ModelFleetError } from '../../../constructs/model/modelfleet-error';
+import { ModelStore } from '../../../constructs/model-store';
+import { IRIS_MODEL } from '../../helpers/tmp-model';
 import {
   SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';
@@ -209,6 +212,17 @@ describe('SageMakerEndpoint on a first real deploy', () => {
             + 'sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint']],
         },
       });
+    });
+  });
+
+  describe('data capture', () => {
+    test('warns when captured data goes outside data-capture/, which the store\'s retention rule expires', () => {
+      const { stack } = newStack();
+      const model = new ModelStore(stack, 'Models').addModel('iris', ModelSource.fromAsset(IRIS_MODEL));
+      new SageMakerEndpoint(stack, 'Endpoint', { model, image: TEST_IMAGE, dataCapturePrefix: 'captures/iris/' });
+      new SageMakerEndpoint(stack, 'Default', { model, image: TEST_IMAGE, dataCapture: true });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('capture-outside-retention'));
+      expect(warnings.map((w) => w.id)).toEqual(['/Stack/Endpoint']);
     });
   });
 

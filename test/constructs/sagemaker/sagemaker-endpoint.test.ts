@@ -131,7 +131,7 @@ describe('SageMakerEndpoint', () => {
     test('may read only this model\'s prefix and write only this endpoint\'s logs', () => {
       const { template } = synth();
       const all = statements(template);
-      const s3Read = all.find((s) => ([] as string[]).concat(s.Action).includes('s3:GetObject*'));
+      const s3Read = all.find((s) => ([] as string[]).concat(s.Action).includes('s3:GetObject'));
       expect(JSON.stringify(s3Read!.Resource)).toContain('/models/iris/3f2a9c1b7d4e/*');
       expect(actions(template)).not.toContain('s3:PutObject');
       const logs = all.filter((s) => JSON.stringify(s.Action).includes('logs:'));
