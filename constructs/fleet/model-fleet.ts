@@ -199,6 +199,20 @@ export interface ModelFleetKubernetesOptions {
   readonly networkPolicyIngressPeers?: IngressPeer[];
 
   /**
+   * The namespace of the Prometheus that scrapes the pods (the NetworkPolicy admits it).
+   *
+   * @default - the `KubernetesModelService` default (none, with a warning while scraping is on)
+   */
+  readonly prometheusNamespace?: string;
+
+  /**
+   * Whether to create a Prometheus Operator ServiceMonitor.
+   *
+   * @default - the `KubernetesModelService` default (false)
+   */
+  readonly serviceMonitor?: boolean;
+
+  /**
    * Node labels the pods require.
    *
    * @default - any node
@@ -515,6 +529,8 @@ export class ModelFleet extends Construct {
         memoryRequest: k8s.memoryRequest,
         memoryLimit: k8s.memoryLimit,
         networkPolicyIngressPeers: k8s.networkPolicyIngressPeers,
+        prometheusNamespace: k8s.prometheusNamespace,
+        serviceMonitor: k8s.serviceMonitor,
         nodeSelector: k8s.nodeSelector,
         tolerations: k8s.tolerations,
       });

@@ -118,7 +118,8 @@ describe('KubernetesModelService', () => {
       expect(server.name).toBe('server');
       expect(server.image).toBe(IMAGE);
       expect(server.imagePullPolicy).toBe('IfNotPresent');
-      expect(server.args).toEqual(['serve', '--model', '/models/model.onnx', '--host', '0.0.0.0', '--port', '8080']);
+      expect(server.args).toEqual(['serve', '--model', '/models/model.onnx', '--host', '0.0.0.0', '--port', '8080',
+        '--drain-timeout-ms', '25000']);
       expect(server.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
     });
 
