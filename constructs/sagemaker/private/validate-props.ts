@@ -230,8 +230,9 @@ export function validateProps(props: SageMakerEndpointProps, settings: ResolvedS
     e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMaxCapacity', props.autoscalingMaxCapacity, 1, 1000,
       'use at least 1');
     if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && max < min) {
+      const from = props.autoscalingMinCapacity === undefined ? ', which defaults to instanceCount' : '';
       e.add('EndpointAutoscalingCapacityOutOfRange', `autoscalingMaxCapacity (${max}) must not be below autoscalingMinCapacity `
-        + `(${min}); raise the maximum or lower the minimum`);
+        + `(${min}${from}); raise the maximum or lower the minimum`);
     }
     const count = props.instanceCount;
     if (count !== undefined && !Token.isUnresolved(count) && !Token.isUnresolved(min) && !Token.isUnresolved(max)
