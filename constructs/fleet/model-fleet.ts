@@ -59,16 +59,23 @@ export interface ModelFleetSageMakerOptions {
   readonly serverlessMaxConcurrency?: number;
 
   /**
+   * Whether the endpoint's instances autoscale.
+   *
+   * @default - the `SageMakerEndpoint` default (on, except on burstable `ml.t*` types and serverless)
+   */
+  readonly autoscaling?: boolean;
+
+  /**
    * Minimum instance count of autoscaling.
    *
-   * @default - the `SageMakerEndpoint` default
+   * @default - the `SageMakerEndpoint` default (`instanceCount`, else 1)
    */
   readonly autoscalingMinCapacity?: number;
 
   /**
-   * Maximum instance count of autoscaling; setting it turns autoscaling on.
+   * Maximum instance count of autoscaling.
    *
-   * @default - no autoscaling
+   * @default - the `SageMakerEndpoint` default (4 × the minimum)
    */
   readonly autoscalingMaxCapacity?: number;
 
@@ -190,6 +197,20 @@ export interface ModelFleetKubernetesOptions {
    * @default - the pods of the service's own namespace
    */
   readonly networkPolicyIngressPeers?: IngressPeer[];
+
+  /**
+   * The namespace of the Prometheus that scrapes the pods (the NetworkPolicy admits it).
+   *
+   * @default - the `KubernetesModelService` default (none, with a warning while scraping is on)
+   */
+  readonly prometheusNamespace?: string;
+
+  /**
+   * Whether to create a Prometheus Operator ServiceMonitor.
+   *
+   * @default - the `KubernetesModelService` default (false)
+   */
+  readonly serviceMonitor?: boolean;
 
   /**
    * Node labels the pods require.
@@ -492,6 +513,7 @@ export class ModelFleet extends Construct {
         instanceCount: sm.instanceCount,
         serverlessMemorySize: sm.serverlessMemorySize,
         serverlessMaxConcurrency: sm.serverlessMaxConcurrency,
+        autoscaling: sm.autoscaling,
         autoscalingMinCapacity: sm.autoscalingMinCapacity,
         autoscalingMaxCapacity: sm.autoscalingMaxCapacity,
         deploymentTrafficShift: sm.deploymentTrafficShift,
@@ -518,6 +540,8 @@ export class ModelFleet extends Construct {
         memoryRequest: k8s.memoryRequest,
         memoryLimit: k8s.memoryLimit,
         networkPolicyIngressPeers: k8s.networkPolicyIngressPeers,
+        prometheusNamespace: k8s.prometheusNamespace,
+        serviceMonitor: k8s.serviceMonitor,
         nodeSelector: k8s.nodeSelector,
         tolerations: k8s.tolerations,
       });

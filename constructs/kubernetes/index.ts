@@ -1,3 +1,4 @@
 export * from './ingress-peer';
 export * from './kubernetes-model-service';
 export * from './node-placement';
+export * from './object-label';

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  Annotations, attachCustomSynthesis, CfnOutput, Names, Size, SizeRoundingBehavior, Stack, Token, Validations,
+  Annotations, attachCustomSynthesis, CfnOutput, Duration, Names, Size, SizeRoundingBehavior, Stack, Token, Validations,
 } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IDependable } from 'constructs';
 import { IngressPeer } from './ingress-peer';
 import { NodeLabel, NodeToleration } from './node-placement';
+import { ObjectLabel } from './object-label';
 import { acknowledgeGrantWildcards } from './private/acknowledge';
 import { deployTimeYaml, publishDeployTimeFiles } from './private/deploy-time-yaml';
 import { createIrsaRole } from './private/irsa-role';
@@ -30,6 +31,10 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** Kubernetes label keys: an optional DNS-subdomain prefix and a name of 63 characters at most. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const CIDR_V4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const CIDR_V6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+/** What the server keeps of the grace period after the preStop sleep, for the process to exit once drained. */
+const EXIT_MARGIN_SECONDS = 5;
 
 /**
  * Properties of a `KubernetesModelService`.
@@ -142,6 +147,51 @@ export interface KubernetesModelServiceProps {
   readonly networkPolicyIngressPeers?: IngressPeer[];
 
   /**
+   * The namespace of the Prometheus that scrapes `/metrics`: the NetworkPolicy admits its pods on the server port.
+   *
+   * @default - no such peer; with scraping (`prometheusScrape` or `serviceMonitor`) on and no ingress peer outside the
+   *   service's namespace, the warning `modelfleet:kubernetesPrometheusBlocked` says that a Prometheus in another
+   *   namespace cannot reach the pods
+   */
+  readonly prometheusNamespace?: string;
+
+  /**
+   * Whether to create a Prometheus Operator `ServiceMonitor` (`monitoring.coreos.com/v1`) for the Service's `http`
+   * port at `/metrics`, every 30 s. The cluster needs the operator's CRDs.
+   *
+   * @default false
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ServiceMonitor
+   */
+  readonly serviceMonitor?: boolean;
+
+  /**
+   * Labels of the ServiceMonitor, besides the chart's, for your Prometheus's `serviceMonitorSelector` (e.g.
+   * `{ key: 'release', value: 'kube-prometheus-stack' }`).
+   *
+   * @default - the chart's labels only
+   */
+  readonly serviceMonitorLabels?: ObjectLabel[];
+
+  /**
+   * How long the server's preStop hook sleeps before it gets SIGTERM, so that the Service's endpoints (kube-proxy,
+   * ingress controllers, load balancers) stop sending to a terminating pod before its runtime stops accepting.
+   * Uses the `sleep` lifecycle handler (Kubernetes 1.30 and later); `Duration.seconds(0)` leaves the hook out.
+   *
+   * @default Duration.seconds(10)
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/
+   */
+  readonly preStopDelay?: Duration;
+
+  /**
+   * The pods' termination grace period: it covers the preStop sleep, then the runtime's drain of the requests in
+   * flight (`--drain-timeout-ms`: the rest less 5 s to exit).
+   *
+   * @default Duration.seconds(40)
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
+   */
+  readonly terminationGracePeriod?: Duration;
+
+  /**
    * Whether to create the NetworkPolicy. It only takes effect with a network plugin that enforces policies
    * (e.g. the VPC CNI with network policies enabled, Calico, Cilium).
    *
@@ -237,6 +287,8 @@ export class KubernetesModelService extends Construct {
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy, unless disabled. */
   public readonly networkPolicy?: kplus.NetworkPolicy;
+  /** The Prometheus Operator ServiceMonitor, when `serviceMonitor` is true. */
+  public readonly serviceMonitor?: cdk8s.ApiObject;
   /** The name shared by the Kubernetes objects. */
   public readonly serviceName: string;
   /** The namespace of the Kubernetes objects. */
@@ -284,6 +336,8 @@ export class KubernetesModelService extends Construct {
     const threads = props.threads ?? (Token.isUnresolved(cpuLimit) ? undefined : Math.max(1, Math.floor(cpuLimit / 1000)));
     const servicePort = props.servicePort ?? 80;
     const runAsUser = props.runAsUser ?? 1000;
+    const preStopDelay = props.preStopDelay ?? Duration.seconds(10);
+    const gracePeriod = props.terminationGracePeriod ?? Duration.seconds(40);
     this.namespace = props.namespace ?? 'default';
     this.serviceName = props.serviceName ?? defaultServiceName(model.name);
     this.serviceAccountName = props.serviceAccountName ?? this.serviceName;
@@ -295,7 +349,14 @@ export class KubernetesModelService extends Construct {
     }
     this.validate(props, {
       replicas, maxReplicas, cpuTarget, cpuRequest, cpuLimit, memoryRequest, memoryLimit, threads, servicePort, runAsUser,
+      preStopDelay, gracePeriod,
     });
+    const preStopSeconds = preStopDelay.toSeconds();
+    const graceSeconds = gracePeriod.toSeconds();
+    // The runtime drains what the grace period leaves after the preStop sleep, less the time to exit.
+    const drainMs = Token.isUnresolved(preStopSeconds) || Token.isUnresolved(graceSeconds)
+      ? undefined
+      : (graceSeconds - preStopSeconds - EXIT_MARGIN_SECONDS) * 1000;
 
     const labels: Record<string, string> = {
       'app.kubernetes.io/name': 'modelfleet',
@@ -341,11 +402,12 @@ export class KubernetesModelService extends Construct {
     if (this.role) {
       const grant = model.grantRead(this.role);
       acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
-        `The pods may only read this model version: the read actions of Bucket.grantRead on ${model.prefix}* of the model store.`);
+        `The pods may only read this model version: s3:GetObject (StoredModel.grantRead) on ${model.prefix}* of the model `
+        + 'store; s3:ListBucket is conditioned on that s3:prefix.');
     }
     const imageUri = props.image.bind(this).imageUri;
 
-    this.chart = new cdk8s.Chart(new cdk8s.App(), 'Chart', { namespace: this.namespace, labels, disableResourceNameHashes: true });
+    this.chart = new ModelServiceChart(new cdk8s.App(), 'Chart', { namespace: this.namespace, labels, disableResourceNameHashes: true });
     const serviceAccount = props.cluster
       ? kplus.ServiceAccount.fromServiceAccountName(this.chart, 'ServiceAccountRef', this.serviceAccountName, { namespaceName: this.namespace })
       : new kplus.ServiceAccount(this.chart, 'ServiceAccount', {
@@ -378,7 +440,7 @@ export class KubernetesModelService extends Construct {
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: runAsUser, group: runAsUser, fsGroup: runAsUser },
       volumes: [modelVolume, tmpVolume],
-      terminationGracePeriod: cdk8s.Duration.seconds(30),
+      terminationGracePeriod: cdk8s.Duration.seconds(graceSeconds),
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels }));
     const containerSecurity: kplus.ContainerSecurityContextProps = {
@@ -418,7 +480,8 @@ export class KubernetesModelService extends Construct {
       name: 'server',
       image: imageUri,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      args: ['serve', '--model', `${MODEL_DIR}/model.onnx`, '--host', '0.0.0.0', '--port', '8080'],
+      args: ['serve', '--model', `${MODEL_DIR}/model.onnx`, '--host', '0.0.0.0', '--port', '8080',
+        ...drainMs === undefined ? [] : ['--drain-timeout-ms', String(drainMs)]],
       ports: [{ number: 8080, name: 'http' }],
       envVariables: threads === undefined ? {} : { MODELFLEET_THREADS: kplus.EnvValue.fromValue(String(threads)) },
       resources: {
@@ -440,7 +503,7 @@ export class KubernetesModelService extends Construct {
         { volume: tmpVolume, path: '/tmp' },
       ],
     });
-    this.patchPodSpec(props, selectorLabels);
+    this.patchPodSpec(props, selectorLabels, preStopSeconds);
 
     this.service = new kplus.Service(this.chart, 'Service', {
       metadata: { name: this.serviceName },
@@ -480,6 +543,37 @@ export class KubernetesModelService extends Construct {
         this.networkPolicy.addIngressRule(kplus.Pods.all(this.chart, 'SameNamespacePods'), [kplus.NetworkPolicyPort.tcp(8080)]);
       }
       peers.forEach((peer, i) => this.networkPolicy!.addIngressRule(this.toPolicyPeer(peer, i), [kplus.NetworkPolicyPort.tcp(8080)]));
+      if (props.prometheusNamespace !== undefined) {
+        this.networkPolicy.addIngressRule(
+          kplus.Namespaces.select(this.chart, 'PrometheusNamespace', { names: [props.prometheusNamespace] }),
+          [kplus.NetworkPolicyPort.tcp(8080)]);
+      }
+      // A scraper in another namespace (the usual place of a cluster's Prometheus) is silently dropped otherwise.
+      const scraping = (props.prometheusScrape ?? true) || (props.serviceMonitor ?? false);
+      const otherNamespaceAdmitted = props.prometheusNamespace !== undefined
+        || peers.some((p) => p.cidr !== undefined || (p.namespaceName !== undefined && p.namespaceName !== this.namespace));
+      if (scraping && !otherNamespaceAdmitted) {
+        Annotations.of(this).addWarningV2('modelfleet:kubernetesPrometheusBlocked', `the pods are set up to be scraped `
+          + `(/metrics on 8080), but the NetworkPolicy admits only the namespace ${this.namespace}, so a Prometheus in `
+          + 'another namespace cannot reach them; pass prometheusNamespace (e.g. \'monitoring\'), add '
+          + 'IngressPeer.namespace(<its namespace>) to networkPolicyIngressPeers, or set prometheusScrape: false');
+      }
+    }
+
+    if (props.serviceMonitor ?? false) {
+      this.serviceMonitor = new cdk8s.ApiObject(this.chart, 'ServiceMonitor', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: {
+          name: this.serviceName,
+          labels: Object.fromEntries((props.serviceMonitorLabels ?? []).map((l) => [l.key, l.value])),
+        },
+        spec: {
+          selector: { matchLabels: selectorLabels },
+          namespaceSelector: { matchNames: [this.namespace] },
+          endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+        },
+      });
     }
 
     if (props.cluster) {
@@ -598,7 +692,7 @@ export class KubernetesModelService extends Construct {
   }
 
   /** Patches in what cdk8s-plus-27 cannot express (see the README section "Kubernetes"). */
-  private patchPodSpec(props: KubernetesModelServiceProps, selectorLabels: Record<string, string>): void {
+  private patchPodSpec(props: KubernetesModelServiceProps, selectorLabels: Record<string, string>, preStopSeconds: number): void {
     const obj = cdk8s.ApiObject.of(this.deployment);
     const pod = '/spec/template/spec';
     // cdk8s's address label (`Chart-Deployment-<hash>`) is the same in every service's chart: selection uses ours.
@@ -607,6 +701,11 @@ export class KubernetesModelService extends Construct {
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/initContainers/0/securityContext/capabilities`, { drop: ['ALL'] }));
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/containers/0/securityContext/capabilities`, { drop: ['ALL'] }));
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+    // cdk8s-plus-27 has no sleep handler (Handler: exec, httpGet, tcpSocket; the image may hold no `sleep` binary),
+    // and its Kubernetes 1.27 L1 drops `sleep` even from a JSON patch: the chart adds it after rendering.
+    if (Token.isUnresolved(preStopSeconds) || preStopSeconds > 0) {
+      (this.chart as ModelServiceChart).serverPreStopSleepSeconds = preStopSeconds;
+    }
     // `spread: true` writes required anti-affinity (pods stay Pending with more replicas than zones).
     const selector = { matchLabels: selectorLabels };
     obj.addJsonPatch(cdk8s.JsonPatch.add(`${pod}/topologySpreadConstraints`, [
@@ -628,6 +727,11 @@ export class KubernetesModelService extends Construct {
   }
 
   private toPolicyPeer(peer: IngressPeer, index: number): kplus.INetworkPolicyPeer {
+    if (peer.cidr !== undefined) {
+      return peer.cidr.includes(':')
+        ? kplus.NetworkPolicyIpBlock.ipv6(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.except)
+        : kplus.NetworkPolicyIpBlock.ipv4(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.except);
+    }
     const namespaces = peer.namespaceName === undefined
       ? undefined
       : kplus.Namespaces.select(this.chart, `PeerNamespace${index}`, { names: [peer.namespaceName] });
@@ -659,6 +763,7 @@ export class KubernetesModelService extends Construct {
   private validate(props: KubernetesModelServiceProps, v: {
     replicas: number; maxReplicas: number; cpuTarget: number; cpuRequest: number; cpuLimit: number;
     memoryRequest: Size; memoryLimit: Size; threads: number | undefined; servicePort: number; runAsUser: number;
+    preStopDelay: Duration; gracePeriod: Duration;
   }): void {
     const issues: Array<{ code: string; message: string }> = [];
     const add = (code: string, message: string) => issues.push({ code, message });
@@ -705,6 +810,18 @@ export class KubernetesModelService extends Construct {
     }
     integerAtLeast('KubernetesPortOutOfRange', 'servicePort', v.servicePort, 1, 65535);
     integerAtLeast('KubernetesRunAsUserOutOfRange', 'runAsUser', v.runAsUser, 1, 2147483647);
+    const preStopMs = v.preStopDelay.toMilliseconds();
+    const graceMs = v.gracePeriod.toMilliseconds();
+    if (known(preStopMs, graceMs)) {
+      if (preStopMs % 1000 !== 0 || graceMs % 1000 !== 0) {
+        add('KubernetesPreStopDelayOutOfRange', `preStopDelay and terminationGracePeriod must be whole seconds, got `
+          + `${preStopMs / 1000} s and ${graceMs / 1000} s; use Duration.seconds()`);
+      } else if (graceMs - preStopMs < (EXIT_MARGIN_SECONDS + 1) * 1000) {
+        add('KubernetesPreStopDelayOutOfRange', `preStopDelay (${preStopMs / 1000} s) must leave at least `
+          + `${EXIT_MARGIN_SECONDS + 1} s of terminationGracePeriod (${graceMs / 1000} s) for the runtime to drain and exit; `
+          + 'shorten the delay or lengthen the grace period');
+      }
+    }
 
     const name = (field: string, value: string, pattern: RegExp, what: string) => {
       if (!Token.isUnresolved(value) && !pattern.test(value)) {
@@ -734,7 +851,23 @@ export class KubernetesModelService extends Construct {
     for (const t of props.tolerations ?? []) {
       label('tolerations', t.key, t.value);
     }
+    for (const l of props.serviceMonitorLabels ?? []) {
+      label('serviceMonitorLabels', l.key, l.value);
+    }
+    if (props.serviceMonitorLabels?.length && !(props.serviceMonitor ?? false)) {
+      add('KubernetesServiceMonitorLabelsWithoutMonitor', 'serviceMonitorLabels is set but serviceMonitor is not true; '
+        + 'set serviceMonitor: true or drop the labels');
+    }
+    if (props.prometheusNamespace !== undefined) {
+      name('prometheusNamespace', props.prometheusNamespace, DNS_LABEL, 'a DNS label');
+    }
     for (const p of props.networkPolicyIngressPeers ?? []) {
+      for (const cidr of p.cidr === undefined ? [] : [p.cidr, ...p.except ?? []]) {
+        if (!Token.isUnresolved(cidr) && !CIDR_V4.test(cidr) && !CIDR_V6.test(cidr)) {
+          add('KubernetesCidrInvalid', `networkPolicyIngressPeers ipBlock must be a CIDR block such as '10.0.0.0/16', got `
+            + `'${cidr}'; add the prefix length`);
+        }
+      }
       if (p.namespaceName !== undefined) {
         name('networkPolicyIngressPeers namespace', p.namespaceName, DNS_LABEL, 'a DNS label');
       }
@@ -742,7 +875,7 @@ export class KubernetesModelService extends Construct {
         label('networkPolicyIngressPeers', p.labelKey, p.labelValue);
       }
     }
-    if (props.networkPolicyEnabled === false && props.networkPolicyIngressPeers?.length) {
+    if (props.networkPolicyEnabled === false && (props.networkPolicyIngressPeers?.length || props.prometheusNamespace !== undefined)) {
       add('KubernetesNetworkPolicyPeersWithoutPolicy',
         'networkPolicyIngressPeers is set but networkPolicyEnabled is false; drop the peers or enable the policy');
     }
@@ -764,6 +897,28 @@ export class KubernetesModelService extends Construct {
       const [first, ...others] = issues;
       throw new ModelFleetError(first.code, [first.message, ...others.map((i) => `${i.code}: ${i.message}`)].join('\n'), this);
     }
+  }
+}
+
+/**
+ * The service's chart: renders what cdk8s-plus-27's Kubernetes 1.27 L1 classes cannot hold, after they render (their
+ * `toJson` keeps only the fields of that API version, patches included).
+ */
+class ModelServiceChart extends cdk8s.Chart {
+  /** The server's `lifecycle.preStop.sleep.seconds` (Kubernetes 1.30+); undefined for no preStop hook. */
+  public serverPreStopSleepSeconds?: number;
+
+  public toJson(): ReturnType<cdk8s.Chart['toJson']> {
+    const objects = super.toJson();
+    const seconds = this.serverPreStopSleepSeconds;
+    if (seconds === undefined) return objects;
+    return objects.map((obj) => {
+      if (obj.kind !== 'Deployment') return obj;
+      const containers = (obj.spec.template.spec.containers as Array<Record<string, unknown>>).map((c) => (c.name === 'server'
+        ? { ...c, lifecycle: { ...(c.lifecycle as object | undefined), preStop: { sleep: { seconds } } } }
+        : c));
+      return { ...obj, spec: { ...obj.spec, template: { ...obj.spec.template, spec: { ...obj.spec.template.spec, containers } } } };
+    });
   }
 }
 

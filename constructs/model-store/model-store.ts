@@ -5,12 +5,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Annotations, AssetHashType, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
 import {
   acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeReplicationRole, acknowledgeUploadFunction,
 } from './private/acknowledgements';
+import { DATA_CAPTURE_PREFIX, grantPrefixRead } from './private/prefix-read';
 import { stageModelDirectory } from './private/staging';
 import { StoredModel } from './stored-model';
 
@@ -76,7 +78,24 @@ export interface ModelStoreProps {
   readonly accessLogsPrefix?: string;
 
   /**
-   * Bucket in another region to replicate every model to (disaster recovery). It must have versioning on.
+   * How long the server access logs are kept in the log bucket this construct creates (a given `accessLogsBucket`
+   * keeps its own rules).
+   *
+   * @default Duration.days(90)
+   */
+  readonly accessLogsRetention?: Duration;
+
+  /**
+   * How long data captured by SageMaker endpoints under `data-capture/` (their default prefix) is kept; captured
+   * requests may hold personal data. Old versions of expired objects go a day later.
+   *
+   * @default Duration.days(30)
+   */
+  readonly dataCaptureRetention?: Duration;
+
+  /**
+   * Bucket in another region to replicate the models to (disaster recovery): only `models/`, not captured data,
+   * manifests or other files. It must have versioning on.
    *
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html
    * @default - no replication
@@ -238,7 +257,13 @@ export class ModelStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
     super(scope, id);
+    // Without this flag (cdk.json has it, a user's app may not) the CDK names every replication role
+    // `CDKReplicationRole`, and a second replicated store in the account fails to deploy. Context set on this scope
+    // applies to the bucket below only.
+    this.node.setContext(cxapi.SET_UNIQUE_REPLICATION_ROLE_NAME, true);
     validateDuration(this, 'noncurrentVersionExpiration', props.noncurrentVersionExpiration);
+    validateDuration(this, 'accessLogsRetention', props.accessLogsRetention);
+    validateDuration(this, 'dataCaptureRetention', props.dataCaptureRetention);
     validateDuration(this, 'abortIncompleteMultipartUploadAfter', props.abortIncompleteMultipartUploadAfter);
     if (props.replicationDestinationKey && !props.replicationDestinationBucket) {
       throw new ModelFleetError('ModelStoreReplicationKeyWithoutBucket',
@@ -259,6 +284,11 @@ export class ModelStore extends Construct {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         removalPolicy,
+        lifecycleRules: [{
+          id: 'ExpireAccessLogs',
+          enabled: true,
+          expiration: props.accessLogsRetention ?? Duration.days(90),
+        }],
       });
       this.accessLogsBucket = ownLogBucket;
     }
@@ -287,9 +317,17 @@ export class ModelStore extends Construct {
         enabled: true,
         noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
         abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(7),
+      }, {
+        id: 'ExpireDataCapture',
+        enabled: true,
+        prefix: DATA_CAPTURE_PREFIX,
+        expiration: props.dataCaptureRetention ?? Duration.days(30),
+        noncurrentVersionExpiration: Duration.days(1),
       }],
       replicationRules: props.replicationDestinationBucket ? [{
         destination: props.replicationDestinationBucket,
+        // the models only: captured requests may hold personal data, manifests are rewritten by each deploy
+        filter: { prefix: 'models/' },
         priority: 1,
         deleteMarkerReplication: false,
         kmsKey: props.replicationDestinationKey,
@@ -436,12 +474,15 @@ export class ModelStore extends Construct {
     return publisher;
   }
 
-  /** Grants read access to every version of one model (`models/<name>/*`), and decrypt on the store's KMS key. */
+  /**
+   * Grants read access to every version of one model: `s3:GetObject` on `models/<name>/*` and `s3:ListBucket`
+   * conditioned on that `s3:prefix`; and decrypt on the store's KMS key.
+   */
   public grantReadModel(name: string, grantee: iam.IGrantable): iam.Grant {
     if (Token.isUnresolved(name) || !NAME_PATTERN.test(name)) {
       throw new ModelFleetError('ModelNameInvalid', `model name '${name}' must be lower-case letters, digits or '-'`, this);
     }
-    return this.bucket.grantRead(grantee, `models/${name}/*`);
+    return grantPrefixRead(this.bucket, grantee, `models/${name}/`);
   }
 
   /**

@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IDependable } from 'constructs';
 import { ModelContract } from '../model';
 import type { ModelStore } from './model-store';
+import { grantPrefixRead } from './private/prefix-read';
 
 /** Properties of a `StoredModel`. */
 export interface StoredModelProps {
@@ -120,10 +121,10 @@ export class StoredModel {
   }
 
   /**
-   * Grants read access to this model version's objects only (`<prefix>*`), and decrypt on the store's KMS key when
-   * it has one.
+   * Grants read access to this model version's objects only: `s3:GetObject` on `<prefix>*` and `s3:ListBucket`
+   * conditioned on `s3:prefix` = `<prefix>*`; and decrypt on the store's KMS key when it has one.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantRead(grantee, `${this.prefix}*`);
+    return grantPrefixRead(this.bucket, grantee, this.prefix);
   }
 }

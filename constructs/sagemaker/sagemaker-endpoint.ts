@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { StoredModel } from '../model-store';
+import { DATA_CAPTURE_PREFIX } from '../model-store/private/prefix-read';
 import { ServingImage } from '../serving-image';
 import { SageMakerInstanceType } from './instance-type';
 import { acknowledgeRoleFindings } from './private/acknowledgements';
@@ -56,6 +57,12 @@ export interface ISageMakerEndpoint extends sagemaker.IEndpoint {
 
   /** Requests the model answered with a 5xx status (sum per period). */
   metric5xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * The fraction of requests the model answered with a 5xx status (0 to 1: the Average of `Invocation5XXErrors`,
+   * which SageMaker reports as 1 for a 5xx answer and 0 for any other).
+   */
+  metric5xxRate(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 
   /** CPU utilization of the instances, in percent of one core times the cores (average). */
   metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
@@ -117,8 +124,9 @@ export interface SageMakerEndpointProps {
   readonly instanceType?: SageMakerInstanceType;
 
   /**
-   * The number of instances at creation (at least 1).
-   * @default - autoscalingMinCapacity when autoscaling, else 1
+   * The number of instances at creation (at least 1), and the autoscaling minimum unless `autoscalingMinCapacity` is
+   * given.
+   * @default - autoscalingMinCapacity when given, else 1
    */
   readonly instanceCount?: number;
 
@@ -137,8 +145,10 @@ export interface SageMakerEndpointProps {
   readonly serverlessMaxConcurrency?: number;
 
   /**
-   * Pre-warmed concurrency of a serverless endpoint (1 to serverlessMaxConcurrency).
+   * Pre-warmed concurrency of a serverless endpoint (1 to serverlessMaxConcurrency); with `autoscalingMaxCapacity`
+   * it is autoscaled on its utilization (`sagemaker:variant:DesiredProvisionedConcurrency`).
    * @default - no provisioned concurrency (cold starts possible)
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-autoscale.html
    */
   readonly serverlessProvisionedConcurrency?: number;
 
@@ -274,22 +284,41 @@ export interface SageMakerEndpointProps {
   readonly deploymentMaximumExecutionTimeout?: Duration;
 
   /**
-   * Roll an update back when the 5XX or model latency alarm fires during a baking period.
+   * Roll an update back when a rollback alarm (the 5XX error rate and model latency alarms, plus
+   * `deploymentRollbackAlarms`) fires during a baking period. The alarms watch the whole endpoint, the old fleet too:
+   * while the endpoint is failing, every update rolls back; turn this off for the deployment that fixes it.
    * @default true
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
    */
   readonly deploymentAutoRollback?: boolean;
 
-  // ---- autoscaling (instances only) ----
+  /**
+   * More CloudWatch alarms that roll an update back, besides the endpoint's own two (at most 10 in all). The
+   * execution role may describe them (SageMaker reads them with its role).
+   * @default - only the endpoint's 5XX error rate and model latency alarms
+   */
+  readonly deploymentRollbackAlarms?: cloudwatch.IAlarm[];
+
+  // ---- autoscaling: instances, or a serverless endpoint's provisioned concurrency ----
 
   /**
-   * The most instances; setting it turns on target tracking on invocations per instance.
-   * @default - no autoscaling
+   * Autoscale the instances (target tracking on invocations per instance, with the instance count kept across
+   * updates). Serverless endpoints scale by themselves; their provisioned concurrency is autoscaled when
+   * `autoscalingMaxCapacity` is set.
+   * @default - true for instance types that support it (not the burstable `ml.t*`), false for serverless
+   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html
+   */
+  readonly autoscaling?: boolean;
+
+  /**
+   * The most instances (or, serverless, the most provisioned concurrency: at most serverlessMaxConcurrency).
+   * @default - 4 times autoscalingMinCapacity (4 instances with the defaults); serverless: serverlessMaxConcurrency
    */
   readonly autoscalingMaxCapacity?: number;
 
   /**
-   * The fewest instances.
-   * @default 1
+   * The fewest instances (or, serverless, the least provisioned concurrency).
+   * @default - instanceCount, else 1; serverless: serverlessProvisionedConcurrency
    */
   readonly autoscalingMinCapacity?: number;
 
@@ -299,6 +328,13 @@ export interface SageMakerEndpointProps {
    * @default 600
    */
   readonly autoscalingTargetInvocationsPerInstance?: number;
+
+  /**
+   * The provisioned concurrency utilization (above 0, at most 1) to hold on a serverless endpoint
+   * (`SageMakerVariantProvisionedConcurrencyUtilization`).
+   * @default 0.7
+   */
+  readonly autoscalingTargetProvisionedConcurrencyUtilization?: number;
 
   /**
    * The wait after a scale-in before the next.
@@ -327,10 +363,11 @@ export interface SageMakerEndpointProps {
   readonly alarmEmail?: string;
 
   /**
-   * 5XX answers per minute that count as failing (alarm after 2 such minutes in a row).
+   * The percentage of requests answered with 5XX above which the endpoint counts as failing (alarm after 2 such
+   * minutes in a row): an error rate, so that it means the same on a busy and a quiet endpoint.
    * @default 1
    */
-  readonly alarm5xxThreshold?: number;
+  readonly alarm5xxRatePercent?: number;
 
   /**
    * The p99 model latency that counts as too slow (alarm after 3 such minutes in a row).
@@ -394,6 +431,11 @@ abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpo
 
   public metric5xx(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  public metric5xxRate(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    // 1 per 5xx answer, 0 per other answer: the Average is the error rate
+    return this.metric('Invocation5XXErrors', { statistic: 'Average', ...props });
   }
 
   public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -472,15 +514,18 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
   public readonly securityGroups: ec2.ISecurityGroup[];
   /** The topic the alarms notify. */
   public readonly alarmTopic: sns.ITopic;
-  /** Fires on 5XX answers; an auto-rollback alarm. */
+  /** Fires on a 5XX error rate above `alarm5xxRatePercent`; an auto-rollback alarm. */
   public readonly errorAlarm: cloudwatch.Alarm;
   /** Fires on high p99 model latency; an auto-rollback alarm. */
   public readonly latencyAlarm: cloudwatch.Alarm;
   /** The dashboard; undefined when `dashboard: false`. */
   public readonly dashboard?: cloudwatch.Dashboard;
-  /** The autoscaling target; undefined without autoscaling. */
+  /** The autoscaling target (instances, or serverless provisioned concurrency); undefined without autoscaling. */
   public readonly scalableTarget?: appscaling.ScalableTarget;
-  /** The target tracking policy on invocations per instance; undefined without autoscaling. */
+  /**
+   * The target tracking policy (invocations per instance, or provisioned concurrency utilization); undefined without
+   * autoscaling.
+   */
   public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
 
   constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
@@ -490,16 +535,25 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     // ---- validate, then resolve defaults ----
     const serverless = props.serverlessMemorySize !== undefined || props.serverlessMaxConcurrency !== undefined
       || props.serverlessProvisionedConcurrency !== undefined;
-    const autoscaling = props.autoscalingMaxCapacity !== undefined;
-    validateProps(props, serverless, autoscaling).throwIfAny(this);
+    const instanceType = props.instanceType ?? SageMakerInstanceType.ML_C6I_LARGE;
+    const autoscalingAsked = props.autoscalingMaxCapacity !== undefined || props.autoscalingMinCapacity !== undefined
+      || props.autoscalingTargetInvocationsPerInstance !== undefined;
+    // Burstable types cannot be autoscaled: the default leaves them alone, an explicit request fails validation.
+    const burstable = !Token.isUnresolved(instanceType.name) && instanceType.name.startsWith('ml.t');
+    const autoscaling = serverless
+      ? (props.autoscaling ?? props.autoscalingMaxCapacity !== undefined)
+      : (props.autoscaling ?? (!burstable || autoscalingAsked));
+    const minCapacity = props.autoscalingMinCapacity
+      ?? (serverless ? props.serverlessProvisionedConcurrency ?? 1 : props.instanceCount ?? 1);
+    const maxCapacity = props.autoscalingMaxCapacity
+      ?? (serverless ? props.serverlessMaxConcurrency ?? 5 : (Token.isUnresolved(minCapacity) ? minCapacity : 4 * minCapacity));
+    const instanceCount = props.instanceCount ?? (autoscaling ? minCapacity : 1);
+    validateProps(props, { serverless, autoscaling, minCapacity, maxCapacity, instanceCount }).throwIfAny(this);
 
     this.serverless = serverless;
     this.variantName = props.variantName ?? 'AllTraffic';
     this.endpointName = props.endpointName
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-', allowedSpecialCharacters: '-' });
-    const instanceType = props.instanceType ?? SageMakerInstanceType.ML_C6I_LARGE;
-    const minCapacity = props.autoscalingMinCapacity ?? 1;
-    const instanceCount = props.instanceCount ?? (autoscaling ? minCapacity : 1);
     const networkIsolation = props.networkIsolation ?? !serverless;
     const dataCapture = props.dataCapture
       ?? (props.dataCapturePrefix !== undefined || props.dataCaptureSamplingPercentage !== undefined);
@@ -562,7 +616,12 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     let dataCaptureConfig: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined;
     let captureObjectsArn: string | undefined;
     if (dataCapture) {
-      const prefix = normalizePrefix(props.dataCapturePrefix ?? `data-capture/${model.name}/`);
+      const prefix = normalizePrefix(props.dataCapturePrefix ?? `${DATA_CAPTURE_PREFIX}${model.name}/`);
+      if (model.store !== undefined && !Token.isUnresolved(prefix) && !prefix.startsWith(DATA_CAPTURE_PREFIX)) {
+        Annotations.of(this).addWarningV2('modelfleet:sagemaker-capture-outside-retention', `captured requests go to `
+          + `${prefix}, outside ${DATA_CAPTURE_PREFIX}, so the model store's dataCaptureRetention rule does not expire `
+          + `them; use a prefix under ${DATA_CAPTURE_PREFIX} or add a lifecycle rule of your own`);
+      }
       captureObjectsArn = model.bucket.arnForObjects(`${prefix}*`);
       this.dataCaptureUri = model.bucket.s3UrlForObject(prefix);
       model.bucket.grantPut(this.role, `${prefix}*`);
@@ -582,7 +641,14 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
           + 'config will fail; remove kmsKey or use an instance type without instance storage (e.g. ml.c6i.large)');
       }
       props.kmsKey.grantEncryptDecrypt(this.role);
-      props.kmsKey.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
+      props.kmsKey.grant(this.role, 'kms:DescribeKey');
+      // SageMaker creates grants on the key for the volumes it attaches: only for AWS resources
+      // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource)
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.kmsKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      }));
     }
 
     // ---- the model ----
@@ -649,10 +715,14 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     if (props.alarmEmail !== undefined) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
-    this.errorAlarm = this.metric5xx().createAlarm(this, 'Errors5xxAlarm', {
-      alarmDescription: `${this.endpointName}: the model answers with 5XX errors (rolls updates back)`,
-      threshold: props.alarm5xxThreshold ?? 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    // The error rate, not a count: the same threshold holds on a busy and a quiet endpoint, and during a canary the
+    // share of errors is what tells a bad new fleet (deployment-guardrails-configuration: "average error rate").
+    const errorRatePercent = props.alarm5xxRatePercent ?? 1;
+    this.errorAlarm = this.metric5xxRate().createAlarm(this, 'Errors5xxAlarm', {
+      alarmDescription: `${this.endpointName}: more than ${errorRatePercent} % of the requests answered with 5XX `
+        + '(rolls updates back)',
+      threshold: Token.isUnresolved(errorRatePercent) ? errorRatePercent : errorRatePercent / 100,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -671,6 +741,25 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
       alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
     }
+    const autoRollback = props.deploymentAutoRollback ?? true;
+    const rollbackAlarms: cloudwatch.IAlarm[] = [this.errorAlarm, this.latencyAlarm, ...props.deploymentRollbackAlarms ?? []];
+    if (autoRollback) {
+      // SageMaker reads the rollback alarms with the execution role (deployment-guardrails-configuration: "Ensure that
+      // your IAM execution role has permission to perform the cloudwatch:DescribeAlarms action on the auto-rollback
+      // alarms you specify")
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: rollbackAlarms.map((alarm) => alarm.alarmArn),
+      }));
+      // A bake shorter than the alarms' evaluation window ends before they can fire: that step cannot roll back.
+      const alarmWindow = Math.max(...[this.errorAlarm, this.latencyAlarm].map((a) => alarmWindowSeconds(a)));
+      const shiftWait = (props.deploymentTrafficShift ?? TrafficShift.allAtOnce()).waitInterval.toSeconds();
+      if (!Token.isUnresolved(shiftWait) && shiftWait < alarmWindow) {
+        Annotations.of(this).addWarningV2('modelfleet:sagemaker-bake-shorter-than-alarms', `the traffic shift bakes `
+          + `${shiftWait} s, but the rollback alarms need ${alarmWindow} s of bad data to fire, so a bad update can pass `
+          + `its bake and will not roll back; bake at least Duration.seconds(${alarmWindow})`);
+      }
+    }
 
     // ---- the endpoint ----
     const shift = props.deploymentTrafficShift ?? TrafficShift.allAtOnce();
@@ -688,16 +777,14 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
           terminationWaitInSeconds: props.deploymentTerminationWait?.toSeconds(),
           maximumExecutionTimeoutInSeconds: props.deploymentMaximumExecutionTimeout?.toSeconds(),
         },
-        autoRollbackConfiguration: (props.deploymentAutoRollback ?? true)
-          ? { alarms: [{ alarmName: this.errorAlarm.alarmName }, { alarmName: this.latencyAlarm.alarmName }] }
+        autoRollbackConfiguration: autoRollback
+          ? { alarms: rollbackAlarms.map((alarm) => ({ alarmName: alarm.alarmName })) }
           : undefined,
       },
-      // keep the instance count autoscaling chose across updates (aws-cdk #23151), but apply new weights and
-      // data capture settings
+      // keep the instance count (or provisioned concurrency) autoscaling chose across updates (aws-cdk #23151), but
+      // apply new weights. DataCaptureConfig cannot be excluded ("Not currently supported", API_VariantProperty).
       retainAllVariantProperties: autoscaling ? true : undefined,
-      excludeRetainedVariantProperties: autoscaling
-        ? [{ variantPropertyType: 'DesiredWeight' }, { variantPropertyType: 'DataCaptureConfig' }]
-        : undefined,
+      excludeRetainedVariantProperties: autoscaling ? [{ variantPropertyType: 'DesiredWeight' }] : undefined,
     });
     this.endpointArn = this.cfnEndpoint.ref;
 
@@ -706,17 +793,40 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
         serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
         resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
-        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        scalableDimension: serverless
+          ? 'sagemaker:variant:DesiredProvisionedConcurrency'
+          : 'sagemaker:variant:DesiredInstanceCount',
         minCapacity,
-        maxCapacity: props.autoscalingMaxCapacity!,
+        maxCapacity,
+        // Application Auto Scaling's own service-linked role for SageMaker (it creates it on first use) instead of an
+        // empty role of ours; "To automatically create a service-linked role (recommended), specify the full ARN of
+        // the service-linked role" (AWS::ApplicationAutoScaling::ScalableTarget RoleARN,
+        // application-auto-scaling-service-linked-roles.html)
+        role: iam.Role.fromRoleArn(this, 'ScalingRole', stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/'
+            + 'AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+        }), { mutable: false }),
       });
       this.scalableTarget.node.addDependency(this.cfnEndpoint);
-      this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
-        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-        targetValue: props.autoscalingTargetInvocationsPerInstance ?? 600,
+      const cooldowns = {
         scaleInCooldown: props.autoscalingScaleInCooldown ?? Duration.minutes(5),
         scaleOutCooldown: props.autoscalingScaleOutCooldown ?? Duration.minutes(1),
-      });
+      };
+      this.scalingPolicy = serverless
+        // serverless-endpoints-autoscale.html (aws-cdk #29065)
+        ? this.scalableTarget.scaleToTrackMetric('ProvisionedConcurrencyUtilization', {
+          predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY_UTILIZATION,
+          targetValue: props.autoscalingTargetProvisionedConcurrencyUtilization ?? 0.7,
+          ...cooldowns,
+        })
+        : this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
+          predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+          targetValue: props.autoscalingTargetInvocationsPerInstance ?? 600,
+          ...cooldowns,
+        });
     }
 
     if (ownRole) {
@@ -784,6 +894,12 @@ let sharedDefaultImage: ServingImage | undefined;
 function defaultImage(): ServingImage {
   sharedDefaultImage ??= ServingImage.fromAsset();
   return sharedDefaultImage;
+}
+
+/** How long an alarm needs breaching data before it fires: its evaluation periods times its period. */
+function alarmWindowSeconds(alarm: cloudwatch.Alarm): number {
+  const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+  return (cfn.evaluationPeriods ?? 1) * (cfn.period ?? 60);
 }
 
 /** `models/iris/abc/` stays as is; `x` becomes `x/`; a leading `/` is dropped. */

@@ -93,13 +93,14 @@ export function acknowledgeAwsCustomResourceFunction(scope: IConstruct): void {
   }
 }
 
-/** The replication role S3 assumes to copy every object of the store to the destination bucket. */
+/** The replication role S3 assumes to copy the store's models to the destination bucket. */
 export function acknowledgeReplicationRole(storeBucket: s3.IBucket, destination: s3.IBucket): void {
   const role = storeBucket.node.tryFindChild('ReplicationRole');
   if (!role) return;
   const stack = Stack.of(storeBucket);
-  const reason = 'Replication copies every object (and its versions) of the model store to the disaster-recovery ' +
-    'bucket, so the replication role reads all source objects and writes all destination objects.';
+  const reason = 'Replication copies the models/ objects (and their versions) of the model store to the disaster-recovery ' +
+    'bucket; the role the CDK grants for replication reads the source objects and writes the destination objects by ' +
+    'bucket-wide object ARNs, while the replication rule\'s filter limits what S3 replicates to models/.';
   const arns = [
     `<${stack.resolve((storeBucket.node.defaultChild as s3.CfnBucket | undefined)?.logicalId ?? '')}.Arn>`,
     renderedBucketArn(stack, destination),

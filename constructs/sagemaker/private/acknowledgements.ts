@@ -35,12 +35,9 @@ export function acknowledgeRoleFindings(role: IConstruct, grants: RoleGrants): v
     }
   };
 
-  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-    ack(`AwsSolutions-IAM5[Action::${action}]`, 'Read access granted by StoredModel.grantRead: scoped to this model '
-      + 'version\'s prefix (models/<name>/<version>/), which SageMaker downloads to /opt/ml/model.');
-  }
-  resource(grants.modelObjectsArn, 'The model version\'s objects (model.onnx, contract.json) under its '
-    + 'content-addressed prefix: the narrowest resource SageMaker\'s S3Prefix model data can be read with.');
+  resource(grants.modelObjectsArn, 's3:GetObject (StoredModel.grantRead) on the model version\'s objects '
+    + '(model.onnx, contract.json) under its content-addressed prefix models/<name>/<version>/, which SageMaker '
+    + 'downloads to /opt/ml/model: the narrowest resource S3Prefix model data can be read with.');
   ack('AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData (conditioned on the '
     + '/aws/sagemaker/Endpoints namespace) accept only Resource "*"'
     + (grants.vpc ? '; so do the ec2 network interface actions SageMaker needs to attach the model to the VPC.' : '.'));

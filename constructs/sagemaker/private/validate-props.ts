@@ -6,8 +6,26 @@ import { TrafficShiftType, TrafficShiftUnit } from '../traffic-shift';
 /** The runtime's log levels (edge/config.ts). */
 const RUNTIME_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
 
+/** The most a blue/green update may run: MaximumExecutionTimeoutInSeconds is 600 to 28800 (API_BlueGreenUpdatePolicy). */
+const MAX_EXECUTION_TIMEOUT_SECONDS = 28_800;
+/** The most rollback alarms an endpoint takes (API_AutoRollbackConfig: 1 to 10). */
+const MAX_ROLLBACK_ALARMS = 10;
+
+/** The props as the constructor resolved them. */
+export interface ResolvedSettings {
+  readonly serverless: boolean;
+  readonly autoscaling: boolean;
+  /** The autoscaling minimum: instances, or serverless provisioned concurrency. */
+  readonly minCapacity: number;
+  /** The autoscaling maximum. */
+  readonly maxCapacity: number;
+  /** The instances at creation. */
+  readonly instanceCount: number;
+}
+
 /** Every impossible value or combination of the props, collected. */
-export function validateProps(props: SageMakerEndpointProps, serverless: boolean, autoscaling: boolean): FieldErrors {
+export function validateProps(props: SageMakerEndpointProps, settings: ResolvedSettings): FieldErrors {
+  const { serverless, autoscaling } = settings;
   const e = new FieldErrors();
   const type = props.instanceType?.name;
 
@@ -40,10 +58,11 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
       e.add('EndpointServerlessWithInstances', `a serverless endpoint has no instances, got instanceType ${show(type)} `
         + `and instanceCount ${show(props.instanceCount)}; remove them or the serverless* props`);
     }
-    if (autoscaling || props.autoscalingMinCapacity !== undefined) {
-      e.add('EndpointServerlessWithAutoscaling', `autoscaling applies to instances, got autoscalingMaxCapacity `
-        + `${show(props.autoscalingMaxCapacity)} on a serverless endpoint; remove the autoscaling* props `
-        + '(serverless scales by itself up to serverlessMaxConcurrency)');
+    if ((autoscaling || props.autoscalingMinCapacity !== undefined) && props.serverlessProvisionedConcurrency === undefined) {
+      e.add('EndpointServerlessWithAutoscaling', `a serverless endpoint autoscales only its provisioned concurrency, got `
+        + `autoscalingMaxCapacity ${show(props.autoscalingMaxCapacity)} without serverlessProvisionedConcurrency; remove `
+        + 'the autoscaling* props (serverless scales by itself up to serverlessMaxConcurrency) or set '
+        + 'serverlessProvisionedConcurrency');
     }
     if (props.vpc !== undefined) {
       e.add('EndpointServerlessWithVpc', 'a serverless endpoint cannot run in a VPC, got vpc; remove vpc or the serverless* props');
@@ -116,20 +135,27 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
 
   // deployment guardrails
   const shift = props.deploymentTrafficShift;
+  const rollbackAlarms = 2 + (props.deploymentRollbackAlarms?.length ?? 0);
+  if ((props.deploymentAutoRollback ?? true) && rollbackAlarms > MAX_ROLLBACK_ALARMS) {
+    e.add('EndpointRollbackAlarmsOutOfRange', `an endpoint rolls back on at most ${MAX_ROLLBACK_ALARMS} alarms, got `
+      + `${rollbackAlarms} (its own 2 and ${rollbackAlarms - 2} deploymentRollbackAlarms); pass at most `
+      + `${MAX_ROLLBACK_ALARMS - 2}, e.g. a composite alarm of them`);
+  }
   if (shift !== undefined) {
     e.range('EndpointTrafficWaitOutOfRange', 'the traffic shift\'s wait interval (seconds)', shift.waitInterval.toSeconds(),
       0, 3600, 'use Duration.seconds(0) to Duration.hours(1)');
     const size = shift.size;
     if (size !== undefined && !Token.isUnresolved(size)) {
-      const count = props.instanceCount ?? (autoscaling ? (props.autoscalingMinCapacity ?? 1) : 1);
+      const count = settings.instanceCount;
       if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && serverless) {
         e.add('EndpointServerlessTrafficInInstances', `a serverless endpoint has no instances, got a traffic step of ${size} `
           + 'instances; use TrafficShift.canary(percent) or TrafficShift.linear(percent)');
       }
       if (shift.type === TrafficShiftType.CANARY) {
-        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size <= 0 || size > 50)) {
-          e.add('EndpointCanarySizeOutOfRange', `a canary must be more than 0 and at most 50 % of the fleet, got ${size} %; `
-            + 'use e.g. TrafficShift.canary(10)');
+        // CapacitySize.Value is an integer (API_CapacitySize)
+        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size <= 0 || size > 50 || !Number.isInteger(size))) {
+          e.add('EndpointCanarySizeOutOfRange', `a canary must be a whole percentage, more than 0 and at most 50 % of the `
+            + `fleet, got ${size} %; use e.g. TrafficShift.canary(10)`);
         }
         if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && !Token.isUnresolved(count) && !serverless
           && (!Number.isInteger(size) || size < 1 || size > count / 2)) {
@@ -138,9 +164,9 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
         }
       }
       if (shift.type === TrafficShiftType.LINEAR) {
-        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size < 10 || size > 50)) {
-          e.add('EndpointLinearStepOutOfRange', `a linear step must be 10 to 50 % of the fleet, got ${size} %; `
-            + 'use e.g. TrafficShift.linear(25)');
+        if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size < 10 || size > 50 || !Number.isInteger(size))) {
+          e.add('EndpointLinearStepOutOfRange', `a linear step must be a whole percentage from 10 to 50 % of the fleet, `
+            + `got ${size} %; use e.g. TrafficShift.linear(25)`);
         }
         if (shift.unit === TrafficShiftUnit.INSTANCE_COUNT && !Token.isUnresolved(count) && !serverless
           && (!Number.isInteger(size) || size < 1 || size < count * 0.1 || size > count * 0.5)) {
@@ -156,29 +182,57 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
   }
   if (props.deploymentMaximumExecutionTimeout !== undefined) {
     e.range('EndpointMaximumExecutionTimeoutOutOfRange', 'deploymentMaximumExecutionTimeout (seconds)',
-      props.deploymentMaximumExecutionTimeout.toSeconds(), 600, 28800, 'use Duration.minutes(10) to Duration.hours(8)');
+      props.deploymentMaximumExecutionTimeout.toSeconds(), 600, MAX_EXECUTION_TIMEOUT_SECONDS,
+      'use Duration.minutes(10) to Duration.hours(8)');
   }
+  checkDeploymentTime(e, props, settings);
 
   // autoscaling
-  if (!autoscaling && !serverless && (props.autoscalingMinCapacity !== undefined
+  const autoscalingProps = props.autoscalingMaxCapacity !== undefined || props.autoscalingMinCapacity !== undefined
     || props.autoscalingTargetInvocationsPerInstance !== undefined || props.autoscalingScaleInCooldown !== undefined
-    || props.autoscalingScaleOutCooldown !== undefined)) {
-    e.add('EndpointAutoscalingWithoutMax', 'autoscaling* props are set but autoscalingMaxCapacity is not; '
-      + 'set autoscalingMaxCapacity to turn autoscaling on, or remove them');
+    || props.autoscalingScaleOutCooldown !== undefined || props.autoscalingTargetProvisionedConcurrencyUtilization !== undefined;
+  if (props.autoscaling === false && autoscalingProps) {
+    e.add('EndpointAutoscalingDisabled', 'autoscaling* props are set but autoscaling is false; remove them, or '
+      + 'autoscaling: false');
+  } else if (serverless && !autoscaling && autoscalingProps) {
+    e.add('EndpointAutoscalingWithoutMax', 'autoscaling* props are set on a serverless endpoint but autoscalingMaxCapacity '
+      + 'is not; set autoscalingMaxCapacity (with serverlessProvisionedConcurrency) to autoscale the provisioned '
+      + 'concurrency, or remove them');
+  }
+  if (autoscaling && serverless && props.serverlessProvisionedConcurrency !== undefined) {
+    const { minCapacity: min, maxCapacity: max } = settings;
+    const most = props.serverlessMaxConcurrency ?? 5;
+    e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMinCapacity', props.autoscalingMinCapacity, 1, 200,
+      'keep at least 1 of provisioned concurrency');
+    if (!Token.isUnresolved(most)) {
+      e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMaxCapacity (provisioned concurrency)',
+        props.autoscalingMaxCapacity, 1, most,
+        'it cannot exceed serverlessMaxConcurrency');
+    }
+    if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && max < min) {
+      e.add('EndpointAutoscalingCapacityOutOfRange', `autoscalingMaxCapacity (${max}) must not be below autoscalingMinCapacity `
+        + `(${min}); raise the maximum or lower the minimum`);
+    }
+    const utilization = props.autoscalingTargetProvisionedConcurrencyUtilization;
+    if (utilization !== undefined && !Token.isUnresolved(utilization) && !(utilization > 0 && utilization <= 1)) {
+      e.add('EndpointAutoscalingTargetOutOfRange', `autoscalingTargetProvisionedConcurrencyUtilization must be above 0 and `
+        + `at most 1, got ${utilization}; use e.g. 0.7`);
+    }
   }
   if (autoscaling && !serverless) {
     if (type !== undefined && !Token.isUnresolved(type) && type.startsWith('ml.t')) {
       e.add('EndpointAutoscalingBurstable', `autoscaling is not supported on burstable instances, got instanceType ${show(type)}; `
-        + 'use e.g. ml.c6i.large');
+        + 'use e.g. ml.c6i.large, or leave the autoscaling* props out');
     }
-    const min = props.autoscalingMinCapacity ?? 1;
-    const max = props.autoscalingMaxCapacity!;
+    const { minCapacity: min, maxCapacity: max } = settings;
     e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMinCapacity', props.autoscalingMinCapacity, 1, 1000,
       'keep at least one instance');
-    e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMaxCapacity', max, 1, 1000, 'use at least 1');
+    e.range('EndpointAutoscalingCapacityOutOfRange', 'autoscalingMaxCapacity', props.autoscalingMaxCapacity, 1, 1000,
+      'use at least 1');
     if (!Token.isUnresolved(min) && !Token.isUnresolved(max) && max < min) {
+      const from = props.autoscalingMinCapacity === undefined ? ', which defaults to instanceCount' : '';
       e.add('EndpointAutoscalingCapacityOutOfRange', `autoscalingMaxCapacity (${max}) must not be below autoscalingMinCapacity `
-        + `(${min}); raise the maximum or lower the minimum`);
+        + `(${min}${from}); raise the maximum or lower the minimum`);
     }
     const count = props.instanceCount;
     if (count !== undefined && !Token.isUnresolved(count) && !Token.isUnresolved(min) && !Token.isUnresolved(max)
@@ -194,9 +248,10 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
   }
 
   // alarms
-  const threshold = props.alarm5xxThreshold;
-  if (threshold !== undefined && !Token.isUnresolved(threshold) && !(threshold >= 1)) {
-    e.add('EndpointAlarmThresholdOutOfRange', `alarm5xxThreshold must be at least 1, got ${threshold}; use 1 to alarm on any 5XX`);
+  const rate = props.alarm5xxRatePercent;
+  if (rate !== undefined && !Token.isUnresolved(rate) && !(rate > 0 && rate < 100)) {
+    e.add('EndpointAlarmThresholdOutOfRange', `alarm5xxRatePercent must be above 0 and below 100, got ${rate}; `
+      + 'use e.g. 1 (alarm when more than 1 % of the requests fail)');
   }
   if (props.alarmModelLatencyThreshold !== undefined && !Token.isUnresolved(props.alarmModelLatencyThreshold.toMilliseconds())
     && props.alarmModelLatencyThreshold.toMilliseconds() <= 0) {
@@ -206,4 +261,39 @@ export function validateProps(props: SageMakerEndpointProps, serverless: boolean
     e.add('EndpointAlarmEmailInvalid', `alarmEmail must be an e-mail address, got ${show(props.alarmEmail)}; fix the address`);
   }
   return e;
+}
+
+/**
+ * The bakes and the termination wait must fit in the maximum execution timeout (API_BlueGreenUpdatePolicy: it "should
+ * be larger than the total waiting time specified in TerminationWaitInSeconds and WaitIntervalInSeconds"), which is
+ * at most 28800 s. A linear shift bakes after each of its steps.
+ */
+function checkDeploymentTime(e: FieldErrors, props: SageMakerEndpointProps, settings: ResolvedSettings): void {
+  const shift = props.deploymentTrafficShift;
+  if (shift === undefined) return;
+  const wait = shift.waitInterval.toSeconds();
+  const termination = props.deploymentTerminationWait?.toSeconds() ?? 0;
+  const timeout = props.deploymentMaximumExecutionTimeout?.toSeconds() ?? MAX_EXECUTION_TIMEOUT_SECONDS;
+  const size = shift.size;
+  const count = settings.instanceCount;
+  if ([wait, termination, timeout].some((n) => Token.isUnresolved(n))) return;
+  let steps = 1;
+  if (shift.type === TrafficShiftType.LINEAR) {
+    if (size === undefined || Token.isUnresolved(size) || !(size > 0)) return;
+    if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT) {
+      steps = Math.ceil(100 / size);
+    } else {
+      if (Token.isUnresolved(count) || settings.serverless) return;
+      steps = Math.ceil(count / size);
+    }
+  }
+  const total = steps * wait + termination;
+  if (total >= timeout) {
+    const given = props.deploymentMaximumExecutionTimeout === undefined
+      ? `the longest allowed maximum execution timeout (${timeout} s)`
+      : `deploymentMaximumExecutionTimeout (${timeout} s)`;
+    e.add('EndpointDeploymentTimeoutTooShort', `the update's waits, ${steps} ${steps === 1 ? 'step' : 'steps'} × ${wait} s `
+      + `+ ${termination} s termination wait = ${total} s, do not fit in ${given}, which also covers starting the new `
+      + 'fleet; shorten the bakes, take larger steps, or raise deploymentMaximumExecutionTimeout (at most Duration.hours(8))');
+  }
 }

@@ -118,7 +118,8 @@ describe('KubernetesModelService', () => {
       expect(server.name).toBe('server');
       expect(server.image).toBe(IMAGE);
       expect(server.imagePullPolicy).toBe('IfNotPresent');
-      expect(server.args).toEqual(['serve', '--model', '/models/model.onnx', '--host', '0.0.0.0', '--port', '8080']);
+      expect(server.args).toEqual(['serve', '--model', '/models/model.onnx', '--host', '0.0.0.0', '--port', '8080',
+        '--drain-timeout-ms', '25000']);
       expect(server.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
     });
 
@@ -524,10 +525,10 @@ describe('KubernetesModelService', () => {
         Roles: [{ Ref: stack.getLogicalId(service.role!.node.defaultChild as never) }],
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({
-            Action: Match.arrayWith(['s3:GetObject*']),
-            Resource: Match.arrayWith([{
+            Action: 's3:GetObject',
+            Resource: {
               'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Store'), 'Arn'] }, `/models/iris/${VERSION}/*`]],
-            }]),
+            },
           })]),
         },
       });
@@ -560,10 +561,8 @@ describe('KubernetesModelService', () => {
         Roles: ['iris-reader'],
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({
-            Action: Match.arrayWith(['s3:GetObject*']),
-            Resource: Match.arrayWith([
-              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::modelfleet-store/models/iris/${VERSION}/*`]] },
-            ]),
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::modelfleet-store/models/iris/${VERSION}/*`]] },
           })]),
         },
       });
@@ -780,10 +779,14 @@ describe('KubernetesModelService', () => {
         Roles: [{ Ref: roleId() }],
         PolicyDocument: {
           Statement: [{
-            Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+            Action: 's3:GetObject',
             Effect: 'Allow',
-            Resource: [{ 'Fn::GetAtt': [bucketId(), 'Arn'] },
-              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/models/iris/${VERSION}/*`]] }],
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/models/iris/${VERSION}/*`]] },
+          }, {
+            Action: 's3:ListBucket',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
+            Condition: { StringLike: { 's3:prefix': [`models/iris/${VERSION}/*`] } },
           }],
         },
       });

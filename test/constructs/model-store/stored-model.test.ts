@@ -136,10 +136,10 @@ describe('ModelStore.addModel', () => {
     const { stack, store, role } = setup();
     store.grantReadModel('iris', role);
     const statements = statementsOf(stack, 'Reader');
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Resource).toEqual([
-      { 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] },
+    expect(statements).toHaveLength(2);
+    expect(statements.map((s) => s.Resource)).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] }, '/models/iris/*']] },
+      { 'Fn::GetAtt': [expect.stringMatching(/^StoreBucket/), 'Arn'] },
     ]);
   });
 

@@ -131,7 +131,7 @@ describe('SageMakerEndpoint', () => {
     test('may read only this model\'s prefix and write only this endpoint\'s logs', () => {
       const { template } = synth();
       const all = statements(template);
-      const s3Read = all.find((s) => ([] as string[]).concat(s.Action).includes('s3:GetObject*'));
+      const s3Read = all.find((s) => ([] as string[]).concat(s.Action).includes('s3:GetObject'));
       expect(JSON.stringify(s3Read!.Resource)).toContain('/models/iris/3f2a9c1b7d4e/*');
       expect(actions(template)).not.toContain('s3:PutObject');
       const logs = all.filter((s) => JSON.stringify(s.Action).includes('logs:'));
@@ -312,7 +312,8 @@ describe('SageMakerEndpoint', () => {
           Alarms: expect.arrayContaining(alarms.map((id) => ({ AlarmName: { Ref: id } }))),
         },
       });
-      expect(endpoint.Properties.RetainAllVariantProperties).toBeUndefined();
+      // autoscaling is on by default: the scaled instance count stays across updates
+      expect(endpoint.Properties.RetainAllVariantProperties).toBe(true);
     });
 
     test('canary by capacity percentage with wait intervals and timeouts', () => {
@@ -397,7 +398,7 @@ describe('SageMakerEndpoint', () => {
       });
       template.hasResourceProperties('AWS::SageMaker::Endpoint', {
         RetainAllVariantProperties: true,
-        ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }, { VariantPropertyType: 'DataCaptureConfig' }],
+        ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
       });
       // the initial instance count starts at the minimum
       template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -409,19 +410,20 @@ describe('SageMakerEndpoint', () => {
       expect(target.DependsOn).toContain(endpointId);
     });
 
-    test('is off by default', () => {
-      const { endpoint, template } = synth();
+    test('is off with autoscaling: false, without RetainAllVariantProperties', () => {
+      const { endpoint, template } = synth({ autoscaling: false });
       expect(endpoint.scalableTarget).toBeUndefined();
       template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+      expect(only(template, 'AWS::SageMaker::Endpoint').Properties.RetainAllVariantProperties).toBeUndefined();
     });
   });
 
   describe('operations', () => {
     test('creates a 5XX alarm and a p99 model latency alarm (in microseconds) that notify the topic', () => {
-      const { template } = synth({ alarm5xxThreshold: 3, alarmModelLatencyThreshold: Duration.millis(250) });
+      const { template } = synth({ alarm5xxRatePercent: 3, alarmModelLatencyThreshold: Duration.millis(250) });
       const topicRef = { Ref: Match.stringLikeRegexp('^EndpointAlarmTopic') };
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Threshold: 3,
+        Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Average', Threshold: 0.03,
         AlarmActions: [topicRef], OKActions: [topicRef],
         Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'AllTraffic' }]),
       });
@@ -542,8 +544,11 @@ describe('SageMakerEndpoint', () => {
       ['autoscaling on a burstable type', { instanceType: SageMakerInstanceType.ML_T2_MEDIUM, autoscalingMaxCapacity: 3 }, 'EndpointAutoscalingBurstable'],
       ['autoscaling max below min', { autoscalingMinCapacity: 4, autoscalingMaxCapacity: 2 }, 'EndpointAutoscalingCapacityOutOfRange'],
       ['autoscaling min 0', { autoscalingMinCapacity: 0, autoscalingMaxCapacity: 2 }, 'EndpointAutoscalingCapacityOutOfRange'],
-      ['autoscaling props without a max', { autoscalingMinCapacity: 2 }, 'EndpointAutoscalingWithoutMax'],
-      ['an instance count outside the capacity', { instanceCount: 8, autoscalingMaxCapacity: 4 }, 'EndpointInstanceCountOutsideCapacity'],
+      ['autoscaling props with autoscaling off', { autoscaling: false, autoscalingMinCapacity: 2 }, 'EndpointAutoscalingDisabled'],
+      ['serverless autoscaling props without a max', { serverlessMaxConcurrency: 5, serverlessProvisionedConcurrency: 1,
+        autoscalingMinCapacity: 2 }, 'EndpointAutoscalingWithoutMax'],
+      ['an instance count outside the capacity', { instanceCount: 8, autoscalingMinCapacity: 1, autoscalingMaxCapacity: 4 },
+        'EndpointInstanceCountOutsideCapacity'],
       ['an autoscaling target of 0', { autoscalingMaxCapacity: 4, autoscalingTargetInvocationsPerInstance: 0 }, 'EndpointAutoscalingTargetOutOfRange'],
       ['security groups without a VPC', (stack) => ({
         securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-12345678')],
@@ -561,7 +566,8 @@ describe('SageMakerEndpoint', () => {
       ['an unknown log level', { runtimeLogLevel: 'verbose' }, 'EndpointRuntimeLogLevelInvalid'],
       ['a bad endpoint name', { endpointName: 'my_endpoint' }, 'EndpointNameInvalid'],
       ['a bad variant name', { variantName: '-x' }, 'EndpointVariantNameInvalid'],
-      ['a 5XX threshold of 0', { alarm5xxThreshold: 0 }, 'EndpointAlarmThresholdOutOfRange'],
+      ['a 5XX rate of 0', { alarm5xxRatePercent: 0 }, 'EndpointAlarmThresholdOutOfRange'],
+      ['a 5XX rate of 100', { alarm5xxRatePercent: 100 }, 'EndpointAlarmThresholdOutOfRange'],
       ['a latency threshold of 0', { alarmModelLatencyThreshold: Duration.millis(0) }, 'EndpointAlarmThresholdOutOfRange'],
       ['a malformed e-mail address', { alarmEmail: 'ops' }, 'EndpointAlarmEmailInvalid'],
     ];
@@ -610,7 +616,7 @@ describe('SageMakerEndpoint', () => {
           autoscalingMinCapacity: num('Min'),
           autoscalingTargetInvocationsPerInstance: num('Target'),
           deploymentTrafficShift: TrafficShift.canary(num('Canary')),
-          alarm5xxThreshold: num('Threshold'),
+          alarm5xxRatePercent: num('Threshold'),
           alarmEmail: str('Email'),
         };
       });
