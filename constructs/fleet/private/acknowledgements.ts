@@ -16,16 +16,18 @@ function renderedBucketArn(scope: IConstruct, bucket: s3.IBucket): string | unde
 }
 
 /**
- * The token exchange role may read the artifacts of the fleet's components: `grantRead` on their key prefixes
- * (`s3:GetObject*`, `s3:GetBucket*`, `s3:List*` on `edge/<component>/*` and `models/<name>/<version>/*`).
+ * The token exchange role may read the artifacts of the fleet's components: `Bucket.grantRead` on the runtime
+ * components' prefixes (`s3:GetObject*`, `s3:GetBucket*`, `s3:List*` on `edge/<component>/*`) and the model's read
+ * grant on its version (`s3:GetObject` on `models/<name>/<version>/*`).
  *
  * @param role the fleet's token exchange role
  * @param bucket the bucket holding the artifacts
  * @param prefixes the key prefixes granted (ending in `/`)
  */
 export function acknowledgeArtifactRead(role: IConstruct, bucket: s3.IBucket, prefixes: string[]): void {
-  const reason = 'Greengrass core devices read their component artifacts with the token exchange role: the read actions '
-    + 'of Bucket.grantRead, scoped to the artifact prefixes of the deployed components in the model store.';
+  const reason = 'Greengrass core devices read their component artifacts with the token exchange role: read actions '
+    + 'only (Bucket.grantRead for the runtime components, s3:GetObject for a model version), scoped to the artifact '
+    + 'prefixes of the deployed components in the model store.';
   const ids = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map((a) => `AwsSolutions-IAM5[Action::${a}]`);
   const arn = renderedBucketArn(role, bucket);
   if (arn) ids.push(...prefixes.map((p) => `AwsSolutions-IAM5[Resource::${arn}/${p}*]`));
