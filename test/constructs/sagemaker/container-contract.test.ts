@@ -1,8 +1,9 @@
 /**
- * The SageMaker container contract, exercised for real: the runtime is bundled the way edge/Dockerfile bundles it
- * (cli.js and worker.js side by side, only onnxruntime-node beside them), started the way SageMaker starts the image
- * (`node /app/dist/edge/cli.js serve`, the environment of the synthesized AWS::SageMaker::Model, the store's model
- * prefix under a stand-in for /opt/ml/model), and called on GET /ping and POST /invocations.
+ * The SageMaker container contract, exercised for real: /app is what edge/Dockerfile's unpack stage makes of the
+ * package's prebuilt linux-x64 runtime zip (dist/edge-artifacts, with the image context's own unzip.js: cli.js and
+ * worker.js side by side, onnxruntime-node for linux-x64 beside them), started the way SageMaker starts the image
+ * (`node /app/cli.js serve`, the environment of the synthesized AWS::SageMaker::Model, the store's model prefix under a
+ * stand-in for /opt/ml/model), and called on GET /ping and POST /invocations.
  *
  * Two deviations from the real container, both forced by this sandbox: the host is 127.0.0.1 and the port a free
  * one (flags, which win over the MODELFLEET_* environment); the template's own values (0.0.0.0:8080) are asserted.
@@ -12,13 +13,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { build } from 'esbuild';
 import { ModelSource } from '../../../constructs/model';
 import { ModelStore } from '../../../constructs/model-store';
 import { SageMakerEndpoint } from '../../../constructs/sagemaker';
 import { freePort } from '../../helpers/free-port';
 import { stopChild, waitForHttp200 } from '../../helpers/spawn-runtime';
 import { makeTmpDir, removeTmpDir } from '../../helpers/tmp-model';
+import { buildEdgeArtifacts } from '../../../scripts/build-edge-artifacts';
 import { TEST_IMAGE } from './fixtures';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -35,11 +36,9 @@ let environment: Record<string, string>;
 let stdout = '';
 let appFiles: string[];
 
-/** Every path under the app directory, except inside node_modules (symlinks to the repository's packages). */
+/** Every path under the app directory. */
 function listTree(dir: string): string[] {
-  const top = fs.readdirSync(dir).sort();
-  const dist = fs.readdirSync(path.join(dir, 'dist'), { recursive: true }).map((p) => path.join('dist', String(p)));
-  return [...top, ...dist.sort()];
+  return fs.readdirSync(dir, { recursive: true }).map(String).sort();
 }
 
 /**
@@ -59,26 +58,12 @@ function inProcess(data: number[], shape: number[]): { probabilities: number[]; 
   return JSON.parse(out) as { probabilities: number[]; label: number[] };
 }
 
-/** Bundles the runtime as edge/Dockerfile does and lays out /app as the image's runtime stage holds it. */
+/** Lays out /app as edge/Dockerfile's unpack stage does: `node unzip.js <x64 runtime zip> /app`. */
 async function bundleApp(app: string): Promise<string> {
-  const outdir = path.join(app, 'dist', 'edge');
-  await build({
-    entryPoints: [path.join(REPO, 'edge', 'cli.ts'), path.join(REPO, 'edge', 'model', 'worker.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    external: ['onnxruntime-node'],
-    entryNames: '[name]',
-    outdir,
-    logLevel: 'warning',
-  });
-  fs.copyFileSync(path.join(REPO, 'package.json'), path.join(app, 'package.json'));
-  // the image's node_modules: onnxruntime-node and its one dependency, nothing else
-  fs.mkdirSync(path.join(app, 'node_modules'));
-  for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) {
-    fs.symlinkSync(path.join(REPO, 'node_modules', pkg), path.join(app, 'node_modules', pkg), 'dir');
-  }
-  return path.join(outdir, 'cli.js');
+  const artifacts = path.join(REPO, 'dist', 'edge-artifacts');
+  execFileSync(process.execPath, [path.join(artifacts, 'serving-image', 'unzip.js'),
+    path.join(artifacts, 'runtime-linux-x64', 'modelfleet-edge-linux-x64.zip'), app], { stdio: 'pipe' });
+  return path.join(app, 'cli.js');
 }
 
 /** Synthesizes the endpoint over a real model store; returns the Model's environment and the staged model prefix. */
@@ -101,6 +86,7 @@ function synthesize(): { env: Record<string, string>; prefixDir: string; version
 
 beforeAll(async () => {
   work = makeTmpDir('modelfleet-sagemaker-contract-');
+  await buildEdgeArtifacts();
   const cli = await bundleApp(path.join(work, 'app'));
   const synth = synthesize();
   environment = synth.env;
