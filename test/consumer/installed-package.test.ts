@@ -138,6 +138,24 @@ describe('modelfleet installed into a fresh CDK app', () => {
     for (const type of ['AWS::SageMaker::Endpoint', 'AWS::GreengrassV2::ComponentVersion', 'AWS::GreengrassV2::Deployment', 'AWS::S3::Bucket']) {
       expect(types).toContain(type);
     }
+    // the serving image's contexts, staged from the installed package: the Dockerfile, its unzip helper, the x64 zip
+    const assets = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'IrisPlatformStack.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile: string; dockerBuildTarget: string } }>;
+    };
+    const images = Object.values(assets.dockerImages);
+    expect(images.map((i) => i.source.dockerBuildTarget).sort()).toEqual(['runtime', 'sagemaker']);
+    for (const image of images) {
+      const dir = path.join(app, 'cdk.out', image.source.directory);
+      expect([...snapshot(dir, []).keys()].sort()).toEqual([
+        path.join('runtime-linux-x64', 'modelfleet-edge-linux-x64.zip'), path.join('serving-image', 'Dockerfile'), path.join('serving-image', 'unzip.js'),
+      ]);
+      expect(image.source.dockerFile).toBe(path.join('serving-image', 'Dockerfile'));
+    }
+    // Node for the devices is a deploy-time command (npm pack with pinned digests), not a file in the assembly
+    const nodeAssets = Object.values((JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'IrisPlatformStack.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { executable?: string[] } }>;
+    }).files).filter((f) => f.source.executable);
+    expect(nodeAssets).toHaveLength(2);
   }, 600_000);
 
   test('modelfleet-edge serves the model from the install, and modelfleet verify checks it against the synth\'s golden answer', async () => {
