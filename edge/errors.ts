@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   EDGE_ERR_HTTP_MALFORMED: { status: 400, fix: 'send a valid HTTP/1.1 request (headers and framing)' },
   EDGE_ERR_HTTP_BODY_TOO_LARGE: { status: 413, fix: 'send a smaller body (split the batch) or raise --max-body-mb' },
   EDGE_ERR_HTTP_BODY_INCOMPLETE: { status: 400, fix: 'send the whole body; its length must match Content-Length' },
+  EDGE_ERR_HTTP_HEADERS_TOO_LARGE: { status: 431, fix: 'send less than 16 KiB of request line and headers' },
   EDGE_ERR_HTTP_TIMEOUT: { status: 408, fix: 'send the headers within --headers-timeout-ms and the whole request within --request-timeout-ms' },
   EDGE_ERR_HTTP_EXPECTATION: { status: 417, fix: 'send no Expect header, or Expect: 100-continue' },
   EDGE_ERR_HTTP_TRANSFER_ENCODING: { status: 501, fix: 'send the body with Content-Length, or with Transfer-Encoding: chunked and no other transfer coding' },

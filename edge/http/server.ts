@@ -199,7 +199,7 @@ export class EdgeHttp {
    */
   private onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const code: ErrorCode = timeout ? 'EDGE_ERR_HTTP_TIMEOUT' : 'EDGE_ERR_HTTP_MALFORMED';
+    const code: ErrorCode = timeout ? 'EDGE_ERR_HTTP_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'EDGE_ERR_HTTP_HEADERS_TOO_LARGE' : 'EDGE_ERR_HTTP_MALFORMED';
     this.deps.metrics.requests.labels('unknown', String(ERROR_CODES[code].status), code).inc();
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
       socket.destroy();
@@ -207,7 +207,8 @@ export class EdgeHttp {
     }
     const message = timeout
       ? `the request did not arrive in time (headers within --headers-timeout-ms ${this.deps.config.headersTimeoutMs}, all of it within --request-timeout-ms ${this.deps.config.requestTimeoutMs})`
-      : `malformed HTTP request (${preview(String(err.code ?? err.message), 40)})`;
+      : code === 'EDGE_ERR_HTTP_HEADERS_TOO_LARGE' ? 'the request line and headers are too large'
+        : `malformed HTTP request (${preview(String(err.code ?? err.message), 40)})`;
     const answer = rawError(code, message);
     const inFlight = (socket as net.Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
     if (inFlight && !inFlight.writableFinished) {
@@ -343,7 +344,7 @@ export class EdgeHttp {
   private async infer(m: Matched, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (this.draining) throw new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the server is shutting down', { Connection: 'close' });
     const headerLength = this.headerLength(req);
-    let model = this.resolveModel(m);
+    const model = this.resolveModel(m);
     // shed load before reading the body: queued requests and those already on their way fill --max-queue
     const waiting = model.instance.queued + model.instance.held;
     if (waiting >= this.deps.config.maxQueue) {
