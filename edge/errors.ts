@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   EDGE_ERR_REQ_INVALID_JSON: { status: 400, fix: 'send a valid JSON inference request (Open Inference Protocol, section "Inference Request JSON Object")' },
   EDGE_ERR_REQ_INVALID_FIELD: { status: 400, fix: 'give the field the type the Open Inference Protocol defines' },
   EDGE_ERR_REQ_BINARY_HEADER: { status: 400, fix: 'Inference-Header-Content-Length (or json-header-size) must be an integer between 0 and the body length' },
-  EDGE_ERR_REQ_TOO_COMPLEX: { status: 400, fix: 'keep the JSON outside the inputs\' "data" arrays (id, parameters, names, outputs) under 64 KiB and nested at most 64 deep' },
+  EDGE_ERR_REQ_TOO_COMPLEX: { status: 400, fix: 'keep the JSON outside the inputs\' "data" arrays (id, parameters, names, outputs) under 64 KiB and nested at most 512 deep' },
   EDGE_ERR_REQ_BINARY_SIZE: { status: 400, fix: 'the binary_data_size values must add up to the bytes after the JSON header' },
   EDGE_ERR_INPUT_UNKNOWN: { status: 400, fix: 'use the input names listed by GET /v2/models/{name}' },
   EDGE_ERR_INPUT_MISSING: { status: 400, fix: 'send every input listed by GET /v2/models/{name}' },

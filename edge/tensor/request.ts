@@ -34,8 +34,12 @@ const MAX_RANK = 32;
  */
 export const MAX_JSON_OUTSIDE_DATA = 64 * 1024;
 
-/** Nesting of arrays and objects at most (data arrays of rank 32 sit at depth 36). */
-export const MAX_JSON_DEPTH = 64;
+/**
+ * Nesting of arrays and objects at most in requests of up to MAX_JSON_OUTSIDE_DATA bytes (larger ones: 512, the limit of
+ * the data-array scanner; data arrays of rank 32 sit at depth 36). Nothing on the request path recurses over request
+ * values without a bound of its own; this keeps absurd documents out of JSON.parse and the decoder altogether.
+ */
+export const MAX_JSON_DEPTH = 1000;
 
 /**
  * A short text of a value from the request for an error message: at most `max` characters, nested values shown two
