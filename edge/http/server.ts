@@ -137,6 +137,7 @@ export class EdgeHttp {
       void this.handle(req, res);
     });
     this.server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    deps.metrics.watchHttp(this);
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
     // an Expect other than 100-continue (Node would answer an empty 417)
     this.server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -178,8 +179,9 @@ export class EdgeHttp {
       if (victim) {
         this.sockets.delete(victim);
         victim.destroy();
-        this.deps.metrics.requests.labels('unknown', '0', 'connection_evicted').inc();
+        this.deps.metrics.connectionsShed.labels('evicted').inc();
       } else {
+        this.deps.metrics.connectionsShed.labels('refused').inc();
         this.deps.metrics.requests.labels('unknown', '503', 'EDGE_ERR_HTTP_TOO_MANY_CONNECTIONS').inc();
         endAndDestroy(socket, rawError('EDGE_ERR_HTTP_TOO_MANY_CONNECTIONS', `${this.sockets.size} connections are open, all with a request in progress (--max-connections ${this.deps.config.maxConnections})`));
         return;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { MOBILENET, IRIS, binaryBody, getJson, inferBinary, inferJson, parseResponses, rawExchange, spawnEdge, startEdge, tempDir, testModels, type TestServer } from './helpers/runtime';
+import { MOBILENET, IRIS, binaryBody, getJson, metric, inferBinary, inferJson, parseResponses, rawExchange, spawnEdge, startEdge, tempDir, testModels, type TestServer } from './helpers/runtime';
 
 const irisOk = { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: [5.1, 3.5, 1.4, 0.2] }] };
 const INFER_HEAD = (length: number) => `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
@@ -114,6 +114,8 @@ describe('2. clients that never read hold nothing; connections are bounded', () 
     try {
       for (let i = 0; i < 5; i++) expect((await fetch(`${srv.url}/v2/health/live`)).status).toBe(200);
       expect(await connections(srv)).toBeLessThanOrEqual(12);
+      expect(await metric(srv.url, 'modelfleet_edge_connections_shed_total', { reason: 'evicted' })).toBeGreaterThanOrEqual(18);
+      expect(await metric(srv.url, 'modelfleet_edge_open_connections')).toBeLessThanOrEqual(12);
     } finally {
       for (const s of idle) s.destroy();
     }
