@@ -347,11 +347,13 @@ export class EdgeHttp {
     if (this.draining) throw new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the server is shutting down', { Connection: 'close' });
     const headerLength = this.headerLength(req);
     const model = this.resolveModel(m);
-    // shed load before reading the body: queued requests and those already on their way fill --max-queue
+    // shed load before reading the body: queued requests and those already on their way fill --max-queue. The body is
+    // then discarded as it arrives (never buffered), and the connection kept, so that the client can read the 503
+    // (closing it under a client still sending makes most clients see a reset instead)
     const waiting = model.instance.queued + model.instance.held;
     if (waiting >= this.deps.config.maxQueue) {
       req.resume();
-      throw new EdgeError('EDGE_ERR_INFER_QUEUE_FULL', `${waiting} requests are queued or arriving (--max-queue ${this.deps.config.maxQueue})`, { 'Retry-After': '1', Connection: 'close' });
+      throw new EdgeError('EDGE_ERR_INFER_QUEUE_FULL', `${waiting} requests are queued or arriving (--max-queue ${this.deps.config.maxQueue})`, { 'Retry-After': '1' });
     }
     const reservation: BodyReservation = { bytes: 0 };
     try {
@@ -436,7 +438,7 @@ export class EdgeHttp {
       return true;
     };
     const overBudget = (n: number) =>
-      new EdgeError('EDGE_ERR_HTTP_BODY_BUDGET', `a body of ${n} bytes does not fit: ${this.bodyBytes} bytes of bodies are held now (--max-inflight-body-mb ${(budget / 1048576).toFixed(3).replace(/\.?0+$/, '')})`, { 'Retry-After': '1', Connection: 'close' });
+      new EdgeError('EDGE_ERR_HTTP_BODY_BUDGET', `a body of ${n} bytes does not fit: ${this.bodyBytes} bytes of bodies are held now (--max-inflight-body-mb ${(budget / 1048576).toFixed(3).replace(/\.?0+$/, '')})`, { 'Retry-After': '1' });
     const cl = req.headers['content-length'];
     let expected = -1;
     if (cl !== undefined) {
