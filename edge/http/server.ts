@@ -171,7 +171,8 @@ export class EdgeHttp {
     if (this.sockets.size >= this.deps.config.maxConnections) {
       let victim: net.Socket | undefined;
       for (const s of this.sockets) {
-        if (!this.busy.has(s)) {
+        // no request in progress, and no answer still being written to it
+        if (!this.busy.has(s) && s.writableLength === 0) {
           victim = s;
           break;
         }

@@ -121,6 +121,21 @@ describe('2. clients that never read hold nothing; connections are bounded', () 
     }
   });
 
+  test('when every connection has a request in progress, a new one gets 503 EDGE_ERR_HTTP_TOO_MANY_CONNECTIONS with Retry-After', async () => {
+    const small = await startEdge(['--model', IRIS, '--max-connections', '2']);
+    const busy = await Promise.all([0, 1].map(() => openSocket(small.url, `${INFER_HEAD(1000)}{"inputs":[`)));
+    try {
+      expect(await until(() => small.rt.http.activeRequests === 2)).toBe(true);
+      const reply = await rawExchange(small.url, 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+      const r = parseResponses(reply.text);
+      expect(r.map((x) => [x.status, codeOf(x.body), x.headers['retry-after']])).toEqual([[503, 'EDGE_ERR_HTTP_TOO_MANY_CONNECTIONS', '1']]);
+      expect(reply.closed).toBe(true);
+    } finally {
+      for (const s of busy) s.destroy();
+      await small.stop();
+    }
+  });
+
   test('a connection that sends nothing, or half its headers, gets 408 EDGE_ERR_HTTP_TIMEOUT after --headers-timeout-ms and is closed', async () => {
     for (const bytes of ['', 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n']) {
       const reply = await rawExchange(srv.url, bytes, 4000);
