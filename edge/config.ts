@@ -37,8 +37,21 @@ export interface EdgeConfig {
   readonly batching: boolean;
   readonly maxQueue: number;
   readonly maxBodyBytes: number;
+  /**
+   * Bytes of request bodies held at once over all requests (being received, decoded or run); a body that would pass
+   * it is refused with 503 before it is read.
+   */
+  readonly maxInflightBodyBytes: number;
+  /** Open connections at most; at the limit a new connection closes the oldest one that has no request in progress. */
+  readonly maxConnections: number;
+  /** Longest wait for a request's headers, from the connection's start or the previous request's end. */
+  readonly headersTimeoutMs: number;
+  /** Longest wait for a whole request (headers and body), then 408. */
+  readonly requestTimeoutMs: number;
   /** Bearer token read from --token-file; undefined: no authentication. */
   readonly token?: string;
+  /** With a token: /metrics needs it too. */
+  readonly metricsAuth: boolean;
   readonly logLevel: LogLevel;
   readonly allowContractChange: boolean;
   /** Watch the model file and swap on change. */
@@ -70,7 +83,12 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'batching': { key: 'batching', kind: 'bool', help: 'dynamic batching on/off (default true)' },
   'max-queue': { key: 'maxQueue', kind: 'int', min: 1, max: 1000000, help: 'queued requests before 503 (default 64)' },
   'max-body-mb': { key: 'maxBodyMb', kind: 'number', min: 0.001, max: 4096, help: 'largest request body in MiB (default 32)' },
+  'max-inflight-body-mb': { key: 'maxInflightBodyMb', kind: 'number', min: 0.001, max: 65536, help: 'request bodies held at once in MiB, over all requests (default 64, at least --max-body-mb)' },
+  'max-connections': { key: 'maxConnections', kind: 'int', min: 2, max: 1000000, help: 'open connections at most; the oldest idle one is closed for a new one (default 512)' },
+  'headers-timeout-ms': { key: 'headersTimeoutMs', kind: 'int', min: 100, max: 600000, help: 'longest wait for the headers of a request, then 408 (default 10000)' },
+  'request-timeout-ms': { key: 'requestTimeoutMs', kind: 'int', min: 100, max: 3600000, help: 'longest wait for a whole request (headers and body), then 408 (default 60000)' },
   'token-file': { key: 'tokenFile', kind: 'string', help: 'file with a bearer token required for inference and metadata' },
+  'metrics-auth': { key: 'metricsAuth', kind: 'bool', help: 'with --token-file, /metrics needs the token too (default true)' },
   'log-level': { key: 'logLevel', kind: 'level', help: 'debug | info | warn | error | silent (default info)' },
   'allow-contract-change': { key: 'allowContractChange', kind: 'bool', help: 'let a hot swap change inputs/outputs (default false)' },
   'watch': { key: 'watch', kind: 'bool', help: 'swap when the model file changes (default true)' },
@@ -78,6 +96,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
 };
 
 export const DEFAULT_MODEL_DIR = '/opt/ml/model';
+
+/** Default of --max-inflight-body-mb: two of the largest default bodies, sized for a Pi with 1 GB. */
+export const DEFAULT_INFLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Default nice value of the session threads (see `--worker-nice`). */
 export const DEFAULT_WORKER_NICE = 10;
@@ -217,6 +238,18 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `--model-version ${JSON.stringify(modelVersion)} must be 1-128 letters, digits, '.', '_' or '-'`);
   }
 
+  const maxBodyBytes = Math.floor(((v.maxBodyMb as number | undefined) ?? 32) * 1024 * 1024);
+  const inflight = v.maxInflightBodyMb as number | undefined;
+  const maxInflightBodyBytes = inflight === undefined ? Math.max(DEFAULT_INFLIGHT_BODY_BYTES, maxBodyBytes) : Math.floor(inflight * 1024 * 1024);
+  if (maxInflightBodyBytes < maxBodyBytes) {
+    throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `${sources['max-inflight-body-mb']} ${inflight} is less than --max-body-mb (${maxBodyBytes / 1048576}): one body must fit`);
+  }
+  const headersTimeoutMs = (v.headersTimeoutMs as number | undefined) ?? 10000;
+  const requestTimeoutMs = (v.requestTimeoutMs as number | undefined) ?? 60000;
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new EdgeError('EDGE_ERR_CONFIG_BAD_VALUE', `--request-timeout-ms ${requestTimeoutMs} is less than --headers-timeout-ms ${headersTimeoutMs}`);
+  }
+
   return Object.freeze({
     command: 'serve' as const,
     modelPath,
@@ -232,8 +265,13 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     batchDelayMs: (v.batchDelayMs as number | undefined) ?? 2,
     batching: (v.batching as boolean | undefined) ?? true,
     maxQueue: (v.maxQueue as number | undefined) ?? 64,
-    maxBodyBytes: Math.floor(((v.maxBodyMb as number | undefined) ?? 32) * 1024 * 1024),
+    maxBodyBytes,
+    maxInflightBodyBytes,
+    maxConnections: (v.maxConnections as number | undefined) ?? 512,
+    headersTimeoutMs,
+    requestTimeoutMs,
     token,
+    metricsAuth: (v.metricsAuth as boolean | undefined) ?? true,
     logLevel: (v.logLevel as LogLevel | undefined) ?? 'info',
     allowContractChange: (v.allowContractChange as boolean | undefined) ?? false,
     watch: (v.watch as boolean | undefined) ?? true,

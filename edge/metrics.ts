@@ -20,6 +20,10 @@ export class EdgeMetrics implements SchedulerObserver {
   public readonly modelSwaps: Prom.Counter;
   public readonly workerCrashes: Prom.Counter;
   public readonly modelLoadSeconds: Prom.Gauge;
+  /** Connections closed by the runtime to stay under --max-connections (`evicted`) or refused at it (`refused`). */
+  public readonly connectionsShed: Prom.Counter<'reason'>;
+  /** Open connections and bytes of request bodies held, read from the HTTP layer at scrape time (see watchHttp). */
+  private http?: { readonly connections: number; readonly inflightBodyBytes: number };
 
   constructor() {
     // required here, not at import: prom-client takes ~100 ms to load, the session workers start first (runtime.ts)
@@ -82,7 +86,30 @@ export class EdgeMetrics implements SchedulerObserver {
         this.labels('pooled_bytes').set(bodyBuffers.bytes);
       },
     });
+    this.connectionsShed = new prom.Counter({
+      name: 'modelfleet_edge_connections_shed_total', help: 'Connections closed to stay under --max-connections (evicted: had no request in progress) or refused at it',
+      labelNames: ['reason'] as const, registers: [this.registry],
+    });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    new prom.Gauge({
+      name: 'modelfleet_edge_open_connections', help: 'Open HTTP connections', registers: [this.registry],
+      collect() {
+        this.set(self.http?.connections ?? 0);
+      },
+    });
+    new prom.Gauge({
+      name: 'modelfleet_edge_inflight_body_bytes', help: 'Bytes of request bodies held now (counted against --max-inflight-body-mb)', registers: [this.registry],
+      collect() {
+        this.set(self.http?.inflightBodyBytes ?? 0);
+      },
+    });
     prom.collectDefaultMetrics({ register: this.registry, prefix: 'modelfleet_edge_' });
+  }
+
+  /** Reports the HTTP layer's open connections and body bytes at each scrape. */
+  public watchHttp(http: { readonly connections: number; readonly inflightBodyBytes: number }): void {
+    this.http = http;
   }
 
   public queueWait(seconds: number): void {

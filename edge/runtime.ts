@@ -58,6 +58,10 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
       http.server.listen(config.port, config.host, () => resolve());
     });
   } catch (e) {
+    // never terminate a session worker while it loads onnxruntime or creates its session: onnxruntime-node may then
+    // throw a C++ exception with no JS to catch it (`terminate called after throwing an instance of 'Napi::Error'`,
+    // SIGABRT, exit 134 instead of this EDGE_ERR_CONFIG_LISTEN). Let the load end (or fail), then stop the worker.
+    await first.loaded().catch(() => undefined);
     await first.close();
     throw e;
   }
@@ -82,15 +86,22 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
     stopping ??= (async () => {
       const s0 = performance.now();
       log.info('draining', { active_requests: http.activeRequests });
+      // the listener stays open while requests are in flight: a fresh readiness probe gets 503 (not ECONNREFUSED),
+      // new inference 503 EDGE_ERR_INFER_SHUTTING_DOWN, each with Connection: close
       http.draining = true;
-      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeIdleConnections();
       let timedOut = false;
-      const timer = new Promise<void>((resolve) => setTimeout(() => {
-        timedOut = true;
-        resolve();
-      }, config.drainTimeoutMs).unref());
+      let timeout: NodeJS.Timeout | undefined;
+      const timer = new Promise<void>((resolve) => {
+        timeout = setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, config.drainTimeoutMs);
+        timeout.unref();
+      });
       await Promise.race([http.idle(), timer]);
+      clearTimeout(timeout);
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections();
       await closed;
       await manager.close();

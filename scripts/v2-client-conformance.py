@@ -298,7 +298,11 @@ def kserve_checks(rep, url, model, kserve, verbose):
 
     async def infer(binary_in, out_binary, rid):
         ins, want, approx = model.case(binary_in)
-        outs = [kserve.RequestedOutput(o["name"], {"binary_data": out_binary}) for o in model.outputs]
+        # the PyPI packages (0.20, 0.21) export RequestedOutput only from kserve.protocol.infer_type
+        requested_output = getattr(kserve, "RequestedOutput", None)
+        if requested_output is None:
+            from kserve.protocol.infer_type import RequestedOutput as requested_output
+        outs = [requested_output(o["name"], {"binary_data": out_binary}) for o in model.outputs]
         req = kserve.InferRequest(model_name=model.name, infer_inputs=kinputs(ins, binary_in), request_id=rid, request_outputs=outs)
         headers = {}
         res = await client.infer(url, req, model_name=model.name, response_headers=headers)

@@ -157,6 +157,11 @@ export class ModelInstance {
     return this.running;
   }
 
+  /** Requests announced by hold() and not submitted yet (their bodies are arriving or being decoded). */
+  public get held(): number {
+    return this.holds;
+  }
+
   /** Queues a decoded request; resolves with its outputs. Rejects with EDGE_ERR_INFER_QUEUE_FULL when the queue is full. */
   public submit(req: DecodedRequest): Promise<readonly WireOutput[]> {
     if (this.closed) return Promise.reject(new EdgeError('EDGE_ERR_INFER_SHUTTING_DOWN', 'the model is unloading'));

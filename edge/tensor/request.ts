@@ -27,6 +27,66 @@ export interface DecodedRequest {
 
 const MAX_RANK = 32;
 
+/**
+ * Bytes of JSON a request may hold outside its inputs' `data` arrays (id, parameters, names, outputs): what JSON.parse
+ * turns into JS objects. Bounded so that a body of 30 MB of `{}` in `parameters` or a 30 MB `id` is refused before
+ * parsing (it would take GBs of heap and seconds of a thread); tensor data is parsed into typed arrays.
+ */
+export const MAX_JSON_OUTSIDE_DATA = 64 * 1024;
+
+/**
+ * Nesting of arrays and objects at most in requests of up to MAX_JSON_OUTSIDE_DATA bytes (larger ones: 512, the limit of
+ * the data-array scanner; data arrays of rank 32 sit at depth 36). Nothing on the request path recurses over request
+ * values without a bound of its own; this keeps absurd documents out of JSON.parse and the decoder altogether.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * A short text of a value from the request for an error message: at most `max` characters, nested values shown two
+ * levels deep. Never JSON.stringify a request value whole: it may be 30 MB long or nested 100,000 deep.
+ */
+export function preview(v: unknown, max = 60): string {
+  const show = (x: unknown, depth: number): string => {
+    if (typeof x === 'string') return JSON.stringify(x.length > max ? x.slice(0, max) : x) + (x.length > max ? '...' : '');
+    if (typeof x === 'bigint') return String(x);
+    if (x === null || typeof x !== 'object') return String(x);
+    if (depth >= 2) return Array.isArray(x) ? '[...]' : '{...}';
+    const parts: string[] = [];
+    let len = 0;
+    const entries = Array.isArray(x) ? x : Object.keys(x);
+    for (let i = 0; i < entries.length && len <= max; i++) {
+      const part = Array.isArray(x) ? show(x[i], depth + 1) : `${show(entries[i], 2)}:${show((x as Record<string, unknown>)[entries[i] as string], depth + 1)}`;
+      parts.push(part);
+      len += part.length + 1;
+    }
+    const more = parts.length < entries.length ? ',...' : '';
+    return Array.isArray(x) ? `[${parts.join(',')}${more}]` : `{${parts.join(',')}${more}}`;
+  };
+  const text = show(v, 0);
+  return text.length > max + 3 ? `${text.slice(0, max)}...` : text;
+}
+
+/** A name from the request, quoted and cut to 100 characters. */
+function q(name: string): string {
+  return preview(name, 100);
+}
+
+/** True when the JSON text in `b[0, end)` nests arrays and objects deeper than `limit` (strings skipped). */
+function deeperThan(b: Uint8Array, end: number, limit: number): boolean {
+  let depth = 0;
+  for (let p = 0; p < end; p++) {
+    const c = b[p];
+    if (c === 0x22) {
+      for (p++; p < end && b[p] !== 0x22; p++) if (b[p] === 0x5c) p++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** JSON headers at least this large try the fast path for FP32/FP64/INT64/UINT64 `data` arrays (./json-fast.ts). */
 export const FAST_JSON_MIN_BYTES = 16 * 1024;
 
@@ -62,8 +122,22 @@ export function decodeInferRequest(body: Uint8Array, headerLength: number | unde
   if (!Number.isInteger(hlen) || hlen < 0 || hlen > body.byteLength) {
     throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `the JSON header length ${headerLength} does not fit the body of ${body.byteLength} bytes`);
   }
+  let ranges: DataRange[] | undefined;
+  if (hlen > MAX_JSON_OUTSIDE_DATA) {
+    // the bulk of a large request must be its data arrays: measure the rest before JSON.parse sees it
+    ranges = findDataRanges(body, hlen);
+    let inData = 0;
+    for (const r of ranges ?? []) inData += r.end - r.start;
+    if (hlen - inData > MAX_JSON_OUTSIDE_DATA) {
+      throw new EdgeError('EDGE_ERR_REQ_TOO_COMPLEX', ranges
+        ? `the request has ${hlen - inData} bytes of JSON outside its inputs' "data" arrays, more than ${MAX_JSON_OUTSIDE_DATA}`
+        : `the request has ${hlen} bytes of JSON, more than ${MAX_JSON_OUTSIDE_DATA}, and no inputs' "data" arrays that hold them (it must be an object with an "inputs" array, plain keys, arrays and objects nested at most ${MAX_JSON_DEPTH} deep)`);
+    }
+  } else if (hlen > 2 * MAX_JSON_DEPTH && deeperThan(body, hlen, MAX_JSON_DEPTH)) {
+    throw new EdgeError('EDGE_ERR_REQ_TOO_COMPLEX', `the request nests arrays and objects more than ${MAX_JSON_DEPTH} deep`);
+  }
   if (hlen >= fastJsonMinBytes && sig.inputs.some((m) => FAST_DATATYPES.has(m.datatype))) {
-    const ranges = findDataRanges(body, hlen);
+    ranges ??= findDataRanges(body, hlen);
     if (ranges) {
       try {
         return decode(body, headerLength, hlen, sig, ranges, false);
@@ -110,7 +184,7 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
   }
 
   const id = req.id;
-  if (id !== undefined && typeof id !== 'string') throw field(`"id" must be a string, got ${JSON.stringify(id)}`);
+  if (id !== undefined && typeof id !== 'string') throw field(`"id" must be a string, got ${preview(id)}`);
   const params = req.parameters;
   if (params !== undefined && !isObject(params)) throw field('"parameters" must be an object');
   if (params && params.classification !== undefined) throw field('"parameters.classification" is not supported: ask for the raw outputs');
@@ -122,9 +196,9 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
   for (const [i, raw] of req.inputs.entries()) {
     if (!isObject(raw)) throw field(`"inputs[${i}]" must be an object`);
     if (typeof raw.name !== 'string') throw field(`"inputs[${i}].name" must be a string`);
-    if (byName.has(raw.name)) throw new EdgeError('EDGE_ERR_INPUT_DUPLICATE', `input "${raw.name}" appears twice`);
+    if (byName.has(raw.name)) throw new EdgeError('EDGE_ERR_INPUT_DUPLICATE', `input ${q(raw.name)} appears twice`);
     if (!sig.inputs.some((m) => m.name === raw.name)) {
-      throw new EdgeError('EDGE_ERR_INPUT_UNKNOWN', `input "${raw.name}" is not an input of the model (inputs: ${sig.inputs.map((m) => m.name).join(', ')})`);
+      throw new EdgeError('EDGE_ERR_INPUT_UNKNOWN', `input ${q(raw.name)} is not an input of the model (inputs: ${sig.inputs.map((m) => m.name).join(', ')})`);
     }
     byName.set(raw.name, raw);
   }
@@ -134,17 +208,17 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
   const binaryAt = new Map<string, { offset: number; size: number }>();
   for (const raw of req.inputs as JsonObject[]) {
     const p = raw.parameters;
-    if (p !== undefined && !isObject(p)) throw field(`"inputs.${raw.name}.parameters" must be an object`);
+    if (p !== undefined && !isObject(p)) throw field(`"inputs.${raw.name as string}.parameters" must be an object`);
     const size = p?.binary_data_size;
     if (size === undefined) continue;
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
-      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `"inputs.${raw.name}.parameters.binary_data_size" must be a non-negative integer, got ${JSON.stringify(size)}`);
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `"inputs.${raw.name as string}.parameters.binary_data_size" must be a non-negative integer, got ${preview(size)}`);
     }
     if (headerLength === undefined) {
-      throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `input "${raw.name}" has binary_data_size but the request has no Inference-Header-Content-Length`);
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_HEADER', `input ${q(raw.name as string)} has binary_data_size but the request has no Inference-Header-Content-Length`);
     }
     if (binOffset + size > body.byteLength) {
-      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `input "${raw.name}" declares ${size} binary bytes but only ${body.byteLength - binOffset} remain in the body`);
+      throw new EdgeError('EDGE_ERR_REQ_BINARY_SIZE', `input ${q(raw.name as string)} declares ${size} binary bytes but only ${body.byteLength - binOffset} remain in the body`);
     }
     binaryAt.set(raw.name as string, { offset: binOffset, size });
     binOffset += size;
@@ -166,7 +240,7 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
       if (raw.datatype === 'BYTES' || meta.datatype === 'BYTES') {
         throw new EdgeError('EDGE_ERR_INPUT_BYTES_UNSUPPORTED', `input "${meta.name}": BYTES tensors are not supported`);
       }
-      throw new EdgeError('EDGE_ERR_INPUT_DATATYPE', `input "${meta.name}" has datatype ${JSON.stringify(raw.datatype)} but the model expects ${meta.datatype}`);
+      throw new EdgeError('EDGE_ERR_INPUT_DATATYPE', `input "${meta.name}" has datatype ${preview(raw.datatype, 20)} but the model expects ${meta.datatype}`);
     }
     const dt = byV2(meta.datatype)!;
     if (dt.bytes === 0) throw new EdgeError('EDGE_ERR_INPUT_BYTES_UNSUPPORTED', `input "${meta.name}": BYTES tensors are not supported`);
@@ -226,9 +300,12 @@ function decode(body: Uint8Array, headerLength: number | undefined, hlen: number
 
 function checkShape(meta: TensorMeta, raw: Json | undefined): number[] {
   if (!Array.isArray(raw) || raw.length > MAX_RANK || raw.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    throw field(`"inputs.${meta.name}.shape" must be an array of at most ${MAX_RANK} non-negative integers, got ${JSON.stringify(raw)?.slice(0, 100)}`);
+    throw field(`"inputs.${meta.name}.shape" must be an array of at most ${MAX_RANK} non-negative integers, got ${preview(raw, 100)}`);
   }
   const shape = raw as number[];
+  if (shape.includes(0)) {
+    throw new EdgeError('EDGE_ERR_INPUT_ZERO_SIZE', `input "${meta.name}" has shape [${shape.join(', ')}], which holds no element`);
+  }
   if (meta.shape.length > 0) {
     const expect = `[${meta.shape.join(', ')}] (-1: any size)`;
     if (shape.length !== meta.shape.length) {
@@ -250,7 +327,7 @@ function checkShape(meta: TensorMeta, raw: Json | undefined): number[] {
 function fill(arr: NumericArray, dt: DatatypeInfo, data: Json, name: string, limit: number, exact: boolean): number {
   let n = 0;
   const bad = (v: Json, why: string) =>
-    new EdgeError('EDGE_ERR_INPUT_DATA_VALUE', `input "${name}" element ${n} is ${(typeof v === 'bigint' ? String(v) : JSON.stringify(v))?.slice(0, 40)}: ${why}`);
+    new EdgeError('EDGE_ERR_INPUT_DATA_VALUE', `input "${name}" element ${n} is ${preview(v, 40)}: ${why}`);
   const put = (v: Json): void => {
     if (n >= limit) {
       n++;
@@ -315,9 +392,9 @@ function decodeOutputs(raw: Json | undefined, sig: ModelSignature, binaryDefault
   return raw.map((o, i) => {
     if (!isObject(o) || typeof o.name !== 'string') throw field(`"outputs[${i}]" must be an object with a "name"`);
     if (!sig.outputs.some((m) => m.name === o.name)) {
-      throw new EdgeError('EDGE_ERR_OUTPUT_UNKNOWN', `output "${o.name}" is not an output of the model (outputs: ${sig.outputs.map((m) => m.name).join(', ')})`);
+      throw new EdgeError('EDGE_ERR_OUTPUT_UNKNOWN', `output ${q(o.name)} is not an output of the model (outputs: ${sig.outputs.map((m) => m.name).join(', ')})`);
     }
-    if (seen.has(o.name)) throw field(`output "${o.name}" is requested twice`);
+    if (seen.has(o.name)) throw field(`output ${q(o.name)} is requested twice`);
     seen.add(o.name);
     const p = o.parameters;
     if (p !== undefined && !isObject(p)) throw field(`"outputs.${o.name}.parameters" must be an object`);

@@ -1,13 +1,16 @@
 /**
  * Property-based fuzzing (fast-check) of request bodies and headers: whatever arrives, the runtime answers with a
- * status below 500 and an error code, never crashes, and keeps serving good requests.
+ * status below 500 and an error code, never crashes, and keeps serving good requests. A fixed seed (the same cases on
+ * every run) and fixed run counts, each property also cut off after 60 s; plus the hostile corpus of issue 12.
  */
 import * as net from 'node:net';
 import fc from 'fast-check';
 import { ERROR_CODES, EdgeError } from '../../edge/errors';
 import { decodeInferRequest, type ModelSignature } from '../../edge/tensor/request';
 import { V2_DATATYPES } from '../../edge/tensor/datatypes';
-import { inferJson, IRIS, startEdge, type TestServer } from './helpers/runtime';
+import { inferJson, IRIS, parseResponses, rawExchange, startEdge, type TestServer } from './helpers/runtime';
+
+fc.configureGlobal({ seed: 20261202, interruptAfterTimeLimit: 60000 });
 
 const irisSig: ModelSignature = {
   inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }],
@@ -126,5 +129,94 @@ describe('HTTP fuzzing', () => {
       if (m) expect(Number(m[1])).toBeLessThan(500);
     }), { numRuns: 300 });
     expect((await fetch(`${srv.url}/v2/health/live`)).status).toBe(200);
+  });
+});
+
+describe('hostile corpus (issue 12)', () => {
+  const deep = fc.integer({ min: 1, max: 40000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
+  const long = fc.integer({ min: 1, max: 200000 }).map((n) => JSON.stringify('x'.repeat(n)));
+  const hostileValue = fc.oneof(deep, long, fc.constant('{}'), fc.integer({ min: 0, max: 3000 }).map((n) => `[${new Array(n).fill('{}').join(',')}]`));
+  const template = [
+    '{"id":@,"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}',
+    '{"inputs":[{"name":@,"datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}',
+    '{"inputs":[{"name":"features","datatype":@,"shape":[1,4],"data":[1,2,3,4]}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":@,"data":[1,2,3,4]}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,@]}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":@}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"parameters":{"binary_data_size":@}}]}',
+    '{"parameters":@,"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}],"outputs":@}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}],"outputs":[{"name":"label","parameters":@}]}',
+    '{"inputs":[{"name":"features","datatype":"FP32","shape":[@,4],"data":[]}]}',
+  ];
+
+  test('decoder: values nested deep, long or many, anywhere in a request: decoded, or a 4xx EdgeError with a short message', () => {
+    fc.assert(fc.property(fc.constantFrom(...template), hostileValue, fc.constantFrom(0, 1e9), (t, v, fast) => {
+      const body = new Uint8Array(Buffer.from(t.replace('@', v === '{}' ? '0' : v)));
+      try {
+        decodeInferRequest(body, undefined, irisSig, fast);
+        return true;
+      } catch (e) {
+        return e instanceof EdgeError && e.status >= 400 && e.status < 500 && e.message.length < 1000;
+      }
+    }), { numRuns: 600 });
+  });
+
+  describe('raw HTTP', () => {
+    let srv: TestServer;
+    beforeAll(async () => {
+      srv = await startEdge(['--model', IRIS, '--headers-timeout-ms', '500', '--request-timeout-ms', '1000']);
+    });
+    afterAll(async () => {
+      await srv.stop();
+    });
+
+    const ok = '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}';
+    const post = (headers: string, body = ok) => `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\n${headers}\r\n${body}`;
+    const sized = (body: string) => post(`Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`, body);
+    /** [what, bytes, the statuses answered in order]; every answer must be our JSON with a registered code. */
+    const corpus: [string, string, number[]][] = [
+      ['no Host', 'GET /v2/health/live HTTP/1.1\r\n\r\n', [400]],
+      ['Expect: magic', 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n', [417]],
+      ['CONNECT', 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n', [405]],
+      ['garbage method', 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n', [400]],
+      ['binary bytes', '\x00\x01\x02\x03\r\n\r\n', [400]],
+      ['HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', [400]],
+      ['bad version', 'GET /v2/health/live HTTP/9.9\r\nHost: x\r\n\r\n', [400]],
+      ['space in header name', 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n', [400]],
+      ['two Content-Lengths', post(`Content-Length: ${ok.length}\r\nContent-Length: 3\r\n`), [400]],
+      ['negative Content-Length', post('Content-Length: -1\r\n'), [400]],
+      ['Content-Length and chunked', post(`Content-Length: ${ok.length}\r\nTransfer-Encoding: chunked\r\n`), [400]],
+      ['gzip, chunked', post('Transfer-Encoding: gzip, chunked\r\n', `${ok.length.toString(16)}\r\n${ok}\r\n0\r\n\r\n`), [501]],
+      ['bad chunk size', post('Transfer-Encoding: chunked\r\n', 'zz\r\nabc\r\n0\r\n\r\n'), [400]],
+      ['valid then garbage', `GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n\x01garbage\r\n\r\n`, [200, 400]],
+      ['valid infer then garbage', `${post(`Content-Length: ${ok.length}\r\n`)}\x01garbage\r\n\r\n`, [200, 400]],
+      ['nothing', '', [408]],
+      ['half the headers', 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\n', [408]],
+      ['half the body', post('Content-Length: 500\r\n', '{"inputs":'), [408]],
+      ['deep JSON', sized(`{"id":${'['.repeat(30000)}${']'.repeat(30000)}}`), [400]],
+      ['zero-size shape', sized('{"inputs":[{"name":"features","datatype":"FP32","shape":[0,4],"data":[]}]}'), [400]],
+      ['1 MB of {} in parameters', sized(`{"parameters":{"x":[${new Array(250000).fill('{}').join(',')}]},"inputs":[]}`), [400]],
+      ['huge header', `GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20000)}\r\n\r\n`, [431]],
+    ];
+    for (const [what, bytes, statuses] of corpus) {
+      test(`${what}: answered ${statuses.join(', ')} with our JSON, then the connection is closed`, async () => {
+        const reply = await rawExchange(srv.url, bytes, 4000);
+        const r = parseResponses(reply.text);
+        expect(r.map((x) => x.status)).toEqual(statuses);
+        for (const x of r.filter((y) => y.status >= 400)) {
+          const body = JSON.parse(x.body) as { code: string; error: string };
+          expect(Object.keys(ERROR_CODES)).toContain(body.code);
+        }
+        expect(reply.closed).toBe(true);
+      });
+    }
+
+    test('after the corpus, no connection is left open and good requests are served', async () => {
+      const open = () => new Promise<number>((resolve) => srv.rt.http.server.getConnections((_e, n) => resolve(n)));
+      for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await open()).toBe(0);
+      expect((await inferJson(srv.url, 'iris', JSON.parse(ok))).status).toBe(200);
+    });
   });
 });

@@ -121,3 +121,20 @@ export function fixedShapeModel(): Uint8Array {
     nodes: [{ opType: 'Add', inputs: ['x', 'x'], outputs: ['y'] }],
   });
 }
+
+/**
+ * An LSTM over x FP32 [time, batch, 4] (hidden size 8) → y [time, 1, batch, 8]. onnxruntime-node 1.30 aborts the whole
+ * process (`terminate called without an active exception`, SIGABRT) when batch is 0, as it does for silero_vad.
+ */
+export function lstmModel(): Uint8Array {
+  const weights = (n: number) => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+  return buildModel({
+    inputs: [{ name: 'x', elemType: ELEM.FLOAT, dims: ['time', 'batch', 4] }],
+    outputs: [{ name: 'y', elemType: ELEM.FLOAT, dims: ['time', 1, 'batch', 8] }],
+    initializers: [
+      { name: 'W', elemType: ELEM.FLOAT, dims: [1, 32, 4], rawData: weights(128) },
+      { name: 'R', elemType: ELEM.FLOAT, dims: [1, 32, 8], rawData: weights(256) },
+    ],
+    nodes: [{ opType: 'LSTM', inputs: ['x', 'W', 'R'], outputs: ['y'], attributes: [{ name: 'hidden_size', i: 8 }] }],
+  });
+}

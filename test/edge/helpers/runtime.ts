@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { parseConfig } from '../../../edge/config';
 import { startRuntime, type Runtime } from '../../../edge/runtime';
-import { fixedShapeModel, gatherModel, identityAllTypes } from './onnx-builder';
+import * as net from 'node:net';
+import { fixedShapeModel, gatherModel, identityAllTypes, lstmModel } from './onnx-builder';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const IRIS = path.join(REPO, 'models', 'iris.onnx');
@@ -56,10 +57,10 @@ export function edgeBundle(): { dir: string; cli: string; worker: string } {
   return bundle;
 }
 
-let models: { dir: string; types: string; gather: string; fixed: string } | undefined;
+let models: { dir: string; types: string; gather: string; fixed: string; lstm: string } | undefined;
 
 /** The generated test models, written once per process into a temp folder. */
-export function testModels(): { dir: string; types: string; gather: string; fixed: string } {
+export function testModels(): { dir: string; types: string; gather: string; fixed: string; lstm: string } {
   if (models) return models;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-models-'));
   const write = (name: string, bytes: Uint8Array) => {
@@ -67,7 +68,7 @@ export function testModels(): { dir: string; types: string; gather: string; fixe
     fs.writeFileSync(p, bytes);
     return p;
   };
-  models = { dir, types: write('types.onnx', identityAllTypes()), gather: write('gather.onnx', gatherModel()), fixed: write('fixed.onnx', fixedShapeModel()) };
+  models = { dir, types: write('types.onnx', identityAllTypes()), gather: write('gather.onnx', gatherModel()), fixed: write('fixed.onnx', fixedShapeModel()), lstm: write('lstm.onnx', lstmModel()) };
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return models;
 }
@@ -260,4 +261,62 @@ export function ortReference(model: string, feeds: Record<string, { type: string
   // feeds on stdin: large tensors do not fit on a command line
   const out = execFileSync(process.execPath, ['-e', script, model], { cwd: REPO, encoding: 'utf8', input: JSON.stringify(feeds), maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(out) as Record<string, { dims: number[]; data: (number | string)[] }>;
+}
+
+// ---------------------------------------------------------------- raw sockets
+
+export interface RawReply {
+  /** Everything the server sent, as latin1. */
+  readonly text: string;
+  /** The server closed the connection (else the wait ended first). */
+  readonly closed: boolean;
+  /** ms from the first write to the first byte of the answer (undefined: none came). */
+  readonly firstByteMs?: number;
+}
+
+/**
+ * Writes `bytes` on a fresh loopback connection (never ending the client's side) and collects what comes back until
+ * the server closes the connection or `waitMs` passes (then the client destroys it).
+ */
+export function rawExchange(url: string, bytes: string | Buffer, waitMs = 2000): Promise<RawReply> {
+  const { port, hostname } = new URL(url);
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(port), hostname);
+    let text = '';
+    let first: number | undefined;
+    const t0 = performance.now();
+    const done = (closed: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ text, closed, firstByteMs: first });
+    };
+    const timer = setTimeout(() => done(false), waitMs);
+    sock.on('data', (c: Buffer) => {
+      first ??= performance.now() - t0;
+      text += c.toString('latin1');
+    });
+    sock.on('error', () => done(true));
+    sock.on('close', () => done(true));
+    sock.write(bytes);
+  });
+}
+
+/** The responses in a raw reply: status, headers (lower-case names) and body, in order. */
+export function parseResponses(text: string): { status: number; headers: Record<string, string>; body: string }[] {
+  const out: { status: number; headers: Record<string, string>; body: string }[] = [];
+  let rest = text;
+  while (rest.startsWith('HTTP/1.1 ')) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const lines = rest.slice(0, end).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
+    const len = Number(headers['content-length'] ?? 0);
+    out.push({ status: Number(lines[0].split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + len) });
+    rest = rest.slice(end + 4 + len);
+  }
+  return out;
 }
