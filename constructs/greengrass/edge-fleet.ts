@@ -165,18 +165,23 @@ export interface EdgeFleetProps {
   readonly rolloutRateIncreaseSucceededThings?: number;
 
   /**
-   * Percentage of failed (failed, rejected or timed out) devices that cancels the rest of the rollout (above 0, up to
-   * 100, two decimals at most). Devices already updated are not changed by the cancel.
+   * Percentage of devices whose deployment FAILED that cancels the deployment (above 0, up to 100, two decimals at
+   * most). Only `FAILED` counts: a device that is offline or slow (`TIMED_OUT`) or that rejected the job does not.
+   *
+   * A cancel is final for the thing group: devices not yet updated keep their components, devices already updated
+   * are not changed, and devices that join the group later do not receive the cancelled deployment at all (they run
+   * nothing until a new deployment is made, e.g. by the next `cdk deploy` that changes a component).
    *
    * @see https://docs.aws.amazon.com/iot/latest/apireference/API_AbortCriteria.html
+   * @see https://docs.aws.amazon.com/greengrass/v2/developerguide/cancel-deployments.html
    * @default 10
    */
   readonly rolloutAbortThresholdPercent?: number;
 
   /**
-   * Number of devices that must have finished before the failure percentage is checked (at least 1).
+   * Number of devices that must have finished the deployment before the failure percentage is checked (at least 1).
    *
-   * @default 1 - the first devices' failures already stop the rollout; raise it for large fleets
+   * @default 10 - one or two broken Pis (a bad SD card, a full disk) cannot cancel the fleet's deployment
    */
   readonly rolloutAbortMinExecutedThings?: number;
 
@@ -384,15 +389,20 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
         },
         abortConfig: {
           criteriaList: [{
-            failureType: 'ALL',
+            // FAILED only: a TIMED_OUT device is usually one that is switched off, not a bad deployment.
+            failureType: 'FAILED',
             action: 'CANCEL',
             thresholdPercentage: props.rolloutAbortThresholdPercent ?? 10,
-            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 1,
+            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 10,
           }],
         },
         timeoutConfig: { inProgressTimeoutInMinutes: rolloutTimeout.toMinutes() },
       },
     });
+    // Grants are per component version: a model update changes the token exchange role's policy in the same stack
+    // update that creates the new deployment. The devices must not download before the new grant exists (the nucleus
+    // does not retry an S3 403), so the deployment waits for the role and its policy.
+    this.deployment.node.addDependency(tokenExchangeRole);
     this.node.addValidation({
       validate: () => this.components.length === 0
         ? [`EdgeFleetNoComponents: the deployment has no components (at ${this.node.path}). `

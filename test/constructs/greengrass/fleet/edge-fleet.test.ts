@@ -314,9 +314,28 @@ describe('EdgeFleet', () => {
         MaximumPerMinute: 50,
         ExponentialRate: { BaseRatePerMinute: 5, IncrementFactor: 2, RateIncreaseCriteria: { NumberOfSucceededThings: 5 } },
       },
-      AbortConfig: { CriteriaList: [{ FailureType: 'ALL', Action: 'CANCEL', ThresholdPercentage: 10, MinNumberOfExecutedThings: 1 }] },
+      AbortConfig: { CriteriaList: [{ FailureType: 'FAILED', Action: 'CANCEL', ThresholdPercentage: 10, MinNumberOfExecutedThings: 10 }] },
       TimeoutConfig: { InProgressTimeoutInMinutes: 60 },
     });
+  });
+
+  test('cancels the rollout only on FAILED devices, and never on the first one', () => {
+    // A cancel is final for a thing group: devices that join later do not receive the cancelled deployment
+    // (https://docs.aws.amazon.com/greengrass/v2/developerguide/cancel-deployments.html).
+    const [, deployment] = only(template, 'AWS::GreengrassV2::Deployment');
+    const criteria = (((deployment.Properties as Json).IotJobConfiguration as Json).AbortConfig as Json).CriteriaList as Json[];
+    expect(criteria.map((c) => c.FailureType)).toEqual(['FAILED']);
+    expect(criteria[0].MinNumberOfExecutedThings).toBeGreaterThanOrEqual(10);
+  });
+
+  test('creates the deployment after the token exchange role\'s policy, which a model update changes', () => {
+    // The nucleus does not retry an S3 403 (S3Downloader.download: S3_GET_OBJECT_ACCESS_DENIED).
+    const [, deployment] = only(template, 'AWS::GreengrassV2::Deployment');
+    const role = fleet.tokenExchangeRole as iam.Role;
+    const policy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+    expect(deployment.DependsOn).toEqual(expect.arrayContaining([
+      stack.getLogicalId(policy), stack.getLogicalId(role.node.defaultChild as iam.CfnRole),
+    ]));
   });
 
   test('passes cdk-nag AwsSolutions checks', () => {
@@ -362,7 +381,7 @@ describe('EdgeFleet options', () => {
           MaximumPerMinute: 100,
           ExponentialRate: { BaseRatePerMinute: 10, IncrementFactor: 1.5, RateIncreaseCriteria: { NumberOfSucceededThings: 20 } },
         },
-        AbortConfig: { CriteriaList: [{ FailureType: 'ALL', Action: 'CANCEL', ThresholdPercentage: 12.5, MinNumberOfExecutedThings: 25 }] },
+        AbortConfig: { CriteriaList: [{ FailureType: 'FAILED', Action: 'CANCEL', ThresholdPercentage: 12.5, MinNumberOfExecutedThings: 25 }] },
         TimeoutConfig: { InProgressTimeoutInMinutes: 180 },
       },
     });
