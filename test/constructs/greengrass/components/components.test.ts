@@ -34,21 +34,21 @@ function caught(fn: () => unknown): ModelFleetError {
 }
 
 describe('NodeRuntimeComponent', () => {
-  test('ships the node binary for aarch64 and amd64 (never x86_64), executable by its owner, with its digest', () => {
+  test('ships the node binary for aarch64 and amd64 (never x86_64), executable by every user, with its digest', () => {
     const { stack, node } = sharedEdgeStack();
     const recipe = recipes(stack).get('modelfleet.NodeRuntime')!;
     expect(recipe.ComponentVersion).toBe(node.componentVersion);
     expect(recipe.ComponentVersion).toMatch(/^1\.\d+\.\d+$/);
     expect(recipe.Manifests.map((m) => m.Platform)).toEqual([
-      { os: 'linux', architecture: 'aarch64', runtime: '*' },
-      { os: 'linux', architecture: 'amd64', runtime: '*' },
+      { os: 'linux', architecture: 'aarch64' },
+      { os: 'linux', architecture: 'amd64' },
     ]);
     const [arm, x64] = recipe.Manifests.map((m) => m.Artifacts![0]);
     expect(arm).toEqual({
       Uri: `s3://bucket-storebucket4fbde984/edge/modelfleet.NodeRuntime/${node.componentVersion}/linux-arm64/node`,
       Digest: b64(NODE_DISTRIBUTIONS['linux-arm64'].binarySha256),
       Algorithm: 'SHA-256',
-      Permission: { Read: 'OWNER', Execute: 'OWNER' },
+      Permission: { Read: 'ALL', Execute: 'ALL' },
     });
     expect(x64.Uri).toMatch(/\/linux-x64\/node$/);
     expect(x64.Digest).toBe(b64(NODE_DISTRIBUTIONS['linux-x64'].binarySha256));
@@ -104,7 +104,7 @@ describe('ModelServerComponent', () => {
     expect(arm.Uri).toMatch(new RegExp(`/edge/modelfleet\\.ModelServer/${server.componentVersion.replace(/\./g, '\\.')}/linux-arm64/modelfleet-edge-linux-arm64\\.zip$`));
     expect(arm.Unarchive).toBe('ZIP');
     expect(arm.Digest).toBe(b64(built.runtime['linux-arm64'].sha256));
-    expect(arm.Permission).toEqual({ Read: 'OWNER', Execute: 'NONE' });
+    expect(arm.Permission).toEqual({ Read: 'ALL', Execute: 'NONE' });
     expect(recipe.Manifests[0].Lifecycle).toEqual({
       Install: {
         Script: "'{modelfleet.NodeRuntime:artifacts:path}/node' -e 'require(process.argv[1])' "
@@ -123,6 +123,32 @@ describe('ModelServerComponent', () => {
     }));
     expect(err.code).toBe('EdgeComponentPlatformWithoutNode');
     expect(err.message).toContain('linux-x64');
+  });
+});
+
+describe('artifact permissions and platforms', () => {
+  // The nucleus leaves new artifacts root-owned until their own component's first lifecycle step
+  // (RunWithPathOwnershipHandler.updateOwner), and a dependent's Install does not wait for its dependencies
+  // (Lifecycle.handleCurrentStateNew): what another component reads or runs must be readable/executable by all.
+  test('lets the components that depend on them run node and read the runtime (ALL), and keeps the model OWNER', () => {
+    const { stack } = sharedEdgeStack();
+    const all = recipes(stack);
+    for (const m of all.get('modelfleet.NodeRuntime')!.Manifests) {
+      expect(m.Artifacts![0].Permission).toEqual({ Read: 'ALL', Execute: 'ALL' });
+    }
+    for (const m of all.get('modelfleet.ModelServer')!.Manifests) {
+      expect(m.Artifacts![0].Permission).toMatchObject({ Read: 'ALL' });
+    }
+    for (const m of all.get('modelfleet.Model.iris')!.Manifests) {
+      for (const a of m.Artifacts!) expect(a.Permission).toEqual({ Read: 'OWNER', Execute: 'NONE' });
+    }
+  });
+
+  test('claims no runtime, so Greengrass nucleus lite (no cross-component variables) finds no manifest', () => {
+    const { stack } = sharedEdgeStack();
+    for (const recipe of recipes(stack).values()) {
+      for (const m of recipe.Manifests) expect(Object.keys(m.Platform).sort()).toEqual(['architecture', 'os']);
+    }
   });
 });
 
