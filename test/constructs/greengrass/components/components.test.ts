@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
@@ -178,6 +179,37 @@ describe('ModelComponent', () => {
       + "'{configuration:/host}' '{configuration:/port}' 90 \"$pid\"");
     expect(install.Script).toMatch(/exit \$status$/);
     expect(install.Timeout).toBe(150);
+  });
+
+  test('its Install step, which the nucleus runs at every start, checks readiness once per version and port', () => {
+    // Install runs whenever a service starts from NEW, i.e. at install and at every nucleus start
+    // (Lifecycle.handleCurrentStateNew); the recipe reference says the same.
+    const { stack } = sharedEdgeStack();
+    const script = (recipes(stack).get('modelfleet.Model.iris')!.Manifests[0].Lifecycle!.Install as { Script: string }).Script;
+    const dir = fs.mkdtempSync(path.join(tmp(), 'install-'));
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(work);
+    const calls = path.join(dir, 'calls');
+    const stub = path.join(dir, 'node');
+    fs.writeFileSync(stub, `#!/bin/sh\necho "$*" >> '${calls}'\nexit 0\n`, { mode: 0o755 });
+    const resolved = (port: string): string => script
+      .replace(/\{modelfleet\.NodeRuntime:artifacts:path\}\/node/g, stub)
+      .replace(/\{work:path\}/g, work)
+      .replace(/\{configuration:\/port\}/g, port)
+      .replace(/\{[A-Za-z.:/]+\}/g, 'x');
+    const run = (port: string) => spawnSync('sh', ['-c', resolved(port)], { encoding: 'utf8' });
+    // readiness checks run so far (the stubbed server may be killed before it logs its own call)
+    const count = (): number => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').split('wait-ready.js').length - 1 : 0);
+
+    expect(run('8080').status).toBe(0);
+    expect(count()).toBe(1);
+    const boot = run('8080'); // a reboot: Install again
+    expect(boot.status).toBe(0);
+    expect(boot.stdout).toContain('already passed');
+    expect(count()).toBe(1);
+    expect(run('9090').status).toBe(0); // another port: checked again, and only the new marker is kept
+    expect(count()).toBe(2);
+    expect(fs.readdirSync(work).filter((f) => f.startsWith('ready-'))).toEqual([expect.stringMatching(/-9090$/)]);
   });
 
   test('writes every configuration value as a string, with defaults', () => {
