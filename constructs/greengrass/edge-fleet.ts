@@ -12,6 +12,7 @@ import { ClaimCertificate } from './fleet/claim-certificate';
 import { ProblemCollector } from './fleet/errors';
 import { FLEET_OUTPUT_IDS } from './fleet/outputs';
 import { claimPolicyDocument, coreDevicePolicyDocument, tokenExchangeLogStatements } from './fleet/policies';
+import { defaultProvisioningHook } from './fleet/provisioning-hook';
 import { provisioningTemplateBody } from './fleet/provisioning-template';
 
 export { ClaimCertificate } from './fleet/claim-certificate';
@@ -90,13 +91,22 @@ export interface EdgeFleetProps {
 
   /**
    * A Lambda function AWS IoT calls before provisioning each device (payload version `2020-04-01`); it answers
-   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. Anyone holding the
-   * claim certificate can otherwise provision a device with any thing name.
+   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. It replaces the
+   * default hook.
    *
    * @see https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html
-   * @default - no hook: every request signed with the claim certificate is provisioned
+   * @default - the default hook (unless `defaultProvisioningPreHook` is false): a small Lambda that refuses a thing
+   *   name that is malformed or already exists, so the claim key cannot take over an existing Pi's thing
    */
   readonly provisioningPreHook?: lambda.IFunction;
+
+  /**
+   * Whether the fleet creates its default pre-provisioning hook when `provisioningPreHook` is not given. Set it to
+   * false to provision every request signed with the claim certificate, including one that names an existing thing.
+   *
+   * @default true
+   */
+  readonly defaultProvisioningPreHook?: boolean;
 
   /**
    * Name of the Greengrass deployment.
@@ -245,6 +255,12 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
   public readonly provisioningRole: iam.IRole;
   /** The fleet provisioning template. */
   public readonly provisioningTemplate: iot.CfnProvisioningTemplate;
+  /**
+   * The Lambda AWS IoT calls before provisioning each device.
+   *
+   * @default - none when `defaultProvisioningPreHook` is false and no `provisioningPreHook` is given
+   */
+  public readonly provisioningPreHook?: lambda.IFunction;
   /** ARN of the claim certificate. */
   public readonly claimCertificateArn: string;
   /** Id of the claim certificate. */
@@ -312,24 +328,25 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
     });
     this.provisioningRole = provisioningRole;
+    const preHook = props.provisioningPreHook
+      ?? (props.defaultProvisioningPreHook === false ? undefined : defaultProvisioningHook(this));
+    this.provisioningPreHook = preHook;
     this.provisioningTemplate = new iot.CfnProvisioningTemplate(this, 'ProvisioningTemplate', {
       templateName,
       description: `Provisions Greengrass core devices into ${thingGroupName}`,
       enabled: true,
       templateType: 'FLEET_PROVISIONING',
       provisioningRoleArn: provisioningRole.roleArn,
-      preProvisioningHook: props.provisioningPreHook
-        ? { targetArn: props.provisioningPreHook.functionArn, payloadVersion: '2020-04-01' }
-        : undefined,
+      preProvisioningHook: preHook ? { targetArn: preHook.functionArn, payloadVersion: '2020-04-01' } : undefined,
       templateBody: Stack.of(this).toJsonString(provisioningTemplateBody(this.thingGroup.ref, this.coreDevicePolicy.ref)),
     });
 
-    if (props.provisioningPreHook) {
+    if (preHook) {
       // Only AWS IoT, for this template, may call the hook. The ARN is built from the name (not the template's
       // attribute) so that the permission exists before the template that names the hook is created.
       const permission = new lambda.CfnPermission(this, 'ProvisioningPreHookPermission', {
         action: 'lambda:InvokeFunction',
-        functionName: props.provisioningPreHook.functionArn,
+        functionName: preHook.functionArn,
         principal: 'iot.amazonaws.com',
         sourceAccount: Aws.ACCOUNT_ID,
         sourceArn: `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:provisioningtemplate/${templateName}`,

@@ -189,9 +189,29 @@ describe('EdgeFleet', () => {
     const tpl = `<${stack.getLogicalId(fleet.provisioningTemplate)}>`;
     const topics = ['$aws/certificates/create/*', `$aws/provisioning-templates/${tpl}/provision/*`];
     expect(statements((policy.Properties as Json).PolicyDocument as Json)).toEqual([
-      { Sid: 'Connect', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${IOT}:client/*`] },
+      { Sid: 'ConnectAsClaimClientOnly', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${IOT}:client/modelfleet.claim.*`] },
       { Sid: 'PublishReceiveProvisioning', Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: topics.map((t) => `${IOT}:topic/${t}`) },
       { Sid: 'SubscribeProvisioning', Effect: 'Allow', Action: ['iot:Subscribe'], Resource: topics.map((t) => `${IOT}:topicfilter/${t}`) },
+    ]);
+  });
+
+  test('never lets a claim connection use a client id a core device uses (thing names hold no \'.\')', () => {
+    const policy = template.toJSON().Resources[stack.getLogicalId(fleet.claimPolicy)] as Json;
+    const connect = statements((policy.Properties as Json).PolicyDocument as Json).filter((st) => st.Action.includes('iot:Connect'));
+    expect(connect.flatMap((st) => st.Resource)).toEqual([`${IOT}:client/modelfleet.claim.*`]);
+  });
+
+  test('refuses malformed and existing thing names by default with its own pre-provisioning hook', () => {
+    expect(fleet.provisioningPreHook).toBeDefined();
+    const hookId = stack.getLogicalId(fleet.provisioningPreHook!.node.defaultChild as lambda.CfnFunction);
+    template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', {
+      PreProvisioningHook: { TargetArn: { 'Fn::GetAtt': [hookId, 'Arn'] }, PayloadVersion: '2020-04-01' },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('ProvisioningPreHook'));
+    expect(policies).toHaveLength(1);
+    expect(statements(policies[0].Properties.PolicyDocument as Json)).toEqual([
+      { Effect: 'Allow', Action: ['iot:DescribeThing'], Resource: [`${IOT}:thing/*`] },
     ]);
   });
 
@@ -206,7 +226,7 @@ describe('EdgeFleet', () => {
     const [, tpl] = only(template, 'AWS::IoT::ProvisioningTemplate');
     const props = tpl.Properties as Json;
     expect(props.Enabled).toBe(true);
-    expect(props.PreProvisioningHook).toBeUndefined();
+    expect(props.PreProvisioningHook).toMatchObject({ PayloadVersion: '2020-04-01' }); // the default hook
     expect(props.TemplateType).toBe('FLEET_PROVISIONING');
     expect(props.ProvisioningRoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(fleet.provisioningRole.node.defaultChild as iam.CfnRole), 'Arn'] });
     const groupRef = `<${stack.getLogicalId(fleet.thingGroup)}>`;
@@ -239,7 +259,9 @@ describe('EdgeFleet', () => {
     const [, cert] = only(template, 'Custom::ModelfleetClaimCertificate');
     const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0];
     expect((cert.Properties as Json).SecretArn).toEqual({ Ref: secretId });
-    const [handlerId, handler] = only(template, 'AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Code: { ZipFile: Match.anyValue() } } });
+    const [handlerId, handler] = only(template, 'AWS::Lambda::Function', {
+      Properties: { Handler: 'index.handler', Code: { ZipFile: Match.stringLikeRegexp('CreateKeysAndCertificateCommand') } },
+    });
     expect(flat((cert.Properties as Json).ServiceToken)).toBe(`<${handlerId}.Arn>`);
     const code = ((handler.Properties as Json).Code as Json).ZipFile as string;
     expect(code).toContain('CreateKeysAndCertificateCommand');
@@ -455,6 +477,13 @@ describe('EdgeFleet options', () => {
       SourceArn: `${IOT}:provisioningtemplate/${fleet.provisioningTemplate.templateName}`,
     });
     expect(template.toJSON().Resources[stack.getLogicalId(fleet.provisioningTemplate)].DependsOn).toContain(permissionId);
+  });
+
+  test('provisions every claim request without a hook when defaultProvisioningPreHook is false', () => {
+    const { fleet, template } = fleetStack({ components: [MODEL], defaultProvisioningPreHook: false });
+    expect(fleet.provisioningPreHook).toBeUndefined();
+    template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { PreProvisioningHook: Match.absent() });
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
   });
 
   test('signs the claim certificate from a CSR without any custom resource or secret', () => {
