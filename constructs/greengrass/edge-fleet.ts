@@ -611,12 +611,12 @@ function validateProps(props: EdgeFleetProps, problems: ProblemCollector): void 
   }
   if (props.nucleusJvmOptions !== undefined && props.nucleusVersion === undefined) {
     problems.add('EdgeFleetNucleusVersionRequired', 'nucleusJvmOptions needs nucleusVersion: the nucleus can only be '
-      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.14.3\'.');
+      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs).');
   }
   if (props.nucleusVersion !== undefined && !Token.isUnresolved(props.nucleusVersion)
     && !COMPONENT_VERSION_PATTERN.test(props.nucleusVersion)) {
     problems.add('EdgeFleetComponentInvalid', `nucleusVersion must be a semantic version, got '${props.nucleusVersion}'. `
-      + 'Use the version installed on the devices, e.g. \'2.14.3\'.');
+      + 'Use the version installed on the devices, e.g. \'2.16.0\'.');
   }
 }
 
