@@ -3,7 +3,9 @@
  * outputs (`cdk deploy --outputs-file cdk-outputs.json`) or from flags.
  */
 import * as fs from 'node:fs';
-import { BootstrapSettings, renderBootstrapScript, bootstrapSettingsProblems } from '../../constructs/greengrass/fleet/bootstrap-script';
+import {
+  BootstrapSettings, bootstrapSettingsProblems, PINNED_NUCLEUS, PINNED_PROVISIONING_PLUGIN, renderBootstrapScript,
+} from '../../constructs/greengrass/fleet/bootstrap-script';
 import { FLEET_OUTPUT_IDS, FleetOutputField } from '../../constructs/greengrass/fleet/outputs';
 
 const USAGE = `usage: modelfleet pi-bootstrap --stack <name> [--outputs cdk-outputs.json] [--out bootstrap.sh] [options]
@@ -16,7 +18,10 @@ each can be given or overridden with a flag:
   --claim-certificate-id ID    --claim-key-secret-arn ARN
 Other options:
   --fleet PREFIX               which fleet, when the stack has several (the output key prefix, e.g. Fleet)
-  --nucleus-version V          Greengrass nucleus to install (default: latest)
+  --nucleus-version V          Greengrass nucleus to install (default: the pinned ${PINNED_NUCLEUS.version})
+  --nucleus-sha256 HEX         SHA-256 of that version's zip (required for a version other than the pinned one)
+  --provisioning-plugin-version V  fleet provisioning plugin (default: the pinned ${PINNED_PROVISIONING_PLUGIN.version})
+  --provisioning-plugin-sha256 HEX SHA-256 of that version's jar (required for another version)
   --out FILE                   where to write the script (default: bootstrap.sh; '-' for standard output)
 `;
 
@@ -30,7 +35,10 @@ const VALUE_FLAGS: Record<string, FleetOutputField> = {
   '--claim-certificate-id': 'claimCertificateId',
   '--claim-key-secret-arn': 'claimKeySecretArn',
 };
-const OTHER_FLAGS = ['--stack', '--outputs', '--out', '--fleet', '--nucleus-version'];
+const OTHER_FLAGS = [
+  '--stack', '--outputs', '--out', '--fleet', '--nucleus-version', '--nucleus-sha256', '--provisioning-plugin-version',
+  '--provisioning-plugin-sha256',
+];
 const REQUIRED: FleetOutputField[] = [
   'region', 'thingGroupName', 'provisioningTemplateName', 'roleAlias', 'iotDataEndpoint', 'iotCredentialEndpoint',
 ];
@@ -169,6 +177,9 @@ export function resolveSettings(argv: string[]): { settings: BootstrapSettings; 
     claimCertificateId: values.claimCertificateId,
     claimKeySecretArn: values.claimKeySecretArn,
     nucleusVersion: options.get('--nucleus-version'),
+    nucleusSha256: options.get('--nucleus-sha256'),
+    provisioningPluginVersion: options.get('--provisioning-plugin-version'),
+    provisioningPluginSha256: options.get('--provisioning-plugin-sha256'),
   };
   const problems = bootstrapSettingsProblems(settings);
   if (problems.length > 0) {

@@ -12,6 +12,7 @@ import { ClaimCertificate } from './fleet/claim-certificate';
 import { ProblemCollector } from './fleet/errors';
 import { FLEET_OUTPUT_IDS } from './fleet/outputs';
 import { claimPolicyDocument, coreDevicePolicyDocument, tokenExchangeLogStatements } from './fleet/policies';
+import { defaultProvisioningHook } from './fleet/provisioning-hook';
 import { provisioningTemplateBody } from './fleet/provisioning-template';
 
 export { ClaimCertificate } from './fleet/claim-certificate';
@@ -90,13 +91,22 @@ export interface EdgeFleetProps {
 
   /**
    * A Lambda function AWS IoT calls before provisioning each device (payload version `2020-04-01`); it answers
-   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. Anyone holding the
-   * claim certificate can otherwise provision a device with any thing name.
+   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. It replaces the
+   * default hook.
    *
    * @see https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html
-   * @default - no hook: every request signed with the claim certificate is provisioned
+   * @default - the default hook (unless `defaultProvisioningPreHook` is false): a small Lambda that refuses a thing
+   *   name that is malformed or already exists, so the claim key cannot take over an existing Pi's thing
    */
   readonly provisioningPreHook?: lambda.IFunction;
+
+  /**
+   * Whether the fleet creates its default pre-provisioning hook when `provisioningPreHook` is not given. Set it to
+   * false to provision every request signed with the claim certificate, including one that names an existing thing.
+   *
+   * @default true
+   */
+  readonly defaultProvisioningPreHook?: boolean;
 
   /**
    * Name of the Greengrass deployment.
@@ -165,18 +175,23 @@ export interface EdgeFleetProps {
   readonly rolloutRateIncreaseSucceededThings?: number;
 
   /**
-   * Percentage of failed (failed, rejected or timed out) devices that cancels the rest of the rollout (above 0, up to
-   * 100, two decimals at most). Devices already updated are not changed by the cancel.
+   * Percentage of devices whose deployment FAILED that cancels the deployment (above 0, up to 100, two decimals at
+   * most). Only `FAILED` counts: a device that is offline or slow (`TIMED_OUT`) or that rejected the job does not.
+   *
+   * A cancel is final for the thing group: devices not yet updated keep their components, devices already updated
+   * are not changed, and devices that join the group later do not receive the cancelled deployment at all (they run
+   * nothing until a new deployment is made, e.g. by the next `cdk deploy` that changes a component).
    *
    * @see https://docs.aws.amazon.com/iot/latest/apireference/API_AbortCriteria.html
+   * @see https://docs.aws.amazon.com/greengrass/v2/developerguide/cancel-deployments.html
    * @default 10
    */
   readonly rolloutAbortThresholdPercent?: number;
 
   /**
-   * Number of devices that must have finished before the failure percentage is checked (at least 1).
+   * Number of devices that must have finished the deployment before the failure percentage is checked (at least 1).
    *
-   * @default 1 - the first devices' failures already stop the rollout; raise it for large fleets
+   * @default 10 - one or two broken Pis (a bad SD card, a full disk) cannot cancel the fleet's deployment
    */
   readonly rolloutAbortMinExecutedThings?: number;
 
@@ -240,6 +255,12 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
   public readonly provisioningRole: iam.IRole;
   /** The fleet provisioning template. */
   public readonly provisioningTemplate: iot.CfnProvisioningTemplate;
+  /**
+   * The Lambda AWS IoT calls before provisioning each device.
+   *
+   * @default - none when `defaultProvisioningPreHook` is false and no `provisioningPreHook` is given
+   */
+  public readonly provisioningPreHook?: lambda.IFunction;
   /** ARN of the claim certificate. */
   public readonly claimCertificateArn: string;
   /** Id of the claim certificate. */
@@ -307,24 +328,25 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
     });
     this.provisioningRole = provisioningRole;
+    const preHook = props.provisioningPreHook
+      ?? (props.defaultProvisioningPreHook === false ? undefined : defaultProvisioningHook(this));
+    this.provisioningPreHook = preHook;
     this.provisioningTemplate = new iot.CfnProvisioningTemplate(this, 'ProvisioningTemplate', {
       templateName,
       description: `Provisions Greengrass core devices into ${thingGroupName}`,
       enabled: true,
       templateType: 'FLEET_PROVISIONING',
       provisioningRoleArn: provisioningRole.roleArn,
-      preProvisioningHook: props.provisioningPreHook
-        ? { targetArn: props.provisioningPreHook.functionArn, payloadVersion: '2020-04-01' }
-        : undefined,
+      preProvisioningHook: preHook ? { targetArn: preHook.functionArn, payloadVersion: '2020-04-01' } : undefined,
       templateBody: Stack.of(this).toJsonString(provisioningTemplateBody(this.thingGroup.ref, this.coreDevicePolicy.ref)),
     });
 
-    if (props.provisioningPreHook) {
+    if (preHook) {
       // Only AWS IoT, for this template, may call the hook. The ARN is built from the name (not the template's
       // attribute) so that the permission exists before the template that names the hook is created.
       const permission = new lambda.CfnPermission(this, 'ProvisioningPreHookPermission', {
         action: 'lambda:InvokeFunction',
-        functionName: props.provisioningPreHook.functionArn,
+        functionName: preHook.functionArn,
         principal: 'iot.amazonaws.com',
         sourceAccount: Aws.ACCOUNT_ID,
         sourceArn: `arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:provisioningtemplate/${templateName}`,
@@ -384,15 +406,20 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
         },
         abortConfig: {
           criteriaList: [{
-            failureType: 'ALL',
+            // FAILED only: a TIMED_OUT device is usually one that is switched off, not a bad deployment.
+            failureType: 'FAILED',
             action: 'CANCEL',
             thresholdPercentage: props.rolloutAbortThresholdPercent ?? 10,
-            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 1,
+            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 10,
           }],
         },
         timeoutConfig: { inProgressTimeoutInMinutes: rolloutTimeout.toMinutes() },
       },
     });
+    // Grants are per component version: a model update changes the token exchange role's policy in the same stack
+    // update that creates the new deployment. The devices must not download before the new grant exists (the nucleus
+    // does not retry an S3 403), so the deployment waits for the role and its policy.
+    this.deployment.node.addDependency(tokenExchangeRole);
     this.node.addValidation({
       validate: () => this.components.length === 0
         ? [`EdgeFleetNoComponents: the deployment has no components (at ${this.node.path}). `
@@ -584,12 +611,12 @@ function validateProps(props: EdgeFleetProps, problems: ProblemCollector): void 
   }
   if (props.nucleusJvmOptions !== undefined && props.nucleusVersion === undefined) {
     problems.add('EdgeFleetNucleusVersionRequired', 'nucleusJvmOptions needs nucleusVersion: the nucleus can only be '
-      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.14.3\'.');
+      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs).');
   }
   if (props.nucleusVersion !== undefined && !Token.isUnresolved(props.nucleusVersion)
     && !COMPONENT_VERSION_PATTERN.test(props.nucleusVersion)) {
     problems.add('EdgeFleetComponentInvalid', `nucleusVersion must be a semantic version, got '${props.nucleusVersion}'. `
-      + 'Use the version installed on the devices, e.g. \'2.14.3\'.');
+      + 'Use the version installed on the devices, e.g. \'2.16.0\'.');
   }
 }
 

@@ -72,10 +72,17 @@ describe('modelfleet pi-bootstrap', () => {
   test('reads another outputs file, writes where --out says, and lets flags override outputs', async () => {
     const file = writeOutputs({ EdgeStack: fleetOutputs('Fleet', 'pis') }, 'out.json');
     expect(await run(['--stack', 'EdgeStack', '--outputs', file, '--out', 'join.sh', '--role-alias=other-alias',
-      '--nucleus-version', '2.14.3'])).toBe(0);
+      '--nucleus-version', '2.14.3', '--nucleus-sha256', 'e'.repeat(64)])).toBe(0);
     const script = fs.readFileSync(path.join(dir, 'join.sh'), 'utf8');
     expect(script).toContain("readonly IOT_ROLE_ALIAS='other-alias'");
     expect(script).toContain('/releases/greengrass-2.14.3.zip');
+    expect(script).toContain(`readonly NUCLEUS_SHA256='${'e'.repeat(64)}'`);
+  });
+
+  test('fails on a nucleus version other than the pinned one without its digest', async () => {
+    writeOutputs({ EdgeStack: fleetOutputs('Fleet', 'pis') });
+    expect(await run(['--stack', 'EdgeStack', '--nucleus-version', '2.14.3'])).toBe(2);
+    expect(stderr).toContain('give its SHA-256 too (--nucleus-sha256)');
   });
 
   test('writes the script to standard output with --out -', async () => {

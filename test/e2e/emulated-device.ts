@@ -1,12 +1,35 @@
 /**
- * An emulated Greengrass core device, faithful to what the nucleus does with a deployment (see
- * ../shared/notes/greengrass.md): it resolves the target components and their dependencies from published recipes,
- * picks the first manifest matching its platform, downloads every artifact from the (emulated) store and checks its
- * digest, lays them out as `packages/artifacts/<component>/<version>/` and `packages/artifacts-unarchived/...`,
- * unzips without Unix modes or symlinks, applies each artifact's `Permission`, makes the artifact folders read-only,
- * resolves every recipe variable (an unresolvable one fails the deployment, naming it), and runs the lifecycle with
- * `sh -c` as an unprivileged user. On an x86-64 host an `aarch64` device runs under qemu user emulation with a
- * Raspberry Pi 4's `/proc/cpuinfo` bind-mounted inside its own mount namespace and `QEMU_CPU=cortex-a72`.
+ * An emulated Greengrass core device that follows the classic nucleus's own code (aws-greengrass/aws-greengrass-nucleus;
+ * each rule below names the file and function it comes from, see also ../shared/notes/greengrass.md):
+ *
+ * - Resolution: the target components and, recursively, their dependencies at the exact versions their recipes
+ *   require; the first manifest matching the platform wins (PlatformResolver / PlatformHelper.findBestMatch).
+ * - Download (ComponentManager.prepareArtifacts): every artifact checked against its digest, laid out as
+ *   `packages/artifacts/<component>/<version>/` and `packages/artifacts-unarchived/...`; unzipped without Unix modes
+ *   or symlinks (Unarchiver: Java's ZipFile); then Permissions.setArtifactPermission: folders 0755, files the mode of
+ *   Permission.toFileSystemPermission (OWNER is the owner user and group, ALL adds others, execute implies read).
+ *   The nucleus runs as root, so everything downloaded is owned by root.
+ * - Ownership (GenericExternalService.run -> updateComponentPathOwner -> RunWithPathOwnershipHandler.updateOwner):
+ *   only when the component's own first lifecycle step runs (and again at each Install: install() resets runWith),
+ *   what is inside its artifact folders (not the folders themselves) and its work folder are chowned to the user it
+ *   runs as. Until then another component sees root-owned files.
+ * - Components run as the non-root `ggc_user` (here uid/gid 65534 with no supplementary groups: setpriv), with
+ *   `sh -c` (ShellRunner / UnixRunWithGenerator).
+ * - New components start together (DeploymentConfigMerger.AggregateServicesChangeManager.startNewServices calls
+ *   requestStart on each). Install does not wait for dependencies (Lifecycle.handleCurrentStateNew); only the move to
+ *   STARTING does (Lifecycle.handleCurrentStateInstalledAsync -> GreengrassService.waitForDependencyReady: HARD
+ *   dependencies RUNNING or FINISHED). The order between independent lifecycle threads is not defined, so this
+ *   device takes the order that exposes a recipe relying on one: dependents' Install first.
+ * - An Install that fails is run again (Lifecycle.handleCurrentStateErrored: NEW -> NEW); the third error in a row
+ *   within an hour makes the component BROKEN (Lifecycle.reportState: MAXIMUM_CONTINUAL_ERROR = 3), which fails the
+ *   deployment (DeploymentConfigMerger.areAllServiceInDesiredState: COMPONENT_BROKEN); this device then puts back
+ *   the versions it had, as ROLLBACK does.
+ * - Every start of the nucleus runs Install again (every service starts in NEW: Lifecycle.handleCurrentStateNew):
+ *   `restart()`.
+ * - Every recipe variable is resolved (an unresolvable one fails the deployment, naming it).
+ *
+ * On an x86-64 host an `aarch64` device runs under qemu user emulation with a Raspberry Pi 4's `/proc/cpuinfo`
+ * bind-mounted inside its own mount namespace and `QEMU_CPU=cortex-a72`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -78,12 +101,17 @@ interface InstalledComponent {
   readonly recipe: Recipe;
   readonly manifest: RecipeManifest;
   config: { [key: string]: unknown };
+  /** Whether the user to run with is computed (and the component's paths chowned) since the last Install. */
+  runWithSet?: boolean;
   process?: ChildProcess;
   exited?: Promise<number | null>;
 }
 
+/** `ggc_user` / `ggc_group`: not root, in no other group. */
 const RUN_UID = 65534;
 const RUN_GID = 65534;
+/** Lifecycle.MAXIMUM_CONTINUAL_ERROR: the third error in a row in a state makes a component BROKEN. */
+const MAXIMUM_CONTINUAL_ERROR = 3;
 const VARIABLE = /(?<!\$)\{([A-Za-z0-9_.-]+):([^}\s]*)\}/g;
 
 export class EmulatedDevice {
@@ -118,8 +146,10 @@ export class EmulatedDevice {
 
   /**
    * Applies a deployment: the targets and, recursively, their dependencies at the versions their recipes require.
-   * Components whose version is unchanged are left alone; changed ones are stopped, downloaded, installed (the
-   * `Install` step must exit 0) and started (`Run`). Throws `DeploymentFailed`-style errors naming the component.
+   * Components whose version is unchanged are left alone. The changed ones are stopped, all downloaded, then started
+   * together as the nucleus does (see the file's header): every Install (dependents first), each retried until it
+   * exits 0 or is BROKEN, then every Run once its dependencies are done. A BROKEN component fails the deployment
+   * (the error names it and says `Install exited <code>`), and the device keeps the versions it had.
    */
   public async deploy(store: PublishedStack, targets: readonly DeploymentTarget[]): Promise<DeploymentResult> {
     const wanted = new Map<string, PublishedComponent>();
@@ -143,40 +173,75 @@ export class EmulatedDevice {
     };
     for (const t of targets) visit(t.name, t.version, 'the deployment');
 
-    const order = topologicalOrder(wanted);
-    const result: DeploymentResult = { installed: [], started: [] };
-    const changed = order.filter((c) => this.installed.get(c.name)?.version !== c.version);
-    // Stop dependents first, then install in dependency order, then start.
+    const changed = topologicalOrder(wanted).filter((c) => this.installed.get(c.name)?.version !== c.version);
+    const previous = new Map(changed.map((c) => [c.name, this.installed.get(c.name)]));
     for (const c of [...changed].reverse()) await this.stop(c.name);
-    for (const c of changed) {
-      const previous = this.installed.get(c.name);
+    // Every package is prepared before any service changes (DeploymentService: ComponentManager.preparePackages,
+    // then the configuration merge and DefaultActivator.activate).
+    const entries = changed.map((c) => {
       const manifest = this.selectManifest(c);
       const defaults = (c.recipe.ComponentConfiguration?.DefaultConfiguration ?? {}) as { [key: string]: unknown };
-      const config = { ...defaults, ...(previous?.config ?? {}), ...(merges.get(c.name) ?? {}) };
+      const config = { ...defaults, ...(previous.get(c.name)?.config ?? {}), ...(merges.get(c.name) ?? {}) };
       const entry: InstalledComponent = { name: c.name, version: c.version, recipe: c.recipe, manifest, config };
       this.download(entry, store);
-      this.installed.set(c.name, entry);
-      const install = this.step(entry, 'Install');
-      if (install) {
-        const code = await this.runToEnd(entry, install.script, install.timeoutSeconds);
-        if (code !== 0) {
-          // The deployment fails: this version is not kept (a real nucleus would roll the device back).
-          if (previous) this.installed.set(c.name, previous);
-          else this.installed.delete(c.name);
-          throw new Error(`${c.name}@${c.version}: Install exited ${code}; its log:\n${this.log(c.name).slice(-4000)}`);
-        }
+      return entry;
+    });
+    for (const e of entries) this.installed.set(e.name, e);
+    try {
+      const started = await this.startTogether(entries);
+      return { installed: entries.map((e) => `${e.name}@${e.version}`), started };
+    } catch (err) {
+      // The deployment failed: ROLLBACK puts back the versions the device had.
+      for (const e of [...entries].reverse()) {
+        await this.stop(e.name);
+        const before = previous.get(e.name);
+        if (before) this.installed.set(e.name, before);
+        else this.installed.delete(e.name);
       }
-      result.installed.push(`${c.name}@${c.version}`);
+      throw err;
     }
-    for (const c of changed) {
-      const entry = this.installed.get(c.name)!;
-      const run = this.step(entry, 'Run');
+  }
+
+  /**
+   * A nucleus start (a reboot, `systemctl restart greengrass`): every component stops, then every one starts from
+   * NEW again, so every Install runs again, then every Run.
+   */
+  public async restart(): Promise<DeploymentResult> {
+    await this.stopAll();
+    const entries = topologicalOrder(this.installed);
+    const started = await this.startTogether(entries);
+    return { installed: entries.map((e) => `${e.name}@${e.version}`), started };
+  }
+
+  /** Starts components together: each Install (dependents first, the adverse order), then each Run. */
+  private async startTogether(entries: readonly InstalledComponent[]): Promise<string[]> {
+    for (const e of [...entries].reverse()) await this.install(e);
+    // A component leaves INSTALLED only once its HARD dependencies are RUNNING or FINISHED
+    // (GreengrassService.waitForDependencyReady): in dependency order.
+    const started: string[] = [];
+    for (const e of entries) {
+      const run = this.step(e, 'Run');
       if (run) {
-        this.start(entry, run.script);
-        result.started.push(`${c.name}@${c.version}`);
+        this.start(e, run.script);
+        started.push(`${e.name}@${e.version}`);
       }
     }
-    return result;
+    return started;
+  }
+
+  /** GenericExternalService.install, retried by the lifecycle until it succeeds or the component is BROKEN. */
+  private async install(entry: InstalledComponent): Promise<void> {
+    let code: number | null = null;
+    for (let attempt = 1; attempt <= MAXIMUM_CONTINUAL_ERROR; attempt++) {
+      entry.runWithSet = false; // install() calls resetRunWith(): the next step computes the user and chowns again
+      const install = this.step(entry, 'Install');
+      if (!install) return; // RunStatus.NothingDone: no step, no chown
+      code = await this.runToEnd(entry, install.script, install.timeoutSeconds);
+      if (code === 0) return;
+      this.logs.set(entry.name, `${this.log(entry.name)}\n[emulated nucleus] Install exited ${code} (error ${attempt} of ${MAXIMUM_CONTINUAL_ERROR})\n`);
+    }
+    throw new Error(`${entry.name}@${entry.version}: Install exited ${code} ${MAXIMUM_CONTINUAL_ERROR} times in a row: BROKEN, `
+      + `the deployment fails; its log:\n${this.log(entry.name).slice(-4000)}`);
   }
 
   /** Stops every running component (SIGTERM to its process group, then waits). */
@@ -221,13 +286,14 @@ export class EmulatedDevice {
     return path.join(this.options.root, 'work', name);
   }
 
+  /** ComponentManager.prepareArtifacts: download, check, unarchive, set modes; everything owned by root. */
   private download(entry: InstalledComponent, store: PublishedStack): void {
     const artifactsDir = this.artifactsPath(entry.name, entry.version);
     const unarchivedDir = this.decompressedPath(entry.name, entry.version);
     for (const dir of [artifactsDir, unarchivedDir]) {
-      if (fs.existsSync(dir)) makeWritable(dir);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o755); // Permissions.setArtifactPermission: OWNER_RWX_EVERYONE_RX for folders
     }
     for (const artifact of entry.manifest.Artifacts ?? []) {
       const source = store.objects.get(artifact.Uri);
@@ -248,18 +314,31 @@ export class EmulatedDevice {
       if (artifact.Unarchive === 'ZIP') {
         const dest = path.join(unarchivedDir, fileName.replace(/\.zip$/i, ''));
         files.push(...unzipPlain(bytes, dest));
+        for (const d of walkDirs(dest)) fs.chmodSync(d, 0o755);
       }
       for (const f of files) {
-        fs.chownSync(f, RUN_UID, RUN_GID);
+        fs.chownSync(f, 0, 0);
         fs.chmodSync(f, mode);
       }
     }
-    // Artifact folders are read-only to the component; its writable place is {work:path}.
-    for (const dir of [artifactsDir, unarchivedDir]) makeReadOnly(dir);
     const work = this.workPath(entry.name);
     fs.mkdirSync(work, { recursive: true });
-    fs.chownSync(work, RUN_UID, RUN_GID);
+    fs.chmodSync(work, 0o700); // Permissions.setWorkPathPermission: owner only, root until the component's first step
   }
+
+  /**
+   * RunWithPathOwnershipHandler.updateOwner, called from GenericExternalService.run when a step of this component
+   * runs first (after each Install's resetRunWith): chown what is inside the artifact folders (not the folders) and
+   * the work folder to the user the component runs as.
+   */
+  private updateOwner(entry: InstalledComponent): void {
+    for (const dir of [this.artifactsPath(entry.name, entry.version), this.decompressedPath(entry.name, entry.version)]) {
+      if (!fs.existsSync(dir)) continue;
+      for (const child of fs.readdirSync(dir)) chownTree(path.join(dir, child));
+    }
+    chownTree(this.workPath(entry.name));
+  }
+
 
   private step(entry: InstalledComponent, name: string): { script: string; timeoutSeconds: number } | undefined {
     const step = entry.manifest.Lifecycle?.[name];
@@ -320,6 +399,10 @@ export class EmulatedDevice {
   }
 
   private spawnStep(entry: InstalledComponent, script: string): ChildProcess {
+    if (!entry.runWithSet) {
+      this.updateOwner(entry);
+      entry.runWithSet = true;
+    }
     const drop = `exec setpriv --reuid=${RUN_UID} --regid=${RUN_GID} --clear-groups -- sh -c "$0"`;
     const inner = this.emulated ? `mount --bind '${this.cpuinfoFile}' /proc/cpuinfo && ${drop}` : drop;
     const env: NodeJS.ProcessEnv = {
@@ -362,10 +445,10 @@ export class EmulatedDevice {
   }
 }
 
-function topologicalOrder(components: Map<string, PublishedComponent>): PublishedComponent[] {
-  const out: PublishedComponent[] = [];
+function topologicalOrder<T extends { readonly name: string; readonly recipe: Recipe }>(components: ReadonlyMap<string, T>): T[] {
+  const out: T[] = [];
   const seen = new Set<string>();
-  const visit = (c: PublishedComponent): void => {
+  const visit = (c: T): void => {
     if (seen.has(c.name)) return;
     seen.add(c.name);
     for (const dep of Object.keys(c.recipe.ComponentDependencies ?? {})) visit(components.get(dep)!);
@@ -375,15 +458,21 @@ function topologicalOrder(components: Map<string, PublishedComponent>): Publishe
   return out;
 }
 
-/** Greengrass artifact `Permission` to a file mode (default: Read OWNER, Execute NONE). */
-function permissionMode(permission: { readonly Read?: string; readonly Execute?: string } | undefined): number {
+/**
+ * Greengrass artifact `Permission` to a file mode, as Permission.toFileSystemPermission does it: the owner may always
+ * read; OWNER means the owner user and group; ALL adds others; execute implies read. Defaults: Read OWNER, Execute
+ * NONE (0440). Read ALL is 0444, Execute OWNER 0550, Execute ALL 0555.
+ */
+export function permissionMode(permission: { readonly Read?: string; readonly Execute?: string } | undefined): number {
   const read = permission?.Read ?? 'OWNER';
   const exec = permission?.Execute ?? 'NONE';
-  let mode = 0;
-  if (read === 'OWNER') mode |= 0o400;
-  if (read === 'ALL') mode |= 0o444;
-  if (exec === 'OWNER') mode |= 0o100;
-  if (exec === 'ALL') mode |= 0o111;
+  const execOwner = exec === 'OWNER' || exec === 'ALL';
+  let mode = 0o400;
+  if (execOwner) mode |= 0o100;
+  if (read === 'OWNER' || read === 'ALL' || execOwner) mode |= 0o040;
+  if (execOwner) mode |= 0o010;
+  if (read === 'ALL' || exec === 'ALL') mode |= 0o004;
+  if (exec === 'ALL') mode |= 0o001;
   return mode;
 }
 
@@ -395,15 +484,13 @@ function walkDirs(dir: string): string[] {
   return out;
 }
 
-function makeReadOnly(dir: string): void {
-  for (const d of walkDirs(dir)) {
-    fs.chownSync(d, 0, 0);
-    fs.chmodSync(d, 0o555);
+/** `chown -R ggc_user:ggc_group` (FileSystemPermission with Recurse and SetOwner). */
+function chownTree(p: string): void {
+  if (!fs.existsSync(p)) return;
+  fs.chownSync(p, RUN_UID, RUN_GID);
+  if (fs.statSync(p).isDirectory()) {
+    for (const child of fs.readdirSync(p)) chownTree(path.join(p, child));
   }
-}
-
-function makeWritable(dir: string): void {
-  for (const d of walkDirs(dir)) fs.chmodSync(d, 0o755);
 }
 
 /**

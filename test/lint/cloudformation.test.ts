@@ -41,6 +41,12 @@ const KEPT_WARNINGS: Array<{ rule: string; resource: RegExp; reason: string }> =
     reason: 'The Greengrass claim certificate custom resource and its handler (constructs/greengrass) depend on their '
       + 'handler and role explicitly as well as through GetAtt: redundant, harmless.',
   },
+  {
+    rule: 'W3005',
+    resource: /ProvisioningPreHook[0-9A-F]{8}$/,
+    reason: 'The fleet\'s default pre-provisioning hook (constructs/greengrass) is a lambda.Function: aws-cdk-lib makes '
+      + 'it DependsOn its service role (a GetAtt too) so that its policy exists before AWS IoT first calls it.',
+  },
 ];
 
 interface Finding {

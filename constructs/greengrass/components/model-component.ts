@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Duration, Token, Tokenization } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
@@ -52,7 +53,8 @@ const MODEL_FILE = 'model.onnx';
  *
  * Lifecycle: `Install` starts the server once and waits for `/v2/health/ready` (a model that cannot load or serve fails
  * the step: three failures make the component BROKEN and the deployment rolls back), then stops it; `Run` starts the
- * server for good, and Greengrass restarts it whenever it exits.
+ * server for good, and Greengrass restarts it whenever it exits. The nucleus runs `Install` again at every start: the
+ * check runs once per component version and port (a marker in `{work:path}`), so a reboot loads the model once.
  */
 export class ModelComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
@@ -141,6 +143,11 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     };
 
     const contractSha256 = sha256File(model.localContractPath as string);
+    // What the readiness check checked: the model's bytes, the Node and runtime versions, the settings it ran with.
+    const readyKey = (platform: string): string => createHash('sha256').update(JSON.stringify([
+      platform, model.sha256, contractSha256, nodeRuntime.componentVersion, server.componentVersion, defaultConfiguration,
+      model.name, model.version, readinessSeconds,
+    ])).digest('hex').slice(0, 16);
     const nodeName = nodeRuntime.componentName;
     const serverName = server.componentName;
     const spec: RecipeSpec = {
@@ -175,14 +182,25 @@ export class ModelComponent extends Construct implements IEdgeComponent {
           ],
           lifecycle: {
             Install: {
+              // The nucleus runs Install at every start, not only at install (Lifecycle: a service begins in NEW and
+              // handleCurrentStateNew runs install(); KernelLifecycle starts every service so at each boot). The
+              // check gates a deployment (a failure there rolls back); at boot there is nothing to roll back to,
+              // and three failed boot-time checks within an hour would leave the model BROKEN. So it runs once per
+              // version and port: a marker in {work:path} (which survives restarts) records that it passed.
               Script: [
                 preamble,
+                `READY_MARK='{work:path}/ready-${readyKey(p.nodePlatform)}-{configuration:/port}'`,
+                'if [ -f "$READY_MARK" ]; then',
+                '  echo "modelfleet: the readiness check already passed for this version ($READY_MARK): skipped"',
+                '  exit 0',
+                'fi',
                 `${serve} &`,
                 'pid=$!',
                 `'${node}' '${runtime}/wait-ready.js' '{configuration:/host}' '{configuration:/port}' ${readinessSeconds} "$pid"`,
                 'status=$?',
                 'kill "$pid" 2>/dev/null',
                 'wait "$pid" 2>/dev/null',
+                `if [ "$status" -eq 0 ]; then rm -f '{work:path}'/ready-*; : > "$READY_MARK"; fi`,
                 'exit $status',
               ].join('\n'),
               Timeout: readinessSeconds + 60,

@@ -43,7 +43,7 @@ export interface ModelServerComponentProps {
 }
 
 /**
- * `<prefix>.ModelServer`: the `modelfleet-edge` runtime as a zip per platform (`Unarchive: ZIP`), unpacked on the
+ * `<prefix>.ModelServer`: the `modelfleet-edge` runtime as a zip per platform (`Unarchive: ZIP`, `Read: ALL`: the model components read it), unpacked on the
  * device to `{artifacts:decompressedPath}/modelfleet-edge-<platform>/` with `cli.js`, `worker.js`, `wait-ready.js`
  * and a `node_modules/` holding onnxruntime for that platform only. Its `Install` step loads onnxruntime with the
  * bundled Node, so a device whose CPU or C library cannot run it fails the deployment before any model starts.
@@ -90,7 +90,9 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
         const zip = zips.get(p)!;
         return { fileName: zip.fileName, sha256: zip.sha256, source: () => folderSource(zip.directory, zip.sha256) };
       },
-      permissions: { unarchive: 'ZIP' },
+      // Read ALL: the Model component's lifecycle reads cli.js, worker.js and wait-ready.js, possibly before this
+      // component's own Install has chowned them from root (see NodeRuntimeComponent).
+      permissions: { unarchive: 'ZIP', read: 'ALL' },
       installScript: (p) => {
         const ort = `{artifacts:decompressedPath}/${runtimeZipFolder(p)}/node_modules/onnxruntime-node`;
         return `'{${nodeName}:artifacts:path}/node' -e 'require(process.argv[1])' '${ort}'`;

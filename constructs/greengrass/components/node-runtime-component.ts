@@ -33,7 +33,7 @@ export interface NodeRuntimeComponentProps {
 }
 
 /**
- * `<prefix>.NodeRuntime`: the `node` binary as a Greengrass artifact (`Execute: OWNER`), so a Pi needs no Node install.
+ * `<prefix>.NodeRuntime`: the `node` binary as a Greengrass artifact (`Read: ALL`, `Execute: ALL`: the dependent components run it), so a Pi needs no Node install.
  * Other components run `{<prefix>.NodeRuntime:artifacts:path}/node`. Its `Install` step runs `node --version`, so a
  * binary that cannot run on the device fails the deployment early.
  *
@@ -87,7 +87,12 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
       bucket: this.bucket,
       platforms: this.platforms,
       artifactOf: (p) => ({ fileName: 'node', sha256: NODE_DISTRIBUTIONS[p].binarySha256, source: () => sourceOf(p) }),
-      permissions: { execute: 'OWNER' },
+      // ALL, not OWNER: the ModelServer's and the Model's lifecycles run this binary. The nucleus leaves a new
+      // artifact owned by root until the owning component's first lifecycle step chowns it to its user
+      // (GenericExternalService.run -> RunWithPathOwnershipHandler.updateOwner), and Install does not wait for
+      // dependencies (Lifecycle.handleCurrentStateNew): with OWNER (mode 0550 root:root) a dependent's Install that
+      // runs first cannot execute it. Execute ALL gives 0555 (Permission.toFileSystemPermission).
+      permissions: { read: 'ALL', execute: 'ALL' },
       installScript: () => `'{artifacts:path}/node' --version`,
     });
     this.componentVersion = created.version;

@@ -93,6 +93,9 @@ export function coreDevicePolicyDocument(roleAliasArn: string): IotPolicyDocumen
   };
 }
 
+/** The prefix of the MQTT client ids a claim connection may use (`deviceId` in the plugin's configuration). */
+export const CLAIM_CLIENT_ID_PREFIX = 'modelfleet.claim.';
+
 /** The provisioning topics (without `topic/`/`topicfilter/`) a claim certificate may use for one template. */
 export function provisioningTopics(templateName: string): string[] {
   return [
@@ -113,11 +116,13 @@ export function claimPolicyDocument(templateName: string): IotPolicyDocument {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'Connect',
+        Sid: 'ConnectAsClaimClientOnly',
         Effect: 'Allow',
         Action: ['iot:Connect'],
-        // The claim certificate has no thing yet, so no thing-name variable to scope the client id with.
-        Resource: [`${base}:client/*`],
+        // Only client ids no core device uses: a thing name cannot hold a '.', and the bootstrap sets the plugin's
+        // `deviceId` (its MQTT client id) to `modelfleet.claim.<thing name>`. With `client/*` anyone holding the claim
+        // key could connect as an existing Pi's client id, and AWS IoT would disconnect the Pi.
+        Resource: [`${base}:client/${CLAIM_CLIENT_ID_PREFIX}*`],
       },
       {
         Sid: 'PublishReceiveProvisioning',

@@ -110,7 +110,7 @@ export interface PlatformFileComponentSpec {
   /** The file of a platform. */
   readonly artifactOf: (p: PlatformId) => PlatformFile;
   /** How the device treats the file (`execute` or `unarchive`). */
-  readonly permissions: Pick<ArtifactSpec, 'execute' | 'unarchive'>;
+  readonly permissions: Pick<ArtifactSpec, 'read' | 'execute' | 'unarchive'>;
   /** The `Install` script of a platform (its timeout is 120 s). */
   readonly installScript: (p: PlatformId) => string;
 }

@@ -21,6 +21,9 @@ export interface ArtifactSpec {
   /** Lower-case hex SHA-256 of the object. */
   readonly sha256: string;
   readonly unarchive?: 'ZIP';
+  /** Who may read the file (default OWNER: the user the owning component runs as). */
+  readonly read?: ArtifactPermissionValue;
+  /** Who may execute the file (default NONE). */
   readonly execute?: ArtifactPermissionValue;
 }
 
@@ -68,14 +71,21 @@ export function renderRecipe(spec: RecipeSpec, version: string, bucketName: stri
     } : {}),
     ...(spec.defaultConfiguration ? { ComponentConfiguration: { DefaultConfiguration: spec.defaultConfiguration } } : {}),
     Manifests: spec.manifests.map((m) => ({
-      Platform: { os: m.os, architecture: m.architecture, runtime: '*' },
+      // No `runtime` key: the classic nucleus matches a manifest without one, and Greengrass nucleus lite (which
+      // requires the key) then finds no manifest and fails the deployment at once. That is the right answer: lite
+      // does not resolve `{<dependency>:artifacts:...}` variables, which the model component's lifecycle needs.
+      Platform: { os: m.os, architecture: m.architecture },
       Lifecycle: m.lifecycle,
       Artifacts: m.artifacts.map((a) => ({
         Uri: `s3://${bucketName}/${keyOf(a, version)}`,
+        // The service replaces Digest and Algorithm with what it computes from the S3 object when it creates the
+        // component version (component recipe reference): they are not a check of ours. What keeps the bytes right
+        // is content-addressed keys, uploaded before the version is created and never overwritten. Kept because
+        // they put the artifact's digest into the rendered recipe, hence into its content-derived version.
         Digest: Buffer.from(a.sha256, 'hex').toString('base64'),
         Algorithm: 'SHA-256',
         ...(a.unarchive ? { Unarchive: a.unarchive } : {}),
-        Permission: { Read: 'OWNER', Execute: a.execute ?? 'NONE' },
+        Permission: { Read: a.read ?? 'OWNER', Execute: a.execute ?? 'NONE' },
       })),
     })),
   };

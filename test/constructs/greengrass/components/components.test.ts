@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
@@ -34,21 +35,21 @@ function caught(fn: () => unknown): ModelFleetError {
 }
 
 describe('NodeRuntimeComponent', () => {
-  test('ships the node binary for aarch64 and amd64 (never x86_64), executable by its owner, with its digest', () => {
+  test('ships the node binary for aarch64 and amd64 (never x86_64), executable by every user, with its digest', () => {
     const { stack, node } = sharedEdgeStack();
     const recipe = recipes(stack).get('modelfleet.NodeRuntime')!;
     expect(recipe.ComponentVersion).toBe(node.componentVersion);
     expect(recipe.ComponentVersion).toMatch(/^1\.\d+\.\d+$/);
     expect(recipe.Manifests.map((m) => m.Platform)).toEqual([
-      { os: 'linux', architecture: 'aarch64', runtime: '*' },
-      { os: 'linux', architecture: 'amd64', runtime: '*' },
+      { os: 'linux', architecture: 'aarch64' },
+      { os: 'linux', architecture: 'amd64' },
     ]);
     const [arm, x64] = recipe.Manifests.map((m) => m.Artifacts![0]);
     expect(arm).toEqual({
       Uri: `s3://bucket-storebucket4fbde984/edge/modelfleet.NodeRuntime/${node.componentVersion}/linux-arm64/node`,
       Digest: b64(NODE_DISTRIBUTIONS['linux-arm64'].binarySha256),
       Algorithm: 'SHA-256',
-      Permission: { Read: 'OWNER', Execute: 'OWNER' },
+      Permission: { Read: 'ALL', Execute: 'ALL' },
     });
     expect(x64.Uri).toMatch(/\/linux-x64\/node$/);
     expect(x64.Digest).toBe(b64(NODE_DISTRIBUTIONS['linux-x64'].binarySha256));
@@ -104,7 +105,7 @@ describe('ModelServerComponent', () => {
     expect(arm.Uri).toMatch(new RegExp(`/edge/modelfleet\\.ModelServer/${server.componentVersion.replace(/\./g, '\\.')}/linux-arm64/modelfleet-edge-linux-arm64\\.zip$`));
     expect(arm.Unarchive).toBe('ZIP');
     expect(arm.Digest).toBe(b64(built.runtime['linux-arm64'].sha256));
-    expect(arm.Permission).toEqual({ Read: 'OWNER', Execute: 'NONE' });
+    expect(arm.Permission).toEqual({ Read: 'ALL', Execute: 'NONE' });
     expect(recipe.Manifests[0].Lifecycle).toEqual({
       Install: {
         Script: "'{modelfleet.NodeRuntime:artifacts:path}/node' -e 'require(process.argv[1])' "
@@ -123,6 +124,32 @@ describe('ModelServerComponent', () => {
     }));
     expect(err.code).toBe('EdgeComponentPlatformWithoutNode');
     expect(err.message).toContain('linux-x64');
+  });
+});
+
+describe('artifact permissions and platforms', () => {
+  // The nucleus leaves new artifacts root-owned until their own component's first lifecycle step
+  // (RunWithPathOwnershipHandler.updateOwner), and a dependent's Install does not wait for its dependencies
+  // (Lifecycle.handleCurrentStateNew): what another component reads or runs must be readable/executable by all.
+  test('lets the components that depend on them run node and read the runtime (ALL), and keeps the model OWNER', () => {
+    const { stack } = sharedEdgeStack();
+    const all = recipes(stack);
+    for (const m of all.get('modelfleet.NodeRuntime')!.Manifests) {
+      expect(m.Artifacts![0].Permission).toEqual({ Read: 'ALL', Execute: 'ALL' });
+    }
+    for (const m of all.get('modelfleet.ModelServer')!.Manifests) {
+      expect(m.Artifacts![0].Permission).toMatchObject({ Read: 'ALL' });
+    }
+    for (const m of all.get('modelfleet.Model.iris')!.Manifests) {
+      for (const a of m.Artifacts!) expect(a.Permission).toEqual({ Read: 'OWNER', Execute: 'NONE' });
+    }
+  });
+
+  test('claims no runtime, so Greengrass nucleus lite (no cross-component variables) finds no manifest', () => {
+    const { stack } = sharedEdgeStack();
+    for (const recipe of recipes(stack).values()) {
+      for (const m of recipe.Manifests) expect(Object.keys(m.Platform).sort()).toEqual(['architecture', 'os']);
+    }
   });
 });
 
@@ -152,6 +179,37 @@ describe('ModelComponent', () => {
       + "'{configuration:/host}' '{configuration:/port}' 90 \"$pid\"");
     expect(install.Script).toMatch(/exit \$status$/);
     expect(install.Timeout).toBe(150);
+  });
+
+  test('its Install step, which the nucleus runs at every start, checks readiness once per version and port', () => {
+    // Install runs whenever a service starts from NEW, i.e. at install and at every nucleus start
+    // (Lifecycle.handleCurrentStateNew); the recipe reference says the same.
+    const { stack } = sharedEdgeStack();
+    const script = (recipes(stack).get('modelfleet.Model.iris')!.Manifests[0].Lifecycle!.Install as { Script: string }).Script;
+    const dir = fs.mkdtempSync(path.join(tmp(), 'install-'));
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(work);
+    const calls = path.join(dir, 'calls');
+    const stub = path.join(dir, 'node');
+    fs.writeFileSync(stub, `#!/bin/sh\necho "$*" >> '${calls}'\nexit 0\n`, { mode: 0o755 });
+    const resolved = (port: string): string => script
+      .replace(/\{modelfleet\.NodeRuntime:artifacts:path\}\/node/g, stub)
+      .replace(/\{work:path\}/g, work)
+      .replace(/\{configuration:\/port\}/g, port)
+      .replace(/\{[A-Za-z.:/]+\}/g, 'x');
+    const run = (port: string) => spawnSync('sh', ['-c', resolved(port)], { encoding: 'utf8' });
+    // readiness checks run so far (the stubbed server may be killed before it logs its own call)
+    const count = (): number => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').split('wait-ready.js').length - 1 : 0);
+
+    expect(run('8080').status).toBe(0);
+    expect(count()).toBe(1);
+    const boot = run('8080'); // a reboot: Install again
+    expect(boot.status).toBe(0);
+    expect(boot.stdout).toContain('already passed');
+    expect(count()).toBe(1);
+    expect(run('9090').status).toBe(0); // another port: checked again, and only the new marker is kept
+    expect(count()).toBe(2);
+    expect(fs.readdirSync(work).filter((f) => f.startsWith('ready-'))).toEqual([expect.stringMatching(/-9090$/)]);
   });
 
   test('writes every configuration value as a string, with defaults', () => {

@@ -189,9 +189,29 @@ describe('EdgeFleet', () => {
     const tpl = `<${stack.getLogicalId(fleet.provisioningTemplate)}>`;
     const topics = ['$aws/certificates/create/*', `$aws/provisioning-templates/${tpl}/provision/*`];
     expect(statements((policy.Properties as Json).PolicyDocument as Json)).toEqual([
-      { Sid: 'Connect', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${IOT}:client/*`] },
+      { Sid: 'ConnectAsClaimClientOnly', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${IOT}:client/modelfleet.claim.*`] },
       { Sid: 'PublishReceiveProvisioning', Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: topics.map((t) => `${IOT}:topic/${t}`) },
       { Sid: 'SubscribeProvisioning', Effect: 'Allow', Action: ['iot:Subscribe'], Resource: topics.map((t) => `${IOT}:topicfilter/${t}`) },
+    ]);
+  });
+
+  test('never lets a claim connection use a client id a core device uses (thing names hold no \'.\')', () => {
+    const policy = template.toJSON().Resources[stack.getLogicalId(fleet.claimPolicy)] as Json;
+    const connect = statements((policy.Properties as Json).PolicyDocument as Json).filter((st) => st.Action.includes('iot:Connect'));
+    expect(connect.flatMap((st) => st.Resource)).toEqual([`${IOT}:client/modelfleet.claim.*`]);
+  });
+
+  test('refuses malformed and existing thing names by default with its own pre-provisioning hook', () => {
+    expect(fleet.provisioningPreHook).toBeDefined();
+    const hookId = stack.getLogicalId(fleet.provisioningPreHook!.node.defaultChild as lambda.CfnFunction);
+    template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', {
+      PreProvisioningHook: { TargetArn: { 'Fn::GetAtt': [hookId, 'Arn'] }, PayloadVersion: '2020-04-01' },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('ProvisioningPreHook'));
+    expect(policies).toHaveLength(1);
+    expect(statements(policies[0].Properties.PolicyDocument as Json)).toEqual([
+      { Effect: 'Allow', Action: ['iot:DescribeThing'], Resource: [`${IOT}:thing/*`] },
     ]);
   });
 
@@ -206,7 +226,7 @@ describe('EdgeFleet', () => {
     const [, tpl] = only(template, 'AWS::IoT::ProvisioningTemplate');
     const props = tpl.Properties as Json;
     expect(props.Enabled).toBe(true);
-    expect(props.PreProvisioningHook).toBeUndefined();
+    expect(props.PreProvisioningHook).toMatchObject({ PayloadVersion: '2020-04-01' }); // the default hook
     expect(props.TemplateType).toBe('FLEET_PROVISIONING');
     expect(props.ProvisioningRoleArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(fleet.provisioningRole.node.defaultChild as iam.CfnRole), 'Arn'] });
     const groupRef = `<${stack.getLogicalId(fleet.thingGroup)}>`;
@@ -239,7 +259,9 @@ describe('EdgeFleet', () => {
     const [, cert] = only(template, 'Custom::ModelfleetClaimCertificate');
     const secretId = Object.keys(template.findResources('AWS::SecretsManager::Secret'))[0];
     expect((cert.Properties as Json).SecretArn).toEqual({ Ref: secretId });
-    const [handlerId, handler] = only(template, 'AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Code: { ZipFile: Match.anyValue() } } });
+    const [handlerId, handler] = only(template, 'AWS::Lambda::Function', {
+      Properties: { Handler: 'index.handler', Code: { ZipFile: Match.stringLikeRegexp('CreateKeysAndCertificateCommand') } },
+    });
     expect(flat((cert.Properties as Json).ServiceToken)).toBe(`<${handlerId}.Arn>`);
     const code = ((handler.Properties as Json).Code as Json).ZipFile as string;
     expect(code).toContain('CreateKeysAndCertificateCommand');
@@ -314,9 +336,28 @@ describe('EdgeFleet', () => {
         MaximumPerMinute: 50,
         ExponentialRate: { BaseRatePerMinute: 5, IncrementFactor: 2, RateIncreaseCriteria: { NumberOfSucceededThings: 5 } },
       },
-      AbortConfig: { CriteriaList: [{ FailureType: 'ALL', Action: 'CANCEL', ThresholdPercentage: 10, MinNumberOfExecutedThings: 1 }] },
+      AbortConfig: { CriteriaList: [{ FailureType: 'FAILED', Action: 'CANCEL', ThresholdPercentage: 10, MinNumberOfExecutedThings: 10 }] },
       TimeoutConfig: { InProgressTimeoutInMinutes: 60 },
     });
+  });
+
+  test('cancels the rollout only on FAILED devices, and never on the first one', () => {
+    // A cancel is final for a thing group: devices that join later do not receive the cancelled deployment
+    // (https://docs.aws.amazon.com/greengrass/v2/developerguide/cancel-deployments.html).
+    const [, deployment] = only(template, 'AWS::GreengrassV2::Deployment');
+    const criteria = (((deployment.Properties as Json).IotJobConfiguration as Json).AbortConfig as Json).CriteriaList as Json[];
+    expect(criteria.map((c) => c.FailureType)).toEqual(['FAILED']);
+    expect(criteria[0].MinNumberOfExecutedThings).toBeGreaterThanOrEqual(10);
+  });
+
+  test('creates the deployment after the token exchange role\'s policy, which a model update changes', () => {
+    // The nucleus does not retry an S3 403 (S3Downloader.download: S3_GET_OBJECT_ACCESS_DENIED).
+    const [, deployment] = only(template, 'AWS::GreengrassV2::Deployment');
+    const role = fleet.tokenExchangeRole as iam.Role;
+    const policy = role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+    expect(deployment.DependsOn).toEqual(expect.arrayContaining([
+      stack.getLogicalId(policy), stack.getLogicalId(role.node.defaultChild as iam.CfnRole),
+    ]));
   });
 
   test('passes cdk-nag AwsSolutions checks', () => {
@@ -362,7 +403,7 @@ describe('EdgeFleet options', () => {
           MaximumPerMinute: 100,
           ExponentialRate: { BaseRatePerMinute: 10, IncrementFactor: 1.5, RateIncreaseCriteria: { NumberOfSucceededThings: 20 } },
         },
-        AbortConfig: { CriteriaList: [{ FailureType: 'ALL', Action: 'CANCEL', ThresholdPercentage: 12.5, MinNumberOfExecutedThings: 25 }] },
+        AbortConfig: { CriteriaList: [{ FailureType: 'FAILED', Action: 'CANCEL', ThresholdPercentage: 12.5, MinNumberOfExecutedThings: 25 }] },
         TimeoutConfig: { InProgressTimeoutInMinutes: 180 },
       },
     });
@@ -436,6 +477,13 @@ describe('EdgeFleet options', () => {
       SourceArn: `${IOT}:provisioningtemplate/${fleet.provisioningTemplate.templateName}`,
     });
     expect(template.toJSON().Resources[stack.getLogicalId(fleet.provisioningTemplate)].DependsOn).toContain(permissionId);
+  });
+
+  test('provisions every claim request without a hook when defaultProvisioningPreHook is false', () => {
+    const { fleet, template } = fleetStack({ components: [MODEL], defaultProvisioningPreHook: false });
+    expect(fleet.provisioningPreHook).toBeUndefined();
+    template.hasResourceProperties('AWS::IoT::ProvisioningTemplate', { PreProvisioningHook: Match.absent() });
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
   });
 
   test('signs the claim certificate from a CSR without any custom resource or secret', () => {
