@@ -1,6 +1,6 @@
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
@@ -101,6 +101,35 @@ export interface ModelFleetResourcesProps {
    * @default false - only failed, rejected and canceled deployments are notified
    */
   readonly edgeNotifyDeploymentSucceeded?: boolean;
+
+  /**
+   * Bring the edge model servers' metrics to CloudWatch through `aws.greengrass.LogManager`, with fleet alarms
+   * (`EdgeFleetMonitoringProps.deviceMetrics`).
+   *
+   * @default true
+   */
+  readonly edgeDeviceMetrics?: boolean;
+
+  /**
+   * The 5xx share of a model's requests on the fleet that fires its error alarm.
+   *
+   * @default 5
+   */
+  readonly edgeAlarmErrorRatePercent?: number;
+
+  /**
+   * The p99 latency of the slowest device that fires a model's latency alarm.
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly edgeAlarmLatencyP99Threshold?: Duration;
+
+  /**
+   * The number of devices reporting a model's metrics below which its reporting alarm fires.
+   *
+   * @default 1 - the alarm fires when no device reports
+   */
+  readonly edgeAlarmMinReportingDevices?: number;
 }
 
 /**
@@ -195,6 +224,10 @@ export class ModelFleetResources extends Construct {
         fleet,
         alarmTopic: this.alarmTopic,
         notifyDeploymentSucceeded: this.props.edgeNotifyDeploymentSucceeded,
+        deviceMetrics: this.props.edgeDeviceMetrics,
+        alarmErrorRatePercent: this.props.edgeAlarmErrorRatePercent,
+        alarmLatencyP99Threshold: this.props.edgeAlarmLatencyP99Threshold,
+        alarmMinReportingDevices: this.props.edgeAlarmMinReportingDevices,
       });
       this.monitorings.set(fleet, monitoring);
     }

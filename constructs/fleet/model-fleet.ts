@@ -576,9 +576,11 @@ export class ModelFleet extends Construct {
         maxBatch: edge.maxBatch,
         batchDelay: edge.batchDelay,
         tokenFile: edge.tokenFile,
+        metricsInterval: edge.metricsInterval,
       });
       this.edgeFleet.addComponent(this.modelComponent.ref);
       this.edgeMonitoring = this.resources.edgeMonitoring(this.edgeFleet);
+      this.edgeMonitoring?.addModel(this.modelName, this.modelComponent.componentName, edge.metricsInterval);
       this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
       acknowledgeArtifactRead(this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
     }

@@ -1,5 +1,10 @@
 import * as events from 'aws-cdk-lib/aws-events';
 
+/** The `detail-type` of Greengrass's event when a deployment ends on a core device. */
+export const DEPLOYMENT_STATUS_DETAIL_TYPE = 'Greengrass V2 Effective Deployment Status Change';
+/** The `detail-type` of Greengrass's event when an installed component changes state on a core device. */
+export const COMPONENT_STATUS_DETAIL_TYPE = 'Greengrass V2 Installed Component Status Change';
+
 /**
  * The SNS messages the fleet's event rules send: AWS Chatbot custom notifications (`version`, `source: custom`,
  * `content.title`, `content.description`, `content.keywords`), which Slack and Teams show as a titled message and an

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -165,11 +165,78 @@ describe('EdgeFleetMonitoring', () => {
     render({ dashboard: false }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 
+  test('deviceMetrics deploys the log manager uploading each model\'s metric file, and alarms the fleet per model', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Stack');
+    const topic = new sns.Topic(stack, 'Alarms');
+    const fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER, MODEL] });
+    const monitoring = new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: topic, alarmMinReportingDevices: 18 });
+    monitoring.addModel('iris', MODEL.componentName);
+    const template = Template.fromStack(stack);
+    const deployment = Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0];
+    const logManager = deployment.Properties.Components['aws.greengrass.LogManager'];
+    expect(logManager.ComponentVersion).toBe('2.3.10');
+    expect(JSON.parse(logManager.ConfigurationUpdate.Merge)).toEqual({
+      logsUploaderConfiguration: { componentLogsConfigurationMap: { [`${MODEL.componentName}.Metrics`]: {
+        logFileDirectoryPath: `/greengrass/v2/work/${MODEL.componentName}`, logFileRegex: 'modelfleet-metrics\\w*.log',
+        minimumLogLevel: 'INFO', diskSpaceLimit: '5', diskSpaceLimitUnit: 'MB', deleteLogFileAfterCloudUpload: 'true',
+      } } },
+      periodicUploadIntervalSec: '300',
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['/aws/greengrass/UserComponent/', { Ref: 'AWS::Region' }, `/${MODEL.componentName}.Metrics`]] },
+      RetentionInDays: 14,
+    });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(3);
+    const topicRef = { Ref: Object.keys(template.findResources('AWS::SNS::Topic'))[0] };
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
+      expect(alarm.Properties.OKActions).toEqual([topicRef]);
+    }
+    const byText = (t: string) => alarms.find((a) => String(a.Properties.AlarmDescription).includes(t))!.Properties;
+    expect(byText('answered 5xx')).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    const latency = byText('p99 latency');
+    expect(latency).toMatchObject({ Threshold: 1000 });
+    expect(latency.Metrics[0].MetricStat).toEqual({ Metric: { Namespace: 'modelfleet/Edge', MetricName: 'LatencyP99',
+      Dimensions: [{ Name: 'Model', Value: 'iris' }] }, Period: 900, Stat: 'Maximum' });
+    const reporting = byText('report metrics');
+    expect(reporting).toMatchObject({ Threshold: 18, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(JSON.stringify(reporting.Metrics)).toContain('reports / (PERIOD(reports) / 300)');
+    expect(monitoring.alarms).toHaveLength(3);
+  });
+
+  test('deviceMetrics: false adds no log manager and no alarm', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Stack');
+    const fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER] });
+    new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: new sns.Topic(stack, 'Alarms'), deviceMetrics: false })
+      .addModel('iris', MODEL.componentName);
+    const template = Template.fromStack(stack);
+    expect(Object.keys(Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0].Properties.Components))
+      .toEqual([SERVER.componentName]);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+
+  test('fails when an alarm threshold or the upload interval is out of range', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER] });
+    let err: Error | undefined;
+    try {
+      new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: new sns.Topic(stack, 'Alarms'),
+        alarmErrorRatePercent: 0, alarmMinReportingDevices: 0.5, logUploadInterval: Duration.seconds(5) });
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).toMatch(/^EdgeFleetMonitoringPropsInvalid: logUploadInterval must be whole seconds from 10 to 3600, got 5 s; alarmErrorRatePercent .* got 0; alarmMinReportingDevices .* got 0.5/);
+  });
+
   test('leaves no cdk-nag finding', () => {
     const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Stack');
     const fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER] });
-    new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true }) });
+    new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: new sns.Topic(stack, 'Alarms', { enforceSSL: true }) })
+      .addModel('iris', MODEL.componentName);
     app.synth();
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     const findings = report.violations.flatMap((v) => v.violatingResources.map((x) => `${v.ruleName} at ${x.constructPath}`));
