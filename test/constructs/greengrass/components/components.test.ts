@@ -230,10 +230,19 @@ describe('ModelComponent', () => {
     expect(caught(() => edgeStack({ readinessTimeout: Duration.seconds(1) })).code).toBe('EdgeModelReadinessTimeoutOutOfRange');
   });
 
+  test('fails on a metrics interval out of range', () => {
+    const err = caught(() => edgeStack({ metricsInterval: Duration.seconds(5) }));
+    expect(err.code).toBe('EdgeModelMetricsIntervalOutOfRange');
+    expect(err.message).toContain('got 5 s');
+  });
+
   test('skips tokenized values', () => {
     const port = Token.asNumber(Lazy.number({ produce: () => 8081 }));
-    const { stack } = edgeStack({ port });
-    expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!.port).toBe('8081');
+    const seconds = Token.asNumber(Lazy.number({ produce: () => 60 }));
+    const { stack } = edgeStack({ port, metricsInterval: Duration.seconds(seconds) });
+    const config = recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!;
+    expect(config.port).toBe('8081');
+    expect(config.metricsIntervalSeconds).toBe('60');
   });
 
   test('grantArtifactRead lets the grantee read only this component\'s and its dependencies\' artifacts', () => {
