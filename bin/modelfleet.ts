@@ -4,6 +4,7 @@
  * Sub-commands live in `bin/commands/<name>.ts` and export `run(argv: string[]): Promise<number>`.
  */
 const COMMANDS: Record<string, string> = {
+  fleet: './commands/fleet',
   history: './commands/history',
   'pi-bootstrap': './commands/pi-bootstrap',
   verify: './commands/verify',

@@ -57,6 +57,10 @@ export interface EdgeConfig {
   /** Watch the model file and swap on change. */
   readonly watch: boolean;
   readonly drainTimeoutMs: number;
+  /** File the EMF metric lines go to (Greengrass's log manager uploads it), when set. */
+  readonly emfFile?: string;
+  readonly emfIntervalMs: number;
+  readonly emfDevice?: string;
 }
 
 interface FlagSpec {
@@ -92,6 +96,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'log-level': { key: 'logLevel', kind: 'level', help: 'debug | info | warn | error | silent (default info)' },
   'allow-contract-change': { key: 'allowContractChange', kind: 'bool', help: 'let a hot swap change inputs/outputs (default false)' },
   'watch': { key: 'watch', kind: 'bool', help: 'swap when the model file changes (default true)' },
+  'emf-file': { key: 'emfFile', kind: 'string', help: 'append CloudWatch embedded metric format lines to this file (default: none)' },
+  'emf-interval-s': { key: 'emfIntervalS', kind: 'int', min: 10, max: 3600, help: 'seconds between EMF lines (default 300)' },
+  'emf-device': { key: 'emfDevice', kind: 'string', help: 'the Device dimension of the EMF lines (default: the host name)' },
   'drain-timeout-ms': { key: 'drainTimeoutMs', kind: 'int', min: 0, max: 600000, help: 'SIGTERM: longest wait for in-flight requests (default 25000)' },
 };
 
@@ -276,6 +283,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     allowContractChange: (v.allowContractChange as boolean | undefined) ?? false,
     watch: (v.watch as boolean | undefined) ?? true,
     drainTimeoutMs: (v.drainTimeoutMs as number | undefined) ?? 25000,
+    emfFile: v.emfFile === undefined ? undefined : path.resolve(ctx.cwd, String(v.emfFile)),
+    emfIntervalMs: ((v.emfIntervalS as number | undefined) ?? 300) * 1000,
+    emfDevice: v.emfDevice as string | undefined,
   });
 }
 

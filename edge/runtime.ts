@@ -79,6 +79,13 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
     throw e;
   }
   if (config.watch) manager.watch();
+  let emf: import('./emf').EmfReporter | undefined;
+  if (config.emfFile) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { EmfReporter } = require('./emf') as typeof import('./emf');
+    emf = new EmfReporter(config, metrics, log);
+    await emf.start();
+  }
   log.info('ready', { url, ms_since_start: Math.round(performance.now() - t0), ms_since_process_start: Math.round(performance.now()), max_batch: config.maxBatch, max_queue: config.maxQueue, auth: config.token !== undefined });
 
   let stopping: Promise<void> | undefined;
@@ -104,6 +111,7 @@ export async function startRuntime(config: EdgeConfig, opts: RuntimeOptions = {}
       const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
       http.server.closeAllConnections();
       await closed;
+      await emf?.stop();
       await manager.close();
       await decoder.close();
       log.info('stopped', { ms: Math.round(performance.now() - s0), drain_timed_out: timedOut });

@@ -1,12 +1,14 @@
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
+import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelFleetError } from '../model/modelfleet-error';
 import { ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
+import { AlarmChatChannel, AlarmChatChannelConfig } from './alarm-chat-channel';
 import { acknowledgeArtifactRead, acknowledgeUploadFunctions } from './private/acknowledgements';
 
 /** Properties of `ModelFleetResources`. */
@@ -62,11 +64,72 @@ export interface ModelFleetResourcesProps {
   readonly edgeFirstPort?: number;
 
   /**
-   * The SNS topic that every SageMaker endpoint's alarms notify.
+   * The SNS topic that every alarm and event rule of the stack's models notifies: the SageMaker endpoints' alarms,
+   * the edge fleets' deployment and component events and their device metric alarms.
    *
-   * @default - one topic for the stack (TLS-only), created when the first endpoint needs it
+   * @default - one topic for the stack (TLS-only), created when the first model needs it
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * An e-mail address subscribed to the alarm topic (confirm the subscription from the mail AWS sends); more with
+   * `addAlarmEmail`.
+   *
+   * @default - no e-mail subscription
+   */
+  readonly alarmEmail?: string;
+
+  /**
+   * A Slack or Microsoft Teams channel the alarm topic reaches through AWS Chatbot, e.g.
+   * `AlarmChatChannel.slack('T0123ABCD', 'C0123ABCDEF')`.
+   *
+   * @default - no chat channel
+   */
+  readonly alarmChatChannel?: AlarmChatChannel;
+
+  /**
+   * Watch each edge fleet: EventBridge rules on Greengrass's deployment and component health events to the alarm
+   * topic, and a CloudWatch dashboard (`EdgeFleetMonitoring`). The rules cost nothing until an event matches.
+   *
+   * @default true
+   */
+  readonly edgeMonitoring?: boolean;
+
+  /**
+   * Also notify the alarm topic when a deployment succeeds on a device (one message per device).
+   *
+   * @default false - only failed, rejected and canceled deployments are notified
+   */
+  readonly edgeNotifyDeploymentSucceeded?: boolean;
+
+  /**
+   * Bring the edge model servers' metrics to CloudWatch through `aws.greengrass.LogManager`, with fleet alarms
+   * (`EdgeFleetMonitoringProps.deviceMetrics`).
+   *
+   * @default true
+   */
+  readonly edgeDeviceMetrics?: boolean;
+
+  /**
+   * The 5xx share of a model's requests on the fleet that fires its error alarm.
+   *
+   * @default 5
+   */
+  readonly edgeAlarmErrorRatePercent?: number;
+
+  /**
+   * The p99 latency of the slowest device that fires a model's latency alarm.
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly edgeAlarmLatencyP99Threshold?: Duration;
+
+  /**
+   * The number of devices reporting a model's metrics below which its reporting alarm fires.
+   *
+   * @default 1 - the alarm fires when no device reports
+   */
+  readonly edgeAlarmMinReportingDevices?: number;
 }
 
 /**
@@ -106,6 +169,10 @@ export class ModelFleetResources extends Construct {
   private readonly usedPorts = new WeakMap<EdgeFleet, Map<number, string>>();
   private sharedAlarmTopic?: sns.ITopic;
   private readonly alarmEmails = new Set<string>();
+  private readonly monitorings = new Map<EdgeFleet, EdgeFleetMonitoring>();
+
+  /** The AWS Chatbot channel of the alarm topic, when `alarmChatChannel` is given. */
+  public readonly alarmChatChannel?: AlarmChatChannelConfig;
 
   /**
    * Declares the shared resources of a stack. Declare them once, before the stack's first `ModelFleet`: a second
@@ -129,15 +196,42 @@ export class ModelFleetResources extends Construct {
     this.sharedEdgeFleet = props.edgeFleet;
     this.nextPort = props.edgeFirstPort ?? 8080;
     this.sharedAlarmTopic = props.alarmTopic;
+    if (props.alarmEmail !== undefined) this.addAlarmEmail(props.alarmEmail);
+    if (props.alarmChatChannel) this.alarmChatChannel = props.alarmChatChannel.bind(this, this.alarmTopic);
   }
 
-  /** The SNS topic of every endpoint's alarms (created on first use). */
+  /** The SNS topic of every alarm and event rule of the stack's models (created on first use). */
   public get alarmTopic(): sns.ITopic {
     this.sharedAlarmTopic = this.sharedAlarmTopic ?? new sns.Topic(this, 'AlarmTopic', {
-      displayName: 'modelfleet endpoint alarms',
+      displayName: 'modelfleet alarms',
       enforceSSL: true,
     });
     return this.sharedAlarmTopic;
+  }
+
+  /**
+   * The monitoring of an edge fleet (event rules and dashboard), created once per fleet; undefined when
+   * `edgeMonitoring` is false.
+   *
+   * @param fleet the fleet
+   */
+  public edgeMonitoring(fleet: EdgeFleet): EdgeFleetMonitoring | undefined {
+    if (this.props.edgeMonitoring === false) return undefined;
+    let monitoring = this.monitorings.get(fleet);
+    if (!monitoring) {
+      const id = fleet.node.scope === this ? 'EdgeFleetMonitoring' : `EdgeFleetMonitoring${this.monitorings.size + 1}`;
+      monitoring = new EdgeFleetMonitoring(this, id, {
+        fleet,
+        alarmTopic: this.alarmTopic,
+        notifyDeploymentSucceeded: this.props.edgeNotifyDeploymentSucceeded,
+        deviceMetrics: this.props.edgeDeviceMetrics,
+        alarmErrorRatePercent: this.props.edgeAlarmErrorRatePercent,
+        alarmLatencyP99Threshold: this.props.edgeAlarmLatencyP99Threshold,
+        alarmMinReportingDevices: this.props.edgeAlarmMinReportingDevices,
+      });
+      this.monitorings.set(fleet, monitoring);
+    }
+    return monitoring;
   }
 
   /**

@@ -8,6 +8,7 @@ import { Annotations, Aws, CfnOutput, RemovalPolicy, Size, Stack, Stage, Token }
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelComponent, ModelServerComponent, ModelServerSettings, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
+import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelContract, ModelFleetError, ModelSource } from '../model';
 import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
 import { ModelStore, StoredModel } from '../model-store';
@@ -440,6 +441,9 @@ export class ModelFleet extends Construct {
   /** The port of the model server on the devices, when the edge target is on. */
   public readonly edgePort?: number;
 
+  /** The monitoring of the edge fleet (shared by the fleet's models), when the edge target and monitoring are on. */
+  public readonly edgeMonitoring?: EdgeFleetMonitoring;
+
   /** The model package group (model registry), when registration is on. */
   public readonly modelPackageGroup?: sagemaker.CfnModelPackageGroup;
 
@@ -572,8 +576,11 @@ export class ModelFleet extends Construct {
         maxBatch: edge.maxBatch,
         batchDelay: edge.batchDelay,
         tokenFile: edge.tokenFile,
+        metricsInterval: edge.metricsInterval,
       });
       this.edgeFleet.addComponent(this.modelComponent.ref);
+      this.edgeMonitoring = this.resources.edgeMonitoring(this.edgeFleet);
+      this.edgeMonitoring?.addModel(this.modelName, this.modelComponent.componentName, edge.metricsInterval);
       this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
       acknowledgeArtifactRead(this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
     }

@@ -1,2 +1,3 @@
 export * from './components';
 export * from './edge-fleet';
+export * from './fleet-monitoring';

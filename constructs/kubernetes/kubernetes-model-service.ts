@@ -17,6 +17,7 @@ import { ObjectLabel } from './object-label';
 import { acknowledgeGrantWildcards } from './private/acknowledge';
 import { deployTimeYaml, publishDeployTimeFiles } from './private/deploy-time-yaml';
 import { createIrsaRole } from './private/irsa-role';
+import { alertRuleGroups, grafanaDashboard } from './private/observability';
 import { resolveManifest } from './private/resolve-manifest';
 import { ModelFleetError } from '../model';
 import { StoredModel } from '../model-store';
@@ -173,6 +174,31 @@ export interface KubernetesModelServiceProps {
   readonly serviceMonitorLabels?: ObjectLabel[];
 
   /**
+   * Prometheus alerting rules for the model server (5xx share, p99 latency, pods down, worker crashes, failed model
+   * loads): a Prometheus Operator `PrometheusRule` in the chart when `serviceMonitor` is on (labelled with
+   * `serviceMonitorLabels`, for your Prometheus's `ruleSelector`), else a plain rules file written into the cloud
+   * assembly beside the YAML (`<construct path with '-'>.rules.yaml`) for your Prometheus's `rule_files`. Their series
+   * are selected by `job="<service name>"` (the job a ServiceMonitor gives them) and the namespace.
+   *
+   * @default true
+   */
+  readonly prometheusRules?: boolean;
+
+  /**
+   * The share of inference requests answered 5xx (in percent) above which the `ModelfleetHighErrorRate` rule fires.
+   *
+   * @default 5
+   */
+  readonly alertErrorRatePercent?: number;
+
+  /**
+   * The p99 inference latency above which the `ModelfleetHighLatency` rule fires.
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly alertLatencyP99Threshold?: Duration;
+
+  /**
    * How long the server's preStop hook sleeps before it gets SIGTERM, so that the Service's endpoints (kube-proxy,
    * ingress controllers, load balancers) stop sending to a terminating pod before its runtime stops accepting.
    * Uses the `sleep` lifecycle handler (Kubernetes 1.30 and later); `Duration.seconds(0)` leaves the hook out.
@@ -289,6 +315,14 @@ export class KubernetesModelService extends Construct {
   public readonly networkPolicy?: kplus.NetworkPolicy;
   /** The Prometheus Operator ServiceMonitor, when `serviceMonitor` is true. */
   public readonly serviceMonitor?: cdk8s.ApiObject;
+  /** The Prometheus Operator PrometheusRule, when `serviceMonitor` and `prometheusRules` are on. */
+  public readonly prometheusRule?: cdk8s.ApiObject;
+  /** The Grafana dashboard of the model server's metrics (JSON), also written into the cloud assembly. */
+  public readonly grafanaDashboardJson: string;
+  /** File name of the Grafana dashboard in the cloud assembly (`<construct path with '-'>.grafana.json`). */
+  public readonly grafanaDashboardFileName: string;
+  /** File name of the plain Prometheus rules file in the cloud assembly, when one is written. */
+  public readonly prometheusRulesFileName?: string;
   /** The name shared by the Kubernetes objects. */
   public readonly serviceName: string;
   /** The namespace of the Kubernetes objects. */
@@ -575,6 +609,45 @@ export class KubernetesModelService extends Construct {
         },
       });
     }
+
+    // ---- Grafana dashboard and Prometheus alerting rules ----
+    const base = this.node.path.replace(/\//g, '-');
+    const literalJob = Token.isUnresolved(this.serviceName) ? undefined : this.serviceName;
+    this.grafanaDashboardJson = JSON.stringify(grafanaDashboard(`modelfleet ${literalJob ?? 'model server'}`, literalJob), undefined, 2) + '\n';
+    this.grafanaDashboardFileName = `${base}.grafana.json`;
+    const files: Array<{ name: string; text: () => string }> = [{ name: this.grafanaDashboardFileName, text: () => this.grafanaDashboardJson }];
+    if (props.prometheusRules ?? true) {
+      const groups = () => alertRuleGroups({
+        selector: `job="${this.serviceName}",namespace="${this.namespace}"`,
+        group: `modelfleet-${this.serviceName}`,
+        errorRatio: (props.alertErrorRatePercent ?? 5) / 100,
+        latencyP99Seconds: (props.alertLatencyP99Threshold ?? Duration.seconds(1)).toMilliseconds() / 1000,
+        minPodsUp: 1,
+      });
+      if (props.serviceMonitor ?? false) {
+        this.prometheusRule = new cdk8s.ApiObject(this.chart, 'PrometheusRule', {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'PrometheusRule',
+          metadata: {
+            name: this.serviceName,
+            labels: Object.fromEntries((props.serviceMonitorLabels ?? []).map((l) => [l.key, l.value])),
+          },
+          spec: { groups: groups() },
+        });
+      } else {
+        this.prometheusRulesFileName = `${base}.rules.yaml`;
+        files.push({ name: this.prometheusRulesFileName, text: () => cdk8s.Yaml.stringify({ groups: groups() }) });
+      }
+    }
+    // a construct of its own: a construct takes one custom synthesis, and the YAML file has this one's
+    attachCustomSynthesis(new Construct(this, 'ObservabilityFiles'), {
+      onSynthesize: (session) => {
+        for (const f of files) {
+          fs.mkdirSync(session.outdir, { recursive: true });
+          fs.writeFileSync(path.join(session.outdir, f.name), f.text());
+        }
+      },
+    });
 
     if (props.cluster) {
       this.manifest = new eks.KubernetesManifest(this, 'Manifest', {

@@ -9,6 +9,7 @@ import { EdgeComponentRef, IEdgeComponent } from './edge-component';
 import { EdgePlatform } from './edge-platform';
 import { ModelServerComponent } from './model-server-component';
 import { ModelServerSettings } from './model-server-settings';
+import { MODEL_METRICS_FILE } from './private/metrics-file';
 import { PlatformId, runtimeZipFolder, sha256File } from './private/artifacts';
 import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { componentNameProblem, RecipeSpec } from './private/recipe';
@@ -45,6 +46,7 @@ export interface ModelComponentProps extends ModelServerSettings {
 }
 
 const MODEL_FILE = 'model.onnx';
+const METRICS_FILE = MODEL_METRICS_FILE;
 
 /**
  * `<prefix>.Model.<name>`: one model served by `modelfleet-edge` on the device. Its artifacts are the model's own
@@ -81,6 +83,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     const maxBatch = props.maxBatch ?? 8;
     const batchDelay = props.batchDelay ?? Duration.millis(2);
     const readiness = props.readinessTimeout ?? Duration.seconds(120);
+    const metricsSeconds = (props.metricsInterval ?? Duration.minutes(5)).toSeconds({ integral: false });
 
     const problems = new Problems();
     const name = `${prefix}.Model.${model.name}`;
@@ -100,6 +103,11 @@ export class ModelComponent extends Construct implements IEdgeComponent {
       if (!Number.isInteger(ms) || ms < 0 || ms > 1000) {
         problems.add('EdgeModelBatchDelayOutOfRange', `batchDelay must be whole milliseconds from 0 to 1000, got ${ms} ms`);
       }
+    }
+    if (!Token.isUnresolved(metricsSeconds) && metricsSeconds !== 0
+      && (!Number.isInteger(metricsSeconds) || metricsSeconds < 10 || metricsSeconds > 3600)) {
+      problems.add('EdgeModelMetricsIntervalOutOfRange',
+        `metricsInterval must be whole seconds from 10 to 3600 (or 0: no metrics), got ${metricsSeconds} s`);
     }
     const readinessSeconds = readiness.toSeconds({ integral: false });
     if (!Number.isInteger(readinessSeconds) || readinessSeconds < 5 || readinessSeconds > 3600) {
@@ -140,6 +148,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
       maxBatch: asString(maxBatch),
       batchDelayMs: asString(batchDelay.toMilliseconds()),
       tokenFile: props.tokenFile ?? '',
+      metricsIntervalSeconds: metricsSeconds === 0 ? '' : asString(metricsSeconds),
     };
 
     const contractSha256 = sha256File(model.localContractPath as string);
@@ -165,11 +174,13 @@ export class ModelComponent extends Construct implements IEdgeComponent {
           "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}'",
           "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'",
           '${TOKEN_FILE:+--token-file "$TOKEN_FILE"}',
+          `\${EMF_INTERVAL:+--emf-file '{work:path}/${METRICS_FILE}' --emf-interval-s "$EMF_INTERVAL" --emf-device '{iot:thingName}'}`,
         ].join(' ');
         // Node's compile cache in the component's writable work folder: the Run start reuses what Install compiled.
         // MALLOC_ARENA_MAX=2: fewer glibc malloc arenas for the worker threads (about 30 MB less RSS, same speed).
         const preamble = [
           "TOKEN_FILE='{configuration:/tokenFile}'",
+          "EMF_INTERVAL='{configuration:/metricsIntervalSeconds}'",
           "export NODE_COMPILE_CACHE='{work:path}/node-compile-cache'",
           'export MALLOC_ARENA_MAX=2',
         ].join('\n');

@@ -168,6 +168,10 @@ describe('ModelComponent', () => {
       + "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}' "
       + "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'");
     expect(run).toContain('${TOKEN_FILE:+--token-file "$TOKEN_FILE"}');
+    // the metric lines the fleet's log manager uploads: off when metricsIntervalSeconds is empty
+    expect(run.split('\n')).toContain("EMF_INTERVAL='{configuration:/metricsIntervalSeconds}'");
+    expect(run).toContain('${EMF_INTERVAL:+--emf-file \'{work:path}/modelfleet-metrics.log\' --emf-interval-s "$EMF_INTERVAL" '
+      + "--emf-device '{iot:thingName}'}");
     expect(run.split('\n')).toContain('export MALLOC_ARENA_MAX=2');
     expect((recipe.Manifests[1].Lifecycle!.Run as { Script: string }).Script).toContain('/modelfleet-edge-linux-x64/cli.js');
   });
@@ -215,11 +219,12 @@ describe('ModelComponent', () => {
   test('writes every configuration value as a string, with defaults', () => {
     const { stack } = sharedEdgeStack();
     expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration).toEqual({
-      DefaultConfiguration: { host: '127.0.0.1', port: '8080', threads: '2', maxBatch: '8', batchDelayMs: '2', tokenFile: '' },
+      DefaultConfiguration: { host: '127.0.0.1', port: '8080', threads: '2', maxBatch: '8', batchDelayMs: '2', tokenFile: '', metricsIntervalSeconds: '300' },
     });
-    const custom = edgeStack({ port: 9000, host: '0.0.0.0', threads: 4, maxBatch: 16, batchDelay: Duration.millis(5), tokenFile: '/etc/modelfleet/token' });
+    const custom = edgeStack({ port: 9000, host: '0.0.0.0', threads: 4, maxBatch: 16, batchDelay: Duration.millis(5), tokenFile: '/etc/modelfleet/token',
+      metricsInterval: Duration.seconds(0) });
     expect(recipes(custom.stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration).toEqual({
-      host: '0.0.0.0', port: '9000', threads: '4', maxBatch: '16', batchDelayMs: '5', tokenFile: '/etc/modelfleet/token',
+      host: '0.0.0.0', port: '9000', threads: '4', maxBatch: '16', batchDelayMs: '5', tokenFile: '/etc/modelfleet/token', metricsIntervalSeconds: '',
     });
   });
 
@@ -283,10 +288,19 @@ describe('ModelComponent', () => {
     expect(caught(() => edgeStack({ readinessTimeout: Duration.seconds(1) })).code).toBe('EdgeModelReadinessTimeoutOutOfRange');
   });
 
+  test('fails on a metrics interval out of range', () => {
+    const err = caught(() => edgeStack({ metricsInterval: Duration.seconds(5) }));
+    expect(err.code).toBe('EdgeModelMetricsIntervalOutOfRange');
+    expect(err.message).toContain('got 5 s');
+  });
+
   test('skips tokenized values', () => {
     const port = Token.asNumber(Lazy.number({ produce: () => 8081 }));
-    const { stack } = edgeStack({ port });
-    expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!.port).toBe('8081');
+    const seconds = Token.asNumber(Lazy.number({ produce: () => 60 }));
+    const { stack } = edgeStack({ port, metricsInterval: Duration.seconds(seconds) });
+    const config = recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!;
+    expect(config.port).toBe('8081');
+    expect(config.metricsIntervalSeconds).toBe('60');
   });
 
   test('grantArtifactRead lets the grantee read only this component\'s and its dependencies\' artifacts', () => {
