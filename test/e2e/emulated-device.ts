@@ -35,7 +35,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import { readZip } from '../../constructs/serving-image/private/unzip';
 import { PublishedStack, PublishedComponent, Recipe, RecipeManifest } from './cloud-assembly';
 
 /** A Raspberry Pi 4 (Cortex-A72) as its kernel describes it: what onnxruntime's CPU detection reads. */
@@ -498,39 +498,12 @@ function chownTree(p: string): void {
  * (a symlink entry becomes a plain file holding the link text). Returns the files written.
  */
 export function unzipPlain(zip: Buffer, dest: string): string[] {
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65557); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
-  }
-  if (eocd < 0) throw new Error('not a zip file (no end of central directory)');
-  const count = zip.readUInt16LE(eocd + 10);
-  let offset = zip.readUInt32LE(eocd + 16);
-  const written: string[] = [];
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`bad central directory entry ${n}`);
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const localOffset = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    offset += 46 + nameLength + extraLength + commentLength;
-    if (name.startsWith('/') || name.split('/').includes('..')) throw new Error(`unsafe zip entry name ${name}`);
-    const target = path.join(dest, ...name.split('/'));
-    if (name.endsWith('/')) {
-      fs.mkdirSync(target, { recursive: true });
-      continue;
-    }
-    const localNameLength = zip.readUInt16LE(localOffset + 26);
-    const localExtraLength = zip.readUInt16LE(localOffset + 28);
-    const start = localOffset + 30 + localNameLength + localExtraLength;
-    const raw = zip.subarray(start, start + compressedSize);
-    const data = method === 0 ? raw : method === 8 ? zlib.inflateRawSync(raw) : undefined;
-    if (!data) throw new Error(`zip entry ${name} uses unsupported method ${method}`);
+  // the package's own strict reader (constructs/serving-image/private/unzip.ts): stored and deflated entries, no
+  // zip64, names that stay inside the folder; folders are made as files need them, as Java's unzip does
+  return readZip(zip).map((entry) => {
+    const target = path.join(dest, ...entry.name.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, data);
-    written.push(target);
-  }
-  return written;
+    fs.writeFileSync(target, entry.data);
+    return target;
+  });
 }
