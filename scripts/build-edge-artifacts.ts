@@ -220,19 +220,25 @@ export async function writeReproducibleZip(entries: readonly ZipEntry[], file: s
   });
 }
 
-/** `unzip.js` for the serving image's build stage: the zero-dependency extractor, as one CommonJS file. */
-function bundleUnzip(root: string): Buffer {
+/** One entry bundled with its dependencies into a single CommonJS file for Node 20 (licenses kept at the end). */
+function bundleFile(root: string, entry: string): Buffer {
   const result = esbuild.buildSync({
-    entryPoints: [servingImageSources(root).unzip],
+    entryPoints: [entry],
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     write: false,
+    legalComments: 'eof',
     logLevel: 'silent',
   });
   return Buffer.from(result.outputFiles[0].contents);
+}
+
+/** `unzip.js` for the serving image's build stage: the zero-dependency extractor, as one CommonJS file. */
+function bundleUnzip(root: string): Buffer {
+  return bundleFile(root, servingImageSources(root).unzip);
 }
 
 function described(outDir: string, directory: string, fileName: string): ManifestFile {
@@ -386,18 +392,7 @@ export function buildGoldenEngine(root: string = packageRoot(), outDir: string =
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want
     && [...WASM_FILES, 'ort-web.js'].every((f) => fs.existsSync(path.join(outDir, f)))) return outDir;
   fs.rmSync(stamp, { force: true });
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(web, 'dist', 'ort.node.min.js')],
-    absWorkingDir: root,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    write: false,
-    legalComments: 'eof',
-    logLevel: 'silent',
-  });
-  writeAtomic(path.join(outDir, 'ort-web.js'), Buffer.from(result.outputFiles[0].contents));
+  writeAtomic(path.join(outDir, 'ort-web.js'), bundleFile(root, path.join(web, 'dist', 'ort.node.min.js')));
   for (const file of WASM_FILES) writeAtomic(path.join(outDir, file), fs.readFileSync(path.join(web, 'dist', file)));
   writeAtomic(path.join(outDir, 'NOTICE.md'), `# The golden engine\n\nonnxruntime-web ${version} (onnxruntime-common bundled in), `
     + 'from the npm registry: Copyright (c) Microsoft Corporation, licensed under the MIT License '
