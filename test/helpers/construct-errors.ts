@@ -12,3 +12,14 @@ export function errorCodeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The `ModelFleetError` that `fn` throws; fails the test when it throws nothing or something else. */
+export function modelFleetErrorOf(fn: () => unknown): ModelFleetError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModelFleetError);
+    return err as ModelFleetError;
+  }
+  throw new Error('expected a ModelFleetError, nothing was thrown');
+}

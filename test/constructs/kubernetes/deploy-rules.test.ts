@@ -9,10 +9,11 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import {
   IngressPeer, KubernetesModelService, KubernetesModelServiceProps, TolerationEffect,
 } from '../../../constructs/kubernetes';
-import { ModelContract, ModelFleetError } from '../../../constructs/model';
+import { ModelContract } from '../../../constructs/model';
 import { StoredModel } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 import { restrictedViolations } from './pod-security';
+import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 /** What a first real deploy of the Kubernetes workload meets (issue 13). */
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -47,15 +48,7 @@ function gitOps(props: Partial<KubernetesModelServiceProps> = {}) {
   return { stack, service, objects, of, pod: () => of('Deployment').spec.template.spec };
 }
 
-function errorOf(fn: () => unknown): ModelFleetError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelFleetError);
-    return e as ModelFleetError;
-  }
-  throw new Error('expected an error, none was thrown');
-}
+const errorOf = modelFleetErrorOf;
 
 const PORT = [{ port: 8080, protocol: 'TCP' }];
 

@@ -17,9 +17,10 @@ import { parseAllDocuments } from 'yaml';
 import {
   IngressPeer, KubernetesModelService, KubernetesModelServiceProps, TolerationEffect,
 } from '../../../constructs/kubernetes';
-import { ModelContract, ModelFleetError } from '../../../constructs/model';
+import { ModelContract } from '../../../constructs/model';
 import { StoredModel } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
+import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const IMAGE = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelfleet:1.0.0';
@@ -101,15 +102,7 @@ function importedOidcProvider(scope: Stack): iam.IOpenIdConnectProvider {
   return iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(scope, 'Oidc', OIDC_ARN);
 }
 
-function errorOf(fn: () => unknown): ModelFleetError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelFleetError);
-    return e as ModelFleetError;
-  }
-  throw new Error('expected an error, none was thrown');
-}
+const errorOf = modelFleetErrorOf;
 
 describe('KubernetesModelService', () => {
   describe('Deployment', () => {

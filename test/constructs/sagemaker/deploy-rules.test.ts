@@ -10,6 +10,7 @@ import {
   SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';
 import { newStack, storedModel, TEST_IMAGE } from './fixtures';
+import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 /**
  * What a first real deploy checks that a template assertion does not, each rule from the page it cites (issue 13).
@@ -24,13 +25,7 @@ function synth(extra: Extra | ((stack: Stack) => Extra) = {}): { stack: Stack; e
 }
 
 function errorOf(extra: Extra): ModelFleetError {
-  try {
-    synth(extra);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelFleetError);
-    return err as ModelFleetError;
-  }
-  throw new Error('expected the construct to throw');
+  return modelFleetErrorOf(() => synth(extra));
 }
 
 interface Statement { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> }

@@ -9,6 +9,7 @@ import {
   SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';
 import { IMAGE_URI, newStack, storedModel, TEST_IMAGE } from './fixtures';
+import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 type Extra = Omit<SageMakerEndpointProps, 'model'>;
 /** Props, or props built in the test's stack (for props that need constructs). */
@@ -28,13 +29,7 @@ function only(template: Template, type: string): { Properties: Record<string, un
 }
 
 function errorOf(extra: ExtraOf): ModelFleetError {
-  try {
-    synth(extra);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelFleetError);
-    return err as ModelFleetError;
-  }
-  throw new Error('expected the construct to throw');
+  return modelFleetErrorOf(() => synth(extra));
 }
 
 /** Every statement of every IAM policy in the template. */
