@@ -12,4 +12,15 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // One place acknowledges validation findings, and only on resources the construct created.
+    files: ['constructs/**/*.ts'],
+    ignores: ['constructs/core/private/acknowledge.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='acknowledge'][callee.object.callee.object.name='Validations']",
+        message: 'acknowledge findings with acknowledge(owner, resource, ...) from constructs/core/private/acknowledge.ts',
+      }],
+    },
+  },
 );

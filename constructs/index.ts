@@ -1,3 +1,4 @@
+export * from './core';
 export * from './model';
 export * from './model-store';
 export * from './serving-image';

@@ -3,7 +3,7 @@ import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ModelFleetError } from '../model/modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 
 /** What `AlarmChatChannel.bind` created. */
 export interface AlarmChatChannelConfig {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ModelContract, ModelFleetError } from '../model';
+import { ModelContract } from '../model';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { checkRequest, sampleRequest, V2InferRequest } from './private/golden';
 
 /** What a `GoldenRequest` gives a fleet. */

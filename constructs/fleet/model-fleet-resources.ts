@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
-import { ModelFleetError } from '../model/modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
 import { AlarmChatChannel, AlarmChatChannelConfig } from './alarm-chat-channel';

@@ -9,11 +9,12 @@ import { Construct, IConstruct } from 'constructs';
 import { EdgeComponentRef, IEdgeComponent } from './components/edge-component';
 import { acknowledgeFindings } from './fleet/acknowledge';
 import { ClaimCertificate } from './fleet/claim-certificate';
-import { ProblemCollector } from './fleet/errors';
+import { FieldErrors } from '../core/private/field-errors';
 import { FLEET_OUTPUT_IDS } from './fleet/outputs';
 import { claimPolicyDocument, coreDevicePolicyDocument, tokenExchangeLogStatements } from './fleet/policies';
 import { defaultProvisioningHook } from './fleet/provisioning-hook';
 import { provisioningTemplateBody } from './fleet/provisioning-template';
+import { ErrorCode } from '../core/private/error-codes';
 
 export { ClaimCertificate } from './fleet/claim-certificate';
 export type { ClaimCertificateConfig } from './fleet/claim-certificate';
@@ -282,7 +283,7 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
 
   constructor(scope: Construct, id: string, props: EdgeFleetProps = {}) {
     super(scope, id);
-    const problems = new ProblemCollector();
+    const problems = new FieldErrors();
     validateProps(props, problems);
     for (const ref of props.components ?? []) {
       validateComponent(ref, undefined, problems);
@@ -459,7 +460,7 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
    * @param configurationMerge a JSON object merged into the component's default configuration
    */
   public addComponent(ref: EdgeComponentRef, configurationMerge?: string): void {
-    const problems = new ProblemCollector();
+    const problems = new FieldErrors();
     validateComponent(ref, configurationMerge, problems);
     if (!Token.isUnresolved(ref.componentName)
       && this.components.some((c) => c.ref.componentName === ref.componentName)) {
@@ -538,7 +539,7 @@ function isWholeNumber(n: number): boolean {
   return Number.isInteger(n);
 }
 
-function checkRange(problems: ProblemCollector, code: string, name: string, value: number | undefined,
+function checkRange(problems: FieldErrors, code: ErrorCode, name: string, value: number | undefined,
   min: number, max: number, integer: boolean, fix: string): void {
   if (value === undefined || Token.isUnresolved(value)) {
     return;
@@ -557,8 +558,8 @@ function durationIn(d: Duration | undefined, unit: 'seconds' | 'minutes'): numbe
   return raw;
 }
 
-function validateProps(props: EdgeFleetProps, problems: ProblemCollector): void {
-  const name = (code: string, label: string, value: string | undefined, pattern: RegExp, rule: string) => {
+function validateProps(props: EdgeFleetProps, problems: FieldErrors): void {
+  const name = (code: ErrorCode, label: string, value: string | undefined, pattern: RegExp, rule: string) => {
     if (value !== undefined && !Token.isUnresolved(value) && !pattern.test(value)) {
       problems.add(code, `${label} must be ${rule}, got '${value}'. Choose a name that matches ${pattern}.`);
     }
@@ -620,7 +621,7 @@ function validateProps(props: EdgeFleetProps, problems: ProblemCollector): void 
   }
 }
 
-function validateComponent(ref: EdgeComponentRef, configurationMerge: string | undefined, problems: ProblemCollector): void {
+function validateComponent(ref: EdgeComponentRef, configurationMerge: string | undefined, problems: FieldErrors): void {
   const { componentName, componentVersion } = ref;
   if (!Token.isUnresolved(componentName) && !COMPONENT_NAME_PATTERN.test(componentName)) {
     problems.add('EdgeFleetComponentInvalid', `componentName must match ${COMPONENT_NAME_PATTERN}, got '${componentName}'. `

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MODEL_METRICS_FILE_REGEX } from './components/private/metrics-file';
 import { EdgeFleet } from './edge-fleet';
-import { ModelFleetError } from '../model/modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { COMPONENT_STATUS_DETAIL_TYPE, componentStatusInput, DEPLOYMENT_STATUS_DETAIL_TYPE, deploymentStatusInput } from './fleet/event-messages';
 
 

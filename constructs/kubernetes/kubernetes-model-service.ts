@@ -19,9 +19,10 @@ import { deployTimeYaml, publishDeployTimeFiles } from './private/deploy-time-ya
 import { createIrsaRole } from './private/irsa-role';
 import { alertRuleGroups, grafanaDashboard } from './private/observability';
 import { resolveManifest } from './private/resolve-manifest';
-import { ModelFleetError } from '../model';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { StoredModel } from '../model-store';
 import { ServingImage } from '../serving-image';
+import { ErrorCode } from '../core/private/error-codes';
 
 /** The image that copies the model from S3 into the pod (`aws s3 cp`), pinned; ECR Public avoids Docker Hub limits. */
 const DEFAULT_MODEL_FETCH_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
@@ -838,10 +839,10 @@ export class KubernetesModelService extends Construct {
     memoryRequest: Size; memoryLimit: Size; threads: number | undefined; servicePort: number; runAsUser: number;
     preStopDelay: Duration; gracePeriod: Duration;
   }): void {
-    const issues: Array<{ code: string; message: string }> = [];
-    const add = (code: string, message: string) => issues.push({ code, message });
+    const issues: Array<{ code: ErrorCode; message: string }> = [];
+    const add = (code: ErrorCode, message: string) => issues.push({ code, message });
     const known = (...values: number[]) => values.every((n) => !Token.isUnresolved(n));
-    const integerAtLeast = (code: string, name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const integerAtLeast = (code: ErrorCode, name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
       if (known(value) && (!Number.isInteger(value) || value < min || value > max)) {
         add(code, `${name} must be an integer between ${min} and ${max}, got ${value}; pass a value in range`);
       }

@@ -8,13 +8,15 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Annotations, AssetHashType, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
-import { ModelContract, ModelFleetError, ModelSource } from '../model';
+import { ModelContract, ModelSource } from '../model';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import {
   acknowledgeAwsCustomResourceFunction, acknowledgeNotificationsHandler, acknowledgeReplicationRole, acknowledgeUploadFunction,
 } from './private/acknowledgements';
 import { DATA_CAPTURE_PREFIX, grantPrefixRead } from './private/prefix-read';
 import { stageModelDirectory } from './private/staging';
 import { StoredModel } from './stored-model';
+import { ErrorCode } from '../core/private/error-codes';
 
 /** Properties of a `ModelStore`. */
 export interface ModelStoreProps {
@@ -563,7 +565,7 @@ export class ModelStore extends Construct {
   }
 
   /** Adds a data file to the shared upload, unless the same contents are already at that key. */
-  private addFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: string): s3deploy.BucketDeployment {
+  private addFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: ErrorCode): s3deploy.BucketDeployment {
     const upload = this.ensureUpload();
     if (this.claimFile(key, contents, jsonEscape, duplicateCode)) {
       upload.addSource(s3deploy.Source.data(key, contents, jsonEscape ? { jsonEscape: true } : undefined));
@@ -573,7 +575,7 @@ export class ModelStore extends Construct {
   }
 
   /** True when `key` is new; false for the same contents again; throws for other contents at the same key. */
-  private claimFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: string): boolean {
+  private claimFile(key: string, contents: string, jsonEscape: boolean, duplicateCode: ErrorCode): boolean {
     const identity = JSON.stringify([jsonEscape, Stack.of(this).resolve(contents)]);
     const known = this.files.get(key);
     if (known === identity) return false;

@@ -1,3 +1,2 @@
-export * from './modelfleet-error';
 export * from './model-contract';
 export * from './model-source';

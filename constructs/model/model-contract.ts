@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ModelFleetError } from './modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { OnnxReadError, readOnnxFile } from './private/onnx-reader';
 
 const DATATYPES = [

@@ -5,7 +5,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { ModelContract } from './model-contract';
-import { ModelFleetError } from './modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 
 /** Options of `ModelSource.fromAsset`. */
 export interface AssetModelSourceOptions {

@@ -14,7 +14,7 @@ import { DATA_CAPTURE_PREFIX } from '../model-store/private/prefix-read';
 import { ServingImage } from '../serving-image';
 import { SageMakerInstanceType } from './instance-type';
 import { acknowledgeRoleFindings } from './private/acknowledgements';
-import { EXACT_SIZE } from './private/field-errors';
+import { EXACT_SIZE } from '../core/private/field-errors';
 import { validateProps } from './private/validate-props';
 import { TrafficShift, TrafficShiftType } from './traffic-shift';
 

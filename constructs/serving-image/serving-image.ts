@@ -6,7 +6,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EdgeArtifactsUnavailable, packageRoot, readArtifactsManifest, ARTIFACTS_FOLDER } from '../greengrass/components/private/artifacts';
-import { ModelFleetError } from '../model/modelfleet-error';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 
 /**
  * The folders of the package's built artifacts (`dist/edge-artifacts/`) that the serving image's build reads: the

@@ -1,4 +1,4 @@
-import { ModelFleetError } from '../../constructs/model';
+import { ModelFleetError } from '../../constructs/core/private/modelfleet-error';
 
 /**
  * The `ModelFleetError` code `fn` throws, `undefined` if it throws nothing, or a `not a ModelFleetError: ...` text

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { ModelFleetError, ModelSource } from '../../constructs/model';
+import { ModelSource } from '../../constructs/model';
+import { ModelFleetError } from '../../constructs/core/private/modelfleet-error';
 import { errorCodeOf } from './construct-errors';
 import { freePort } from './free-port';
 import { stopChild, waitForHttp200 } from './spawn-runtime';
@@ -21,7 +22,7 @@ test('binds the iris model and rejects a missing file (the README example)', () 
 
 test('errorCodeOf tells a ModelFleetError code, no error and another error apart', () => {
   const stack = new Stack();
-  expect(errorCodeOf(() => { throw new ModelFleetError('SomeCode', 'message', stack); })).toBe('SomeCode');
+  expect(errorCodeOf(() => { throw new ModelFleetError('ModelFileNotFound', 'message', stack); })).toBe('ModelFileNotFound');
   expect(errorCodeOf(() => 1)).toBeUndefined();
   expect(errorCodeOf(() => { throw new Error('boom'); })).toBe('not a ModelFleetError: Error: boom');
 });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { ModelFleetError } from '../../model/modelfleet-error';
+import { ModelFleetError } from '../../core/private/modelfleet-error';
 import { EdgePlatform } from './edge-platform';
 import {
   ARTIFACTS_FOLDER, builtArtifact, EdgeArtifactsManifest, EdgeArtifactsUnavailable, packageRoot, PlatformId, readArtifactsManifest,

@@ -13,7 +13,9 @@ import { MODEL_METRICS_FILE } from './private/metrics-file';
 import { PlatformId, runtimeZipFolder, sha256File } from './private/artifacts';
 import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { componentNameProblem, RecipeSpec } from './private/recipe';
-import { createComponentVersion, Problems } from './private/component-base';
+import { FieldErrors } from '../../core/private/field-errors';
+import { createComponentVersion } from './private/component-base';
+import { ErrorCode } from '../../core/private/error-codes';
 
 /** Properties of a `ModelComponent`: the model, its runtime, and how the server serves it. */
 export interface ModelComponentProps extends ModelServerSettings {
@@ -85,11 +87,11 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     const readiness = props.readinessTimeout ?? Duration.seconds(120);
     const metricsSeconds = (props.metricsInterval ?? Duration.minutes(5)).toSeconds({ integral: false });
 
-    const problems = new Problems();
+    const problems = new FieldErrors();
     const name = `${prefix}.Model.${model.name}`;
     const nameProblem = componentNameProblem(name);
     if (nameProblem) problems.add('EdgeComponentNameInvalid', `component name ${nameProblem}: rename the model or change componentNamePrefix`);
-    const integer = (field: string, value: number, min: number, max: number, code: string): void => {
+    const integer = (field: string, value: number, min: number, max: number, code: ErrorCode): void => {
       if (Token.isUnresolved(value)) return;
       if (!Number.isInteger(value) || value < min || value > max) {
         problems.add(code, `${field} must be a whole number from ${min} to ${max}, got ${value}`);

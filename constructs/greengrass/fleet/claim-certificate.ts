@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeFindings } from './acknowledge';
 import { CLAIM_HANDLER_SOURCE } from './claim-handler-source';
-import { ModelFleetError } from '../../model/modelfleet-error';
+import { ModelFleetError } from '../../core/private/modelfleet-error';
 
 /** What a bound claim certificate gives the fleet. */
 export interface ClaimCertificateConfig {

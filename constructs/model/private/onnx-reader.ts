@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ONNX_TO_V2_DATATYPE, modelHeaderType } from './onnx-proto';
+import { ErrorCode } from '../../core/private/error-codes';
 
 /** A tensor as read from a model file (V2 datatype, -1 for dynamic dimensions). */
 export interface ReadTensor {
@@ -24,7 +25,7 @@ export interface OnnxFileFacts {
 
 /** Why a file could not be read as an ONNX model. `code` is one of the ModelFleetError codes. */
 export class OnnxReadError extends Error {
-  constructor(public readonly code: string, message: string) {
+  constructor(public readonly code: ErrorCode, message: string) {
     super(message);
     this.name = 'OnnxReadError';
   }

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { EXACT_SIZE, FieldErrors, show } from './field-errors';
+import { EXACT_SIZE, FieldErrors, show } from '../../core/private/field-errors';
 import type { SageMakerEndpointProps } from '../sagemaker-endpoint';
 import { TrafficShiftType, TrafficShiftUnit } from '../traffic-shift';
 

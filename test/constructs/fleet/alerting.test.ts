@@ -6,7 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlarmChatChannel, ModelFleet, ModelFleetResources, ModelFleetResourcesProps } from '../../../constructs/fleet';
 import { stopGoldenWorker } from '../../../constructs/fleet/private/golden';
-import { ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelSource } from '../../../constructs/model';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alerting-'));

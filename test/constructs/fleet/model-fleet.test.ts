@@ -11,7 +11,8 @@ import { GoldenRequest, ModelFleet, ModelFleetResources } from '../../../constru
 import { GoldenDocument, stopGoldenWorker } from '../../../constructs/fleet/private/golden';
 import { resetHistoryCache } from '../../../constructs/fleet/private/history';
 import { run as runHistory } from '../../../bin/commands/history';
-import { ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelSource } from '../../../constructs/model';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import { ModelStore } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 

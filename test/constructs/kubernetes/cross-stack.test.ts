@@ -11,7 +11,8 @@ import { ModelFleet, ModelFleetResources } from '../../../constructs/fleet';
 import { stopGoldenWorker } from '../../../constructs/fleet/private/golden';
 import { resetHistoryCache } from '../../../constructs/fleet/private/history';
 import { KubernetesModelService } from '../../../constructs/kubernetes';
-import { ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelSource } from '../../../constructs/model';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import { ModelStore, ModelStorePublisher } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 

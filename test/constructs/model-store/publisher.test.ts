@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ModelFleetError, ModelSource } from '../../../constructs/model';
+import { ModelSource } from '../../../constructs/model';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import { ModelStore, ModelStorePublisher } from '../../../constructs/model-store';
 
 const IRIS = path.resolve(__dirname, '..', '..', '..', 'models', 'iris.onnx');

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ModelSource } from '../../../constructs/model';
-import { ModelFleetError } from '../../../constructs/model/modelfleet-error';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import { ModelStore } from '../../../constructs/model-store';
 import { IRIS_MODEL } from '../../helpers/tmp-model';
 import {

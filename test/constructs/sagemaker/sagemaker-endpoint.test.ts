@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ModelFleetError } from '../../../constructs/model/modelfleet-error';
+import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import {
   SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, IDependable } from 'constructs';
-import { ModelFleetError } from '../../../model/modelfleet-error';
+import { FieldErrors } from '../../../core/private/field-errors';
 import { EdgePlatform } from '../edge-platform';
 import { PlatformId } from './artifacts';
 import { acknowledgeArtifactRead } from './acknowledgements';
@@ -21,23 +21,7 @@ export interface PlatformFile {
 
 export const DEFAULT_COMPONENT_NAME_PREFIX = 'modelfleet';
 
-/** Field problems of a component's props, thrown together as one `ModelFleetError`. */
-export class Problems {
-  private readonly list: { code: string; message: string }[] = [];
-
-  public add(code: string, message: string): void {
-    this.list.push({ code, message });
-  }
-
-  public throwIfAny(scope: Construct): void {
-    if (this.list.length === 0) return;
-    const [first, ...rest] = this.list;
-    const more = rest.map((p) => `; ${p.code}: ${p.message}`).join('');
-    throw new ModelFleetError(first.code, `${first.message}${more}`, scope);
-  }
-}
-
-export function checkPrefix(prefix: string, problems: Problems): void {
+export function checkPrefix(prefix: string, problems: FieldErrors): void {
   const problem = componentNameProblem(`${prefix}.X`);
   if (problem || prefix.length === 0) {
     problems.add('EdgeComponentNamePrefixInvalid',
@@ -45,7 +29,7 @@ export function checkPrefix(prefix: string, problems: Problems): void {
   }
 }
 
-export function checkPlatforms(platforms: readonly EdgePlatform[], problems: Problems): void {
+export function checkPlatforms(platforms: readonly EdgePlatform[], problems: FieldErrors): void {
   if (platforms.length === 0) {
     problems.add('EdgeComponentNoPlatform', 'platforms is empty: give at least one, e.g. [EdgePlatform.LINUX_ARM64]');
   }
@@ -92,8 +76,8 @@ export function uploadPerPlatform(scope: Construct, idPrefix: string, bucket: s3
 
 /** Checks a component's name prefix and platforms and throws all problems found (with those `extra` adds). */
 export function validateComponentProps(scope: Construct, prefix: string, platforms: readonly EdgePlatform[],
-  extra?: (problems: Problems) => void): void {
-  const problems = new Problems();
+  extra?: (problems: FieldErrors) => void): void {
+  const problems = new FieldErrors();
   checkPrefix(prefix, problems);
   checkPlatforms(platforms, problems);
   extra?.(problems);

@@ -5,7 +5,7 @@ import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Dependable } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ModelFleetError } from '../../../../constructs/model';
+import { ModelFleetError } from '../../../../constructs/core/private/modelfleet-error';
 import { ModelStore } from '../../../../constructs/model-store';
 import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../../../../constructs/greengrass/components';
 import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';

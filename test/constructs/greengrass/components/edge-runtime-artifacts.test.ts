@@ -5,7 +5,7 @@ import { ModelStore } from '../../../../constructs/model-store';
 import {
   EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent,
 } from '../../../../constructs/greengrass/components';
-import { ModelFleetError } from '../../../../constructs/model';
+import { ModelFleetError } from '../../../../constructs/core/private/modelfleet-error';
 import { buildEdgeArtifacts, defaultArtifactsDir } from '../../../../scripts/build-edge-artifacts';
 import { useTmpDir } from '../../../helpers/tmp-model';
 import { newStack, recipes } from './helpers';

@@ -9,7 +9,7 @@ import {
 import { Construct } from 'constructs';
 import { IEdgeComponent } from '../../../../constructs/greengrass/components/edge-component';
 import { FLEET_OUTPUT_IDS } from '../../../../constructs/greengrass/fleet/outputs';
-import { ModelFleetError } from '../../../../constructs/model/modelfleet-error';
+import { ModelFleetError } from '../../../../constructs/core/private/modelfleet-error';
 import { findFleetOutputs } from '../../../../bin/commands/pi-bootstrap';
 
 const MODEL = { componentName: 'modelfleet.Model.iris', componentVersion: '1.0.0' };

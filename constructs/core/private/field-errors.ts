@@ -1,12 +1,13 @@
 import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ModelFleetError } from '../../model/modelfleet-error';
+import { ErrorCode } from './error-codes';
+import { ModelFleetError } from './modelfleet-error';
 
 /** Size conversions that never round. */
 export const EXACT_SIZE = { rounding: SizeRoundingBehavior.NONE };
 
 interface FieldError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 
@@ -18,14 +19,14 @@ export class FieldErrors {
   private readonly errors: FieldError[] = [];
 
   /** Records a problem: `message` says what is wrong, with the bad value, and how to fix it. */
-  public add(code: string, message: string): void {
+  public add(code: ErrorCode, message: string): void {
     this.errors.push({ code, message });
   }
 
   /**
    * Checks that a number lies in [min, max] (and is an integer unless `fractional`); skips undefined and tokens.
    */
-  public range(code: string, field: string, value: number | undefined, min: number, max: number, fix: string,
+  public range(code: ErrorCode, field: string, value: number | undefined, min: number, max: number, fix: string,
     fractional = false): void {
     if (value === undefined || Token.isUnresolved(value)) return;
     const kind = fractional ? 'a number' : 'an integer';
