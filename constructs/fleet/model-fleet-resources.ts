@@ -281,10 +281,10 @@ export class ModelFleetResources extends Construct {
       addOnce(fleet, component.ref.componentName, () => {
         fleet.addComponent(component.ref);
         component.grantArtifactRead(fleet.tokenExchangeRole);
-        acknowledgeArtifactRead(fleet.tokenExchangeRole, store.bucket, [`edge/${component.componentName}/`]);
+        acknowledgeArtifactRead(fleet, fleet.tokenExchangeRole, store.bucket, [`edge/${component.componentName}/`]);
       });
     }
-    acknowledgeUploadFunctions(Stack.of(this), store.bucket);
+    acknowledgeUploadFunctions(this, Stack.of(this), store.bucket);
     return { nodeRuntime: this.sharedNodeRuntime, modelServer: this.sharedModelServer };
   }
 

@@ -10,6 +10,7 @@ import { ModelComponent, ModelServerComponent, ModelServerSettings, NodeRuntimeC
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelContract, ModelSource } from '../model';
+import { FieldErrors } from '../core/private/field-errors';
 import { ModelFleetError } from '../core/private/modelfleet-error';
 import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
 import { ModelStore, StoredModel } from '../model-store';
@@ -583,7 +584,7 @@ export class ModelFleet extends Construct {
       this.edgeMonitoring = this.resources.edgeMonitoring(this.edgeFleet);
       this.edgeMonitoring?.addModel(this.modelName, this.modelComponent.componentName, edge.metricsInterval);
       this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
-      acknowledgeArtifactRead(this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
+      acknowledgeArtifactRead(this.edgeFleet, this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
     }
 
     // ---- the model registry ----
@@ -700,32 +701,30 @@ function kebab(id: string): string {
 }
 
 function validate(scope: Construct, props: ModelFleetProps, name: string): void {
-  const problems: string[] = [];
+  const errors = new FieldErrors();
   if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
-    problems.push(`modelName '${name}' must be 1 to 63 lower-case letters, digits or '-' (e.g. 'iris'); `
+    errors.add('ModelFleetNameInvalid', `modelName '${name}' must be 1 to 63 lower-case letters, digits or '-' (e.g. 'iris'); `
       + 'set modelName or give the construct a simpler id');
   }
   const tol = props.goldenTolerance;
   if (tol !== undefined && Token.isUnresolved(tol)) {
-    problems.push('goldenTolerance must be a literal number, not a token: it is written into golden.json at synth');
+    errors.add('GoldenToleranceInvalid', 'goldenTolerance must be a literal number, not a token: it is written into golden.json at synth');
   } else if (tol !== undefined && !(tol >= 0 && Number.isFinite(tol))) {
-    problems.push(`goldenTolerance must be a finite number >= 0, got ${tol}`);
+    errors.add('GoldenToleranceInvalid', `goldenTolerance must be a finite number >= 0, got ${tol}; e.g. 1e-5`);
   }
   if (props.modelVersion !== undefined && !Token.isUnresolved(props.modelVersion)
     && !/^[A-Za-z0-9._-]{1,64}$/.test(props.modelVersion)) {
-    problems.push(`modelVersion '${props.modelVersion}' must be 1 to 64 letters, digits, '.', '_' or '-'`);
+    errors.add('ModelVersionInvalid', `modelVersion '${props.modelVersion}' must be 1 to 64 letters, digits, '.', '_' or '-'`);
   }
   if (props.modelVersion !== undefined && Token.isUnresolved(props.modelVersion)) {
-    problems.push('modelVersion must be a literal version, not a token: the history is read at synth');
+    errors.add('ModelVersionUnresolved', 'modelVersion must be a literal version, not a token: the history is read at synth');
   }
   if (props.registryGroupName !== undefined && !Token.isUnresolved(props.registryGroupName)
     && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.registryGroupName)) {
-    problems.push(`registryGroupName '${props.registryGroupName}' must be 1 to 63 letters, digits or '-', `
+    errors.add('RegistryGroupNameInvalid', `registryGroupName '${props.registryGroupName}' must be 1 to 63 letters, digits or '-', `
       + 'starting and ending with a letter or digit');
   }
-  if (problems.length > 0) {
-    throw new ModelFleetError('ModelFleetPropsInvalid', problems.join('; '), scope);
-  }
+  errors.throwIfAny(scope);
 }
 
 function groupName(stackName: string, modelName: string): string {

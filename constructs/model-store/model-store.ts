@@ -6,7 +6,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { Annotations, AssetHashType, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IConstruct } from 'constructs';
 import { ModelContract, ModelSource } from '../model';
 import { ModelFleetError } from '../core/private/modelfleet-error';
@@ -17,9 +17,29 @@ import { DATA_CAPTURE_PREFIX, grantPrefixRead } from './private/prefix-read';
 import { stageModelDirectory } from './private/staging';
 import { StoredModel } from './stored-model';
 import { ErrorCode } from '../core/private/error-codes';
+import { acknowledge } from '../core/private/acknowledge';
+
+/** How a store uploads the models and files added to it (one `BucketDeployment`, created with the first). */
+export interface ModelStoreUploadOptions {
+  /**
+   * Memory of the store's upload function, in MiB.
+   *
+   * @default 512
+   */
+  readonly uploadMemoryLimit?: number;
+
+  /**
+   * Ephemeral storage of the store's upload function. The store uploads all its models in one deployment, whose
+   * function holds every zipped and extracted model at once: it needs twice the total size of the local models plus
+   * 256 MiB (`addModel` fails with `ModelStoreUploadTooLarge` otherwise).
+   *
+   * @default Size.gibibytes(10) (the Lambda maximum: models up to about 4.8 GiB in total)
+   */
+  readonly uploadEphemeralStorageSize?: Size;
+}
 
 /** Properties of a `ModelStore`. */
-export interface ModelStoreProps {
+export interface ModelStoreProps extends ModelStoreUploadOptions {
   /**
    * Physical name of the store bucket.
    *
@@ -119,21 +139,6 @@ export interface ModelStoreProps {
    */
   readonly eventBridgeEnabled?: boolean;
 
-  /**
-   * Memory of the store's upload function, in MiB.
-   *
-   * @default 512
-   */
-  readonly uploadMemoryLimit?: number;
-
-  /**
-   * Ephemeral storage of the store's upload function. The store uploads all its models in one deployment, whose
-   * function holds every zipped and extracted model at once: it needs twice the total size of the local models plus
-   * 256 MiB (`addModel` fails with `ModelStoreUploadTooLarge` otherwise).
-   *
-   * @default Size.gibibytes(10) (the Lambda maximum: models up to about 4.8 GiB in total)
-   */
-  readonly uploadEphemeralStorageSize?: Size;
 }
 
 /** Options of `ModelStore.publishFile`. */
@@ -160,7 +165,7 @@ export interface PublishFileOptions {
 /** Properties of a `ModelStorePublisher`. */
 export interface ModelStorePublisherProps {
   /** The store whose bucket the files are written to. */
-  readonly store: ModelStore;
+  readonly store: IModelStore;
 }
 
 /**
@@ -224,26 +229,48 @@ const PUBLISHED_KEY_PATTERN = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 const MIB = 1024 * 1024;
 
 /**
- * An S3 bucket for ONNX models: versioned, encrypted (SSE-S3 or KMS), TLS-only, no public access, bucket-owner
- * enforced, access-logged, with lifecycle rules, optional cross-region replication and EventBridge notifications.
- *
- * `addModel(name, source)` puts each model at `models/<name>/<version>/model.onnx` with its `contract.json`, where the
- * version is a prefix of the sha256 by default: the same bytes never make a new version, and old versions stay
- * readable for rollback.
- *
- * The store writes all its objects (every model, `stageFile` companions, `publishFile` files) with one
- * `BucketDeployment`, created with the first of them (`upload`): each `BucketDeployment` tags the bucket, and S3
- * allows 50 tags per bucket, so a deployment per model would fail at `cdk deploy` past about 48 models.
+ * A model store: a bucket that holds ONNX models at `models/<name>/<version>/`, with what puts them there. A
+ * `ModelStore` creates its bucket; `ModelStore.fromBucket` stores models in a bucket that exists.
  */
-export class ModelStore extends Construct {
+export interface IModelStore extends IConstruct {
   /** The store bucket. */
-  public readonly bucket: s3.IBucket;
+  readonly bucket: s3.IBucket;
 
-  /** The bucket receiving the server access logs. */
-  public readonly accessLogsBucket: s3.IBucket;
+  /** The KMS key the bucket encrypts with, when it uses one. */
+  readonly encryptionKey?: kms.IKey;
 
-  /** The KMS key of the store, when it uses one. */
-  public readonly encryptionKey?: kms.IKey;
+  /** The models added so far, in order. */
+  readonly models: StoredModel[];
+
+  /** The store's single upload (undefined before the first model or file). */
+  readonly upload?: s3deploy.BucketDeployment;
+
+  /** The model added under this name. */
+  model(name: string): StoredModel | undefined;
+
+  /** Puts a model in the store at `models/<name>/<version>/model.onnx`, with its `contract.json`. */
+  addModel(name: string, source: ModelSource, options?: AddModelOptions): StoredModel;
+
+  /** Adds a file next to a stored model's objects (`<prefix><fileName>`), uploaded with them. */
+  stageFile(model: StoredModel, fileName: string, contents: string): void;
+
+  /** Writes a file into the store bucket at `key` when the stack deploys. */
+  publishFile(key: string, contents: string, options?: PublishFileOptions): s3deploy.BucketDeployment;
+
+  /** Grants read access to every version of one model. */
+  grantReadModel(grantee: iam.IGrantable, name: string): iam.Grant;
+}
+
+/**
+ * What every model store does with its bucket: add models and files, one upload, read grants. Extended by
+ * `ModelStore` (which creates the bucket) and by the store of `ModelStore.fromBucket`.
+ */
+export abstract class ModelStoreBase extends Construct implements IModelStore {
+  /** The store bucket. */
+  public abstract readonly bucket: s3.IBucket;
+
+  /** The KMS key the bucket encrypts with, when it uses one. */
+  public abstract readonly encryptionKey?: kms.IKey;
 
   private readonly stored = new Map<string, StoredModel>();
   /** The deployment that writes each model's objects (the shared one, or its own for a token version). */
@@ -257,107 +284,10 @@ export class ModelStore extends Construct {
   private uploadBytes = 0;
   private readonly acknowledgedAssetBuckets = new Set<string>();
 
-  constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
+  constructor(scope: Construct, id: string, options: ModelStoreUploadOptions = {}) {
     super(scope, id);
-    // Without this flag (cdk.json has it, a user's app may not) the CDK names every replication role
-    // `CDKReplicationRole`, and a second replicated store in the account fails to deploy. Context set on this scope
-    // applies to the bucket below only.
-    this.node.setContext(cxapi.SET_UNIQUE_REPLICATION_ROLE_NAME, true);
-    validateDuration(this, 'noncurrentVersionExpiration', props.noncurrentVersionExpiration);
-    validateDuration(this, 'accessLogsRetention', props.accessLogsRetention);
-    validateDuration(this, 'dataCaptureRetention', props.dataCaptureRetention);
-    validateDuration(this, 'abortIncompleteMultipartUploadAfter', props.abortIncompleteMultipartUploadAfter);
-    if (props.replicationDestinationKey && !props.replicationDestinationBucket) {
-      throw new ModelFleetError('ModelStoreReplicationKeyWithoutBucket',
-        'replicationDestinationKey is set but replicationDestinationBucket is not; set both or neither', this);
-    }
-
-    this.uploadMemoryLimit = props.uploadMemoryLimit ?? 512;
-    this.uploadEphemeralStorageSize = props.uploadEphemeralStorageSize ?? Size.gibibytes(10);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const accessLogsPrefix = props.accessLogsPrefix ?? 'model-store/';
-    let ownLogBucket: s3.Bucket | undefined;
-    if (props.accessLogsBucket) {
-      this.accessLogsBucket = props.accessLogsBucket;
-    } else {
-      ownLogBucket = new s3.Bucket(this, 'AccessLogs', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        enforceSSL: true,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        removalPolicy,
-        lifecycleRules: [{
-          id: 'ExpireAccessLogs',
-          enabled: true,
-          expiration: props.accessLogsRetention ?? Duration.days(90),
-        }],
-      });
-      this.accessLogsBucket = ownLogBucket;
-    }
-
-    this.encryptionKey = props.encryptionKey;
-    const sseKms = props.encryptionKey !== undefined;
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
-      versioned: true,
-      encryption: sseKms ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: sseKms ? true : undefined,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Our own log bucket is passed as a reference so that the CDK does not fall back to ACL-based log delivery
-      // (which BucketOwnerEnforced forbids) when the app lacks the serverAccessLogsUseBucketPolicy flag; the
-      // bucket policy for the logging service is added below instead.
-      serverAccessLogsBucket: ownLogBucket
-        ? s3.Bucket.fromBucketName(this, 'AccessLogsTarget', ownLogBucket.bucketName)
-        : this.accessLogsBucket,
-      serverAccessLogsPrefix: accessLogsPrefix,
-      lifecycleRules: [{
-        id: 'ExpireNoncurrentVersionsAndAbortIncompleteUploads',
-        enabled: true,
-        noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
-        abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(7),
-      }, {
-        id: 'ExpireDataCapture',
-        enabled: true,
-        prefix: DATA_CAPTURE_PREFIX,
-        expiration: props.dataCaptureRetention ?? Duration.days(30),
-        noncurrentVersionExpiration: Duration.days(1),
-      }],
-      replicationRules: props.replicationDestinationBucket ? [{
-        destination: props.replicationDestinationBucket,
-        // the models only: captured requests may hold personal data, manifests are rewritten by each deploy
-        filter: { prefix: 'models/' },
-        priority: 1,
-        deleteMarkerReplication: false,
-        kmsKey: props.replicationDestinationKey,
-        sseKmsEncryptedObjects: sseKms ? true : undefined,
-      }] : undefined,
-      eventBridgeEnabled: props.eventBridgeEnabled ?? true,
-      removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
-    });
-
-    acknowledgeNotificationsHandler(this);
-    if (props.replicationDestinationBucket) acknowledgeReplicationRole(this.bucket, props.replicationDestinationBucket);
-    if (ownLogBucket) {
-      Validations.of(this.bucket).acknowledge({
-        id: 'Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
-        reason: 'The log bucket is passed by reference on purpose; its logging.s3.amazonaws.com policy is added by ModelStore.',
-      });
-    }
-    ownLogBucket?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'S3ServerAccessLogsPolicy',
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [ownLogBucket.arnForObjects(`${accessLogsPrefix}*`)],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      },
-    }));
+    this.uploadMemoryLimit = options.uploadMemoryLimit ?? 512;
+    this.uploadEphemeralStorageSize = options.uploadEphemeralStorageSize ?? Size.gibibytes(10);
   }
 
   /**
@@ -480,7 +410,7 @@ export class ModelStore extends Construct {
    * Grants read access to every version of one model: `s3:GetObject` on `models/<name>/*` and `s3:ListBucket`
    * conditioned on that `s3:prefix`; and decrypt on the store's KMS key.
    */
-  public grantReadModel(name: string, grantee: iam.IGrantable): iam.Grant {
+  public grantReadModel(grantee: iam.IGrantable, name: string): iam.Grant {
     if (Token.isUnresolved(name) || !NAME_PATTERN.test(name)) {
       throw new ModelFleetError('ModelNameInvalid', `model name '${name}' must be lower-case letters, digits or '-'`, this);
     }
@@ -686,6 +616,159 @@ export class ModelStore extends Construct {
     });
   }
 }
+
+/**
+ * An S3 bucket for ONNX models: versioned, encrypted (SSE-S3 or KMS), TLS-only, no public access, bucket-owner
+ * enforced, access-logged, with lifecycle rules, optional cross-region replication and EventBridge notifications.
+ *
+ * `addModel(name, source)` puts each model at `models/<name>/<version>/model.onnx` with its `contract.json`, where the
+ * version is a prefix of the sha256 by default: the same bytes never make a new version, and old versions stay
+ * readable for rollback.
+ *
+ * The store writes all its objects (every model, `stageFile` companions, `publishFile` files) with one
+ * `BucketDeployment`, created with the first of them (`upload`): each `BucketDeployment` tags the bucket, and S3
+ * allows 50 tags per bucket, so a deployment per model would fail at `cdk deploy` past about 48 models.
+ */
+export class ModelStore extends ModelStoreBase {
+
+  /**
+   * A model store on a bucket that exists (created by another stack or outside the CDK): models and files are
+   * uploaded into it as into a `ModelStore`'s bucket, at `models/<name>/<version>/`. The bucket's own settings
+   * (versioning, encryption, logging, lifecycle) are its owner's; give a bucket imported with its KMS key
+   * (`s3.Bucket.fromBucketAttributes(..., { encryptionKey })`) when it uses one, so the upload and the readers get
+   * the key.
+   *
+   * @param scope the construct the store's upload goes into
+   * @param id the store's id
+   * @param bucket the existing bucket
+   */
+  public static fromBucket(scope: Construct, id: string, bucket: s3.IBucket, options: ModelStoreUploadOptions = {}): IModelStore {
+    return new ImportedModelStore(scope, id, bucket, options);
+  }
+
+  public readonly bucket: s3.IBucket;
+
+  /** The bucket receiving the server access logs. */
+  public readonly accessLogsBucket: s3.IBucket;
+
+  public readonly encryptionKey?: kms.IKey;
+
+
+  constructor(scope: Construct, id: string, props: ModelStoreProps = {}) {
+    super(scope, id, props);
+    // Without this flag (cdk.json has it, a user's app may not) the CDK names every replication role
+    // `CDKReplicationRole`, and a second replicated store in the account fails to deploy. Context set on this scope
+    // applies to the bucket below only.
+    this.node.setContext(cxapi.SET_UNIQUE_REPLICATION_ROLE_NAME, true);
+    validateDuration(this, 'noncurrentVersionExpiration', props.noncurrentVersionExpiration);
+    validateDuration(this, 'accessLogsRetention', props.accessLogsRetention);
+    validateDuration(this, 'dataCaptureRetention', props.dataCaptureRetention);
+    validateDuration(this, 'abortIncompleteMultipartUploadAfter', props.abortIncompleteMultipartUploadAfter);
+    if (props.replicationDestinationKey && !props.replicationDestinationBucket) {
+      throw new ModelFleetError('ModelStoreReplicationKeyWithoutBucket',
+        'replicationDestinationKey is set but replicationDestinationBucket is not; set both or neither', this);
+    }
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const accessLogsPrefix = props.accessLogsPrefix ?? 'model-store/';
+    let ownLogBucket: s3.Bucket | undefined;
+    if (props.accessLogsBucket) {
+      this.accessLogsBucket = props.accessLogsBucket;
+    } else {
+      ownLogBucket = new s3.Bucket(this, 'AccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removalPolicy,
+        lifecycleRules: [{
+          id: 'ExpireAccessLogs',
+          enabled: true,
+          expiration: props.accessLogsRetention ?? Duration.days(90),
+        }],
+      });
+      this.accessLogsBucket = ownLogBucket;
+    }
+
+    this.encryptionKey = props.encryptionKey;
+    const sseKms = props.encryptionKey !== undefined;
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      versioned: true,
+      encryption: sseKms ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: sseKms ? true : undefined,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Our own log bucket is passed as a reference so that the CDK does not fall back to ACL-based log delivery
+      // (which BucketOwnerEnforced forbids) when the app lacks the serverAccessLogsUseBucketPolicy flag; the
+      // bucket policy for the logging service is added below instead.
+      serverAccessLogsBucket: ownLogBucket
+        ? s3.Bucket.fromBucketName(this, 'AccessLogsTarget', ownLogBucket.bucketName)
+        : this.accessLogsBucket,
+      serverAccessLogsPrefix: accessLogsPrefix,
+      lifecycleRules: [{
+        id: 'ExpireNoncurrentVersionsAndAbortIncompleteUploads',
+        enabled: true,
+        noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
+        abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(7),
+      }, {
+        id: 'ExpireDataCapture',
+        enabled: true,
+        prefix: DATA_CAPTURE_PREFIX,
+        expiration: props.dataCaptureRetention ?? Duration.days(30),
+        noncurrentVersionExpiration: Duration.days(1),
+      }],
+      replicationRules: props.replicationDestinationBucket ? [{
+        destination: props.replicationDestinationBucket,
+        // the models only: captured requests may hold personal data, manifests are rewritten by each deploy
+        filter: { prefix: 'models/' },
+        priority: 1,
+        deleteMarkerReplication: false,
+        kmsKey: props.replicationDestinationKey,
+        sseKmsEncryptedObjects: sseKms ? true : undefined,
+      }] : undefined,
+      eventBridgeEnabled: props.eventBridgeEnabled ?? true,
+      removalPolicy,
+      autoDeleteObjects: props.autoDeleteObjects,
+    });
+
+    acknowledgeNotificationsHandler(this);
+    if (props.replicationDestinationBucket) acknowledgeReplicationRole(this, this.bucket, props.replicationDestinationBucket);
+    if (ownLogBucket) {
+      acknowledge(this, this.bucket, {
+        id: 'Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+        reason: 'The log bucket is passed by reference on purpose; its logging.s3.amazonaws.com policy is added by ModelStore.',
+      });
+    }
+    ownLogBucket?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsPolicy',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [ownLogBucket.arnForObjects(`${accessLogsPrefix}*`)],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      },
+    }));
+  }
+
+}
+
+/** A store on an existing bucket (`ModelStore.fromBucket`): the bucket's settings stay the owner's. */
+class ImportedModelStore extends ModelStoreBase {
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, bucket: s3.IBucket, options: ModelStoreUploadOptions) {
+    super(scope, id, options);
+    this.bucket = bucket;
+    this.encryptionKey = bucket.encryptionKey;
+  }
+}
+
 
 function validateDuration(scope: Construct, prop: string, value?: Duration): void {
   if (value === undefined || value.isUnresolved()) return;

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IDependable } from 'constructs';
 import { ModelContract } from '../model';
-import type { ModelStore } from './model-store';
+import type { IModelStore } from './model-store';
 import { grantPrefixRead } from './private/prefix-read';
 
 /** Properties of a `StoredModel`. */
@@ -47,7 +47,7 @@ export interface StoredModelProps {
    *
    * @default - not known (a StoredModel made by hand): such targets write their files with their own upload
    */
-  readonly store?: ModelStore;
+  readonly store?: IModelStore;
 }
 
 /**
@@ -92,7 +92,7 @@ export class StoredModel {
   public readonly upload: IDependable;
 
   /** The store the model is in (undefined for a StoredModel made by hand). */
-  public readonly store?: ModelStore;
+  public readonly store?: IModelStore;
 
   constructor(props: StoredModelProps) {
     this.name = props.name;

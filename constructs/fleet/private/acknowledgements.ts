@@ -1,6 +1,7 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { acknowledge } from '../../core/private/acknowledge';
 
 /**
  * cdk-nag AwsSolutions acknowledgements for what a fleet adds to resources it does not create itself: the token
@@ -20,28 +21,30 @@ function renderedBucketArn(scope: IConstruct, bucket: s3.IBucket): string | unde
  * components' prefixes (`s3:GetObject*`, `s3:GetBucket*`, `s3:List*` on `edge/<component>/*`) and the model's read
  * grant on its version (`s3:GetObject` on `models/<name>/<version>/*`).
  *
+ * @param fleet the fleet whose role it is: only a role the fleet created is acknowledged (not a user's)
  * @param role the fleet's token exchange role
  * @param bucket the bucket holding the artifacts
  * @param prefixes the key prefixes granted (ending in `/`)
  */
-export function acknowledgeArtifactRead(role: IConstruct, bucket: s3.IBucket, prefixes: string[]): void {
+export function acknowledgeArtifactRead(fleet: IConstruct, role: IConstruct, bucket: s3.IBucket, prefixes: string[]): void {
   const reason = 'Greengrass core devices read their component artifacts with the token exchange role: read actions '
     + 'only (Bucket.grantRead for the runtime components, s3:GetObject for a model version), scoped to the artifact '
     + 'prefixes of the deployed components in the model store.';
   const ids = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map((a) => `AwsSolutions-IAM5[Action::${a}]`);
   const arn = renderedBucketArn(role, bucket);
   if (arn) ids.push(...prefixes.map((p) => `AwsSolutions-IAM5[Resource::${arn}/${p}*]`));
-  for (const id of ids) Validations.of(role).acknowledge({ id, reason });
+  acknowledge(fleet, role, ...ids.map((id) => ({ id, reason })));
 }
 
 /**
  * The CDK's BucketDeployment upload functions of a stack (singletons at the stack's root) that upload the runtime
  * components' artifacts into the store.
  *
+ * @param owner the construct whose components the functions upload (the stack's `ModelFleetResources`)
  * @param stack the stack
  * @param bucket the store bucket the functions write to
  */
-export function acknowledgeUploadFunctions(stack: Stack, bucket: s3.IBucket): void {
+export function acknowledgeUploadFunctions(owner: IConstruct, stack: Stack, bucket: s3.IBucket): void {
   const arn = renderedBucketArn(stack, bucket);
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
@@ -54,6 +57,6 @@ export function acknowledgeUploadFunctions(stack: Stack, bucket: s3.IBucket): vo
       'AwsSolutions-L1',
     ];
     if (arn) ids.push(`AwsSolutions-IAM5[Resource::${arn}/*]`);
-    for (const id of ids) Validations.of(child).acknowledge({ id, reason });
+    acknowledge(owner, child, ...ids.map((id) => ({ id, reason })));
   }
 }

@@ -13,7 +13,7 @@ export function acknowledgeGrantWildcards(scope: IConstruct, grant: iam.Grant, r
   const crossStack = grant.principalStatements.some((statement) => statement.resources.some((r) => referencesOtherStack(stack, r)));
   if (crossStack) {
     // A resource of another stack (the store bucket of a platform stack) is an import, named once the app is prepared.
-    acknowledgeAfterPrepare(scope, () => wildcardIds(stack, grant).map((id) => ({ id, reason })));
+    acknowledgeAfterPrepare(scope, scope, () => wildcardIds(stack, grant).map((id) => ({ id, reason })));
     return;
   }
   for (const id of wildcardIds(stack, grant)) {

@@ -1,7 +1,8 @@
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { IConstruct } from 'constructs';
+import { acknowledge, Acknowledgement } from '../../core/private/acknowledge';
 
 /**
  * Acknowledgements (cdk-nag AwsSolutions rules and CDK annotations) for the helper resources the model store makes
@@ -22,7 +23,7 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
   const role = deployment.handlerRole;
   const stack = Stack.of(deployment);
   const storeArn = `<${stack.resolve((storeBucket.node.defaultChild as s3.CfnBucket | undefined)?.logicalId ?? '')}.Arn>/*`;
-  const rules: Array<{ id: string; reason: string }> = [
+  const rules: Acknowledgement[] = [
     { id: LAMBDA_BASIC_EXECUTION, reason: LAMBDA_BASIC_REASON },
     ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*'].map((action) => ({
       id: `AwsSolutions-IAM5[Action::${action}]`,
@@ -36,7 +37,7 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
     rules.push({ id: `AwsSolutions-IAM5[Resource::${storeArn}]`, reason: storeReason });
   } else {
     // A publisher in another stack: the bucket ARN is an import, whose export name exists only once the app is prepared.
-    acknowledgeAfterPrepare(role, () => [{
+    acknowledgeAfterPrepare(deployment, role, () => [{
       id: `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(storeBucket.bucketArn))}/*]`, reason: storeReason,
     }]);
   }
@@ -57,10 +58,10 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
       });
     }
   }
-  Validations.of(role).acknowledge(...rules);
+  acknowledge(deployment, role, ...rules);
   const fn = role.node.scope;
   if (fn) {
-    Validations.of(fn).acknowledge({
+    acknowledge(deployment, fn, {
       id: 'AwsSolutions-L1',
       reason: 'The BucketDeployment function and its runtime are provided and pinned by aws-cdk-lib; ' +
         'it is updated with aws-cdk-lib.',
@@ -69,21 +70,21 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
 }
 
 /** The S3 bucket notifications handler (stack singleton) that turns on EventBridge. */
-export function acknowledgeNotificationsHandler(scope: IConstruct): void {
-  const stack = Stack.of(scope);
+export function acknowledgeNotificationsHandler(store: IConstruct): void {
+  const stack = Stack.of(store);
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
     const role = child.node.tryFindChild('Role');
-    if (role) Validations.of(role).acknowledge({ id: LAMBDA_BASIC_EXECUTION, reason: LAMBDA_BASIC_REASON });
+    if (role) acknowledge(store, role, { id: LAMBDA_BASIC_EXECUTION, reason: LAMBDA_BASIC_REASON });
   }
 }
 
 /** The AwsCustomResource singleton function that copies models from another bucket. */
-export function acknowledgeAwsCustomResourceFunction(scope: IConstruct): void {
-  const stack = Stack.of(scope);
+export function acknowledgeAwsCustomResourceFunction(store: IConstruct): void {
+  const stack = Stack.of(store);
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287')) continue;
-    Validations.of(child).acknowledge(
+    acknowledge(store, child,
       { id: LAMBDA_BASIC_EXECUTION, reason: LAMBDA_BASIC_REASON },
       {
         id: 'AwsSolutions-L1',
@@ -94,7 +95,7 @@ export function acknowledgeAwsCustomResourceFunction(scope: IConstruct): void {
 }
 
 /** The replication role S3 assumes to copy the store's models to the destination bucket. */
-export function acknowledgeReplicationRole(storeBucket: s3.IBucket, destination: s3.IBucket): void {
+export function acknowledgeReplicationRole(store: IConstruct, storeBucket: s3.IBucket, destination: s3.IBucket): void {
   const role = storeBucket.node.tryFindChild('ReplicationRole');
   if (!role) return;
   const stack = Stack.of(storeBucket);
@@ -105,7 +106,7 @@ export function acknowledgeReplicationRole(storeBucket: s3.IBucket, destination:
     `<${stack.resolve((storeBucket.node.defaultChild as s3.CfnBucket | undefined)?.logicalId ?? '')}.Arn>`,
     renderedBucketArn(stack, destination),
   ];
-  Validations.of(role).acknowledge(...arns.filter((a): a is string => a !== undefined)
+  acknowledge(store, role, ...arns.filter((a): a is string => a !== undefined)
     .map((arn) => ({ id: `AwsSolutions-IAM5[Resource::${arn}/*]`, reason })));
 }
 
@@ -127,12 +128,12 @@ function renderedBucketArn(stack: Stack, bucket: s3.IBucket): string | undefined
 /**
  * Acknowledges findings whose ids hold values known only once the app is prepared (a cross-stack reference becomes an
  * `Fn::ImportValue` of an export named then): computed when the tree is validated, after `prepare`, before the
- * templates are written.
+ * templates are written. Only on a resource `owner` created (core `acknowledge`).
  */
-export function acknowledgeAfterPrepare(scope: IConstruct, rules: () => Array<{ id: string; reason: string }>): void {
-  scope.node.addValidation({
+export function acknowledgeAfterPrepare(owner: IConstruct, resource: IConstruct, rules: () => Acknowledgement[]): void {
+  resource.node.addValidation({
     validate: () => {
-      Validations.of(scope).acknowledge(...rules());
+      acknowledge(owner, resource, ...rules());
       return [];
     },
   });

@@ -1,34 +1,34 @@
 /**
- * Error codes of the model store: each code's meaning and fix. `constructs/ERRORS.md` is written from
- * these tables (`npm run build`); a code is never reused for another problem.
+ * Error codes of the model store (`ModelStore`, `ModelStore.fromBucket`, `StoredModel`): each code's meaning and fix. `constructs/ERRORS.md` is written from these tables
+ * (`npm run docs:errors`); a code is never reused for another problem.
  */
 export const MODEL_STORE_ERRORS = {
   ModelContractRequired:
-    'model \'<value>\' comes from s3 object \'<value>\', which cannot be read at synth; declare it: ModelSource.fromBucket(bucket, key, { contract: ModelContract.of({ inputs, outputs }), ... })',
+    'A model from an S3 object cannot be read at synth, so its contract must be declared. Pass contract: ModelContract.of({ inputs, outputs }) to ModelSource.fromBucket.',
   ModelNameDuplicate:
-    'a model named \'<value>\' is already in this store; give each model its own name',
+    'A model of this name is already in the store: names are the models/<name>/ prefix. Give each model its own name.',
   ModelNameInvalid:
-    'model name \'<value>\' must be 1 to 63 lower-case letters, digits or \'-\', starting and ending with a letter or digit iris',
+    'A model name must be 1 to 63 lower-case letters, digits or -, starting and ending with a letter or digit (it names S3 prefixes, endpoints and components). Rename it, e.g. iris-classifier.',
   ModelNotInStore:
-    'model \'<value>\' was not added to this store; call addModel on this store first',
+    'stageFile was given a model that was not added to this store. Call addModel on this store first and pass the StoredModel it returns.',
   ModelSizeRequired:
-    'model \'<value>\' comes from s3 object \'<value>\'; pass its sizeBytes (ModelSource.fromBucket(..., { sizeBytes }))',
+    'A model from an S3 object has no declared size, which the devices and the upload need. Pass sizeBytes to ModelSource.fromBucket.',
   ModelStoreDurationInvalid:
-    '<value> must be a whole number of days, at least 1, got <value>; e.g. Duration.days(30)',
+    'A retention or expiration period of the store is not a whole number of days, at least 1 (S3 lifecycle rules count in days). Give e.g. Duration.days(30).',
   ModelStoreReplicationKeyWithoutBucket:
-    'replicationDestinationKey is set but replicationDestinationBucket is not; set both or neither',
+    'replicationDestinationKey is set without replicationDestinationBucket. Set both (replicate to that bucket, encrypted with that key) or neither.',
   ModelStoreUploadTooLarge:
-    'model \'<value>\' brings the local models of this store to <value> MiB; the store\'s upload function holds them all zipped and extracted and needs <value> MiB of ephemeral storage, more than <value> MiB; raise uploadEphemeralStorageSize (at most Size.gibibytes(10)) or put some models in another ModelStore',
+    'The store\'s single upload function would need more ephemeral storage than it has for all the local models (twice their size plus 256 MiB). Raise uploadEphemeralStorageSize (at most 10 GiB) or spread the models over two stores.',
   ModelVersionInvalid:
-    'version \'<value>\' of model \'<value>\' must be 1 to 64 letters, digits, \'.\', \'_\' or \'-\'',
+    'A model version must be 1 to 64 letters, digits, ., _ or - (it is an S3 prefix and a component version). Fix the version, or leave it unset to use the sha256 prefix.',
   ModelVersionRequired:
-    'the sha256 of model \'<value>\' is a token, so no version can be derived from it; pass options.version',
+    'The model\'s sha256 is a token, so no version can be derived from it. Pass a literal version in AddModelOptions.',
   PublishedFileDuplicate:
-    'PublishedFileDuplicateModelStorePublisherstack',
+    'publishFile was called twice for one key with different contents; the second would overwrite the first. Publish each key once, or name files by their content hash.',
   PublishedFileKeyInvalid:
-    'key \'<value>\' must be \'/\'-separated names of letters, digits, \'.\', \'_\' or \'-\' (no \'.\' or \'..\' parts), known at models/',
+    'A published file\'s key must be /-separated names of letters, digits, ., _ or - (no . or .. parts), known at synth, and not under models/ (which only addModel and stageFile write). Fix the key.',
   StagedFileDuplicate:
-    'StagedFileDuplicatekeys single upload (no extra * `BucketDeployment`, so no extra bucket tag); from another stack (`options.scope`), with that stackModelStorePublisherBucketDeployment',
+    'stageFile was called twice for one file of a model with different contents. Stage each file once per model version.',
   StagedFileNameInvalid:
-    'file name \'<value>\' must be a plain name of letters, digits, \'.\', \'_\' or \'-\', not <value>',
+    'A staged file name must be a plain name of letters, digits, ., _ or - (no /, not starting with .), and not model.onnx or contract.json, which the store writes itself. Rename the file.',
 } as const;

@@ -29,7 +29,7 @@ export function acknowledgeRoleFindings(role: IConstruct, grants: RoleGrants): v
   const resource = (arn: string, reason: string) => {
     const id = () => `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(arn))}]`;
     if (referencesOtherStack(stack, arn)) {
-      acknowledgeAfterPrepare(role, () => [{ id: id(), reason }]);
+      acknowledgeAfterPrepare(role, role, () => [{ id: id(), reason }]);
     } else {
       ack(id(), reason);
     }

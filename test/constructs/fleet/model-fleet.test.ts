@@ -608,7 +608,7 @@ describe('ModelFleet validation', () => {
       model: ModelSource.fromAsset(IRIS), historyDisabled: true,
       goldenTolerance: Token.asNumber(Lazy.number({ produce: () => 1 })),
       modelVersion: Lazy.string({ produce: () => 'abc' }),
-    }))).toMatch(/^ModelFleetPropsInvalid: goldenTolerance must be a literal number.*; modelVersion must be a literal version/);
+    }))).toMatch(/^GoldenToleranceInvalid: goldenTolerance must be a literal number[^]*ModelVersionUnresolved: modelVersion must be a literal version/);
   });
 
   test('fails with every bad prop at once, naming the construct', () => {
@@ -617,11 +617,11 @@ describe('ModelFleet validation', () => {
       model: ModelSource.fromAsset(IRIS), modelName: 'Iris_Model', goldenTolerance: -1, modelVersion: 'v 1',
       registryGroupName: '-bad-', historyDisabled: true,
     }));
-    expect(message).toMatch(/^ModelFleetPropsInvalid: /);
+    expect(message).toMatch(/^ModelFleetNameInvalid: /);
     expect(message).toContain("modelName 'Iris_Model' must be 1 to 63 lower-case letters");
-    expect(message).toContain('goldenTolerance must be a finite number >= 0, got -1');
-    expect(message).toContain("modelVersion 'v 1' must be 1 to 64 letters");
-    expect(message).toContain("registryGroupName '-bad-' must be");
+    expect(message).toContain('GoldenToleranceInvalid: goldenTolerance must be a finite number >= 0, got -1');
+    expect(message).toContain("ModelVersionInvalid: modelVersion 'v 1' must be 1 to 64 letters");
+    expect(message).toContain("RegistryGroupNameInvalid: registryGroupName '-bad-' must be");
     expect(message).toContain('(at Fleet/Bad)');
   });
 });

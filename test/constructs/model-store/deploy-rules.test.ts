@@ -52,7 +52,7 @@ describe('ModelStore on a first real deploy', () => {
 
     test('grantReadModel gives the same on models/<name>/', () => {
       const stack = testStack();
-      new ModelStore(stack, 'Store').grantReadModel('iris', reader(stack));
+      new ModelStore(stack, 'Store').grantReadModel(reader(stack), 'iris');
       const statements = statementsOf(stack, 'Reader');
       expect(statements.flatMap((s) => ([] as string[]).concat(s.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
       expect(JSON.stringify(statements)).toContain('"s3:prefix":["models/iris/*"]');

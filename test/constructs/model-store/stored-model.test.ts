@@ -134,7 +134,7 @@ describe('ModelStore.addModel', () => {
 
   test('grantReadModel is scoped to models/<name>/*', () => {
     const { stack, store, role } = setup();
-    store.grantReadModel('iris', role);
+    store.grantReadModel(role, 'iris');
     const statements = statementsOf(stack, 'Reader');
     expect(statements).toHaveLength(2);
     expect(statements.map((s) => s.Resource)).toEqual([
