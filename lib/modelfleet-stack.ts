@@ -2,7 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ModelFleet } from '../constructs/fleet';
 import { ModelSource } from '../constructs/model';
-import { ModelStore, StoredModel } from '../constructs/model-store';
+import { IModelStore, StoredModel } from '../constructs/model-store';
 
 /** Properties of the default modelfleet stack. */
 export interface ModelFleetStackProps extends StackProps {
@@ -48,7 +48,7 @@ export class ModelFleetStack extends Stack {
   public readonly fleet: ModelFleet;
 
   /** The model store. */
-  public readonly store: ModelStore;
+  public readonly store: IModelStore;
 
   /** The stored model. */
   public readonly model: StoredModel;

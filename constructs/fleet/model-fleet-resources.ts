@@ -6,7 +6,7 @@ import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeCo
 import { EdgeFleet } from '../greengrass/edge-fleet';
 import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelFleetError } from '../core/private/modelfleet-error';
-import { ModelStore } from '../model-store';
+import { IModelStore, ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
 import { AlarmChatChannel, AlarmChatChannelConfig } from './alarm-chat-channel';
 import { acknowledgeArtifactRead, acknowledgeUploadFunctions } from './private/acknowledgements';
@@ -18,7 +18,7 @@ export interface ModelFleetResourcesProps {
    *
    * @default - a new `ModelStore` with its defaults, created when the first model needs it
    */
-  readonly store?: ModelStore;
+  readonly store?: IModelStore;
 
   /**
    * The serving image of every SageMaker endpoint and Kubernetes workload of the stack.
@@ -161,7 +161,7 @@ export class ModelFleetResources extends Construct {
   public readonly servingImage: ServingImage;
 
   private readonly props: ModelFleetResourcesProps;
-  private sharedStore?: ModelStore;
+  private sharedStore?: IModelStore;
   private sharedEdgeFleet?: EdgeFleet;
   private sharedNodeRuntime?: NodeRuntimeComponent;
   private sharedModelServer?: ModelServerComponent;
@@ -246,7 +246,7 @@ export class ModelFleetResources extends Construct {
   }
 
   /** The shared model store (created on first use). */
-  public get store(): ModelStore {
+  public get store(): IModelStore {
     this.sharedStore = this.sharedStore ?? new ModelStore(this, 'Store');
     return this.sharedStore;
   }
@@ -262,7 +262,7 @@ export class ModelFleetResources extends Construct {
    *
    * @internal
    */
-  public _runtimeComponents(store: ModelStore, fleet: EdgeFleet): { nodeRuntime: NodeRuntimeComponent; modelServer: ModelServerComponent } {
+  public _runtimeComponents(store: IModelStore, fleet: EdgeFleet): { nodeRuntime: NodeRuntimeComponent; modelServer: ModelServerComponent } {
     if (!this.sharedNodeRuntime || !this.sharedModelServer) {
       this.sharedNodeRuntime = new NodeRuntimeComponent(this, 'NodeRuntime', {
         bucket: store.bucket,

@@ -13,7 +13,7 @@ import { ModelContract, ModelSource } from '../model';
 import { FieldErrors } from '../core/private/field-errors';
 import { ModelFleetError } from '../core/private/modelfleet-error';
 import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
-import { ModelStore, StoredModel } from '../model-store';
+import { IModelStore, StoredModel } from '../model-store';
 import { SageMakerEndpoint, SageMakerInstanceType, TrafficShift } from '../sagemaker';
 import { ServingImage } from '../serving-image';
 import { GoldenRequest } from './golden-request';
@@ -317,7 +317,7 @@ export interface ModelFleetProps {
    *
    * @default - the shared store (`resources.store`)
    */
-  readonly store?: ModelStore;
+  readonly store?: IModelStore;
 
   /**
    * The serving image of the SageMaker endpoint and the Kubernetes workload.
@@ -411,7 +411,7 @@ export class ModelFleet extends Construct {
   public readonly resources: ModelFleetResources;
 
   /** The store holding the model. */
-  public readonly store: ModelStore;
+  public readonly store: IModelStore;
 
   /** The model as stored: what every target serves. */
   public readonly storedModel: StoredModel;

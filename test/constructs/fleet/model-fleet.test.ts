@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { App, CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -218,6 +219,24 @@ describe('ModelFleet with several models', () => {
     });
     expect(fleet.resources).toBe(resources);
     expect(fleet.edgePort).toBe(9000);
+  });
+
+  test('puts the model into an existing bucket with ModelStore.fromBucket, on every target', () => {
+    const { stack } = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Existing', 'platform-models');
+    const fleet = new ModelFleet(stack, 'Tiny', {
+      model: ModelSource.fromAsset(tiny1), historyDisabled: true, goldenRequest: GoldenRequest.none(),
+      store: ModelStore.fromBucket(stack, 'PlatformStore', bucket),
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(fleet.storedModel.bucket).toBe(bucket);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: Match.objectLike({
+        ModelDataSource: { S3DataSource: Match.objectLike({ S3Uri: `s3://platform-models/${fleet.storedModel.prefix}` }) },
+      }),
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketName: 'platform-models' });
   });
 
   test('spreads models over stacks that share the resources of a platform stack', () => {

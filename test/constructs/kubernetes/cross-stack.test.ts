@@ -13,7 +13,7 @@ import { resetHistoryCache } from '../../../constructs/fleet/private/history';
 import { KubernetesModelService } from '../../../constructs/kubernetes';
 import { ModelSource } from '../../../constructs/model';
 import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
-import { ModelStore, ModelStorePublisher } from '../../../constructs/model-store';
+import { IModelStore, ModelStore, ModelStorePublisher } from '../../../constructs/model-store';
 import { ServingImage } from '../../../constructs/serving-image';
 
 const OIDC_ARN = 'arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
@@ -44,7 +44,7 @@ function newApp(): App {
 }
 
 /** The keys of the `aws-cdk:cr-owned:*` tags (one per BucketDeployment) on the store bucket. */
-function crOwnedTags(stack: Stack, store: ModelStore): string[] {
+function crOwnedTags(stack: Stack, store: IModelStore): string[] {
   const bucket = Template.fromStack(stack).findResources('AWS::S3::Bucket')[stack.getLogicalId(store.bucket.node.defaultChild as never)];
   return ((bucket.Properties.Tags ?? []) as Array<{ Key: string }>).map((t) => t.Key).filter((k) => k.startsWith('aws-cdk:cr-owned'));
 }
