@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { LogLevel } from '../../../constructs/core';
 import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import {
   SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
@@ -90,8 +91,8 @@ describe('SageMakerEndpoint', () => {
 
     test('passes the runtime settings as MODELFLEET_* environment, listening on 0.0.0.0:8080', () => {
       const { template } = synth({
-        runtimeThreads: 2, runtimeWorkers: 1, runtimeMaxBatch: 16, runtimeBatchDelay: Duration.millis(5),
-        runtimeMaxQueue: 128, runtimeMaxBodySize: Size.mebibytes(5), runtimeLogLevel: 'warn',
+        threads: 2, workers: 1, maxBatch: 16, batchDelay: Duration.millis(5),
+        maxQueue: 128, maxBodySize: Size.mebibytes(5), logLevel: LogLevel.WARN,
       });
       const model = only(template, 'AWS::SageMaker::Model');
       expect((model.Properties.PrimaryContainer as { Environment: unknown }).Environment).toEqual({
@@ -553,12 +554,14 @@ describe('SageMakerEndpoint', () => {
       ['capture settings with capture off', { dataCapture: false, dataCapturePrefix: 'x/' }, 'EndpointDataCaptureDisabled'],
       ['a startup timeout under 60 s', { containerStartupHealthCheckTimeout: Duration.seconds(30) }, 'EndpointStartupTimeoutOutOfRange'],
       ['a download timeout over an hour', { modelDataDownloadTimeout: Duration.hours(2) }, 'EndpointDownloadTimeoutOutOfRange'],
-      ['runtime threads 0', { runtimeThreads: 0 }, 'EndpointRuntimeThreadsOutOfRange'],
-      ['runtime workers 65', { runtimeWorkers: 65 }, 'EndpointRuntimeWorkersOutOfRange'],
-      ['runtime max batch 0', { runtimeMaxBatch: 0 }, 'EndpointRuntimeMaxBatchOutOfRange'],
-      ['a batch delay over a second', { runtimeBatchDelay: Duration.seconds(2) }, 'EndpointRuntimeBatchDelayOutOfRange'],
-      ['runtime max queue 0', { runtimeMaxQueue: 0 }, 'EndpointRuntimeMaxQueueOutOfRange'],
-      ['an unknown log level', { runtimeLogLevel: 'verbose' }, 'EndpointRuntimeLogLevelInvalid'],
+      ['threads 0', { threads: 0 }, 'RuntimeThreadsOutOfRange'],
+      ['workers 65', { workers: 65 }, 'RuntimeWorkersOutOfRange'],
+      ['more workers than threads', { threads: 2, workers: 4 }, 'RuntimeWorkersOutOfRange'],
+      ['max batch 0', { maxBatch: 0 }, 'RuntimeMaxBatchOutOfRange'],
+      ['a batch delay over a second', { batchDelay: Duration.seconds(2) }, 'RuntimeBatchDelayOutOfRange'],
+      ['max queue 0', { maxQueue: 0 }, 'RuntimeMaxQueueOutOfRange'],
+      ['a body limit over 4 GiB', { maxBodySize: Size.gibibytes(5) }, 'RuntimeMaxBodySizeOutOfRange'],
+      ['an unknown log level', { logLevel: 'verbose' as LogLevel }, 'RuntimeLogLevelInvalid'],
       ['a bad endpoint name', { endpointName: 'my_endpoint' }, 'EndpointNameInvalid'],
       ['a bad variant name', { variantName: '-x' }, 'EndpointVariantNameInvalid'],
       ['a 5XX rate of 0', { alarm5xxRatePercent: 0 }, 'EndpointAlarmThresholdOutOfRange'],
@@ -604,8 +607,10 @@ describe('SageMakerEndpoint', () => {
           instanceType: SageMakerInstanceType.of(str('InstanceType')),
           endpointName: str('EndpointName'),
           variantName: str('VariantName'),
-          runtimeThreads: num('Threads'),
-          runtimeLogLevel: str('LogLevel'),
+          threads: num('Threads'),
+          workers: num('Workers'),
+          batchDelay: Duration.millis(num('BatchDelay')),
+          logLevel: str('LogLevel') as LogLevel,
           dataCaptureSamplingPercentage: num('Sampling'),
           autoscalingMaxCapacity: num('Max'),
           autoscalingMinCapacity: num('Min'),
