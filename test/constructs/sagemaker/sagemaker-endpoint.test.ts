@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { IConstruct } from 'constructs';
 import { LogLevel } from '../../../constructs/core';
 import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import {
@@ -153,6 +154,20 @@ describe('SageMakerEndpoint', () => {
       const policyId = Object.keys(template.findResources('AWS::IAM::Policy'))[0];
       expect(policyId).toMatch(/^MyRoleDefaultPolicy/);
       expect(only(template, 'AWS::SageMaker::Model').DependsOn).toEqual(expect.arrayContaining([policyId]));
+    });
+    test('acknowledges the cdk-nag findings of the role it creates, and none on a given role', () => {
+      const acknowledged = (c: IConstruct) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.keys(m.data as Record<string, string>));
+      const { app, stack } = newStack();
+      const model = storedModel(stack);
+      const own = new SageMakerEndpoint(stack, 'Own', { model, image: TEST_IMAGE });
+      const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const given = new SageMakerEndpoint(stack, 'Given', { model, image: TEST_IMAGE, role });
+      app.synth();
+      expect(acknowledged(own.role)).toEqual(expect.arrayContaining(['Annotation::AwsSolutions-IAM5[Resource::*]']));
+      expect(given.role).toBe(role);
+      expect(acknowledged(role)).toEqual([]);
+      expect(role.node.findAll().flatMap(acknowledged)).toEqual([]);
     });
   });
 
