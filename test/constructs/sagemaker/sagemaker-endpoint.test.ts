@@ -5,10 +5,10 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
-import { LogLevel } from '../../../constructs/core';
+import { LogLevel, RuntimeSettings } from '../../../constructs/core';
 import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import {
-  SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
+  SageMakerEndpoint, SageMakerEndpointOptions, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';
 import { IMAGE_URI, newStack, storedModel, TEST_IMAGE } from './fixtures';
 import { modelFleetErrorOf } from '../../helpers/construct-errors';
@@ -110,6 +110,38 @@ describe('SageMakerEndpoint', () => {
         MODELFLEET_MAX_QUEUE: '128',
         MODELFLEET_LOG_LEVEL: 'warn',
       });
+    });
+
+    test('passes only SageMaker\'s fixed variables and its 6 MiB payload limit when no runtime setting is given', () => {
+      const { template } = synth();
+      const model = only(template, 'AWS::SageMaker::Model');
+      expect((model.Properties.PrimaryContainer as { Environment: unknown }).Environment).toEqual({
+        MODELFLEET_HOST: '0.0.0.0',
+        MODELFLEET_PORT: '8080',
+        MODELFLEET_NAME: 'iris',
+        MODELFLEET_MODEL_VERSION: '3f2a9c1b7d4e',
+        MODELFLEET_WATCH: 'false',
+        MODELFLEET_MAX_BODY_MB: '6',
+      });
+    });
+
+    test('takes the same RuntimeSettings as every target, passed through as options the way ModelFleet does', () => {
+      const settings: RuntimeSettings = { threads: 4, maxBodySize: Size.kibibytes(1536), logLevel: LogLevel.DEBUG };
+      const options: SageMakerEndpointOptions = { ...settings, instanceCount: 2, dashboard: false };
+      const { stack } = newStack();
+      new SageMakerEndpoint(stack, 'Endpoint', { ...options, model: storedModel(stack), image: TEST_IMAGE });
+      const template = Template.fromStack(stack);
+      expect((only(template, 'AWS::SageMaker::Model').Properties.PrimaryContainer as { Environment: unknown }).Environment)
+        .toEqual(expect.objectContaining({ MODELFLEET_THREADS: '4', MODELFLEET_MAX_BODY_MB: '1.5', MODELFLEET_LOG_LEVEL: 'debug' }));
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    });
+
+    test('keeps every tunable prop in SageMakerEndpointOptions: the props add only the model, image and alarm topic', () => {
+      // a compile-time check: the record must name exactly the props that are not options
+      const wiring: Record<Exclude<keyof SageMakerEndpointProps, keyof SageMakerEndpointOptions>, true> = {
+        model: true, image: true, alarmTopic: true,
+      };
+      expect(Object.keys(wiring).sort()).toEqual(['alarmTopic', 'image', 'model']);
     });
 
     test('depends on the execution role and its policy (aws-cdk #10064) and on the model upload', () => {
