@@ -198,7 +198,7 @@ export interface SageMakerEndpointOptions extends RuntimeSettings {
    * captured data and the alarm topic.
    * @default - AWS managed keys (storage volumes), the bucket's encryption (captured data), no topic encryption
    */
-  readonly kmsKey?: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Capture requests and responses to the model store bucket.
@@ -349,7 +349,7 @@ export interface SageMakerEndpointProps extends SageMakerEndpointOptions {
 
   /**
    * The topic the alarms notify (`ModelFleet` passes the stack's shared topic).
-   * @default - a new topic (encrypted with kmsKey when given)
+   * @default - a new topic (encrypted with encryptionKey when given)
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -603,22 +603,22 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         destinationS3Uri: this.dataCaptureUri,
         captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
         captureContentTypeHeader: { jsonContentTypes: ['application/json'] },
-        kmsKeyId: props.kmsKey?.keyArn,
+        kmsKeyId: props.encryptionKey?.keyArn,
       };
     }
-    if (props.kmsKey) {
+    if (props.encryptionKey) {
       if (!serverless && !Token.isUnresolved(instanceType.name) && INSTANCE_STORAGE_TYPES.test(instanceType.name)) {
         Annotations.of(this).addWarningV2('modelfleet:sagemaker-kms-instance-storage', `${instanceType.name} has local `
           + 'NVMe storage, which SageMaker encrypts itself and for which it rejects a KmsKeyId: creating the endpoint '
-          + 'config will fail; remove kmsKey or use an instance type without instance storage (e.g. ml.c6i.large)');
+          + 'config will fail; remove encryptionKey or use an instance type without instance storage (e.g. ml.c6i.large)');
       }
-      props.kmsKey.grantEncryptDecrypt(this.role);
-      props.kmsKey.grant(this.role, 'kms:DescribeKey');
+      props.encryptionKey.grantEncryptDecrypt(this.role);
+      props.encryptionKey.grant(this.role, 'kms:DescribeKey');
       // SageMaker creates grants on the key for the volumes it attaches: only for AWS resources
       // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource)
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['kms:CreateGrant'],
-        resources: [props.kmsKey.keyArn],
+        resources: [props.encryptionKey.keyArn],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
       }));
     }
@@ -665,7 +665,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       };
     this.cfnEndpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       productionVariants: [variant],
-      kmsKeyId: serverless ? undefined : props.kmsKey?.keyArn,
+      kmsKeyId: serverless ? undefined : props.encryptionKey?.keyArn,
       dataCaptureConfig,
     });
 
@@ -675,12 +675,12 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     } else {
       const topic = new sns.Topic(this, 'AlarmTopic', {
         displayName: `modelfleet endpoint ${this.endpointName} alarms`,
-        masterKey: props.kmsKey,
+        masterKey: props.encryptionKey,
         enforceSSL: true,
       });
-      if (props.kmsKey) {
+      if (props.encryptionKey) {
         // CloudWatch must be able to publish to the encrypted topic
-        props.kmsKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+        props.encryptionKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
       }
       this.alarmTopic = topic;
     }
@@ -806,7 +806,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       modelObjectsArn: model.bucket.arnForObjects(`${model.prefix}*`),
       logStreamsArn,
       captureObjectsArn,
-      kms: props.kmsKey !== undefined,
+      kms: props.encryptionKey !== undefined,
       vpc: props.vpc !== undefined,
     });
 

@@ -34,7 +34,7 @@ describe('SageMakerEndpoint cdk-nag AwsSolutions', () => {
 
     new SageMakerEndpoint(stack, 'Minimal', { model });
     new SageMakerEndpoint(stack, 'Full', {
-      model, kmsKey: key, vpc, dataCapture: true, dataCaptureSamplingPercentage: 20,
+      model, encryptionKey: key, vpc, dataCapture: true, dataCaptureSamplingPercentage: 20,
       autoscalingMaxCapacity: 4, deploymentTrafficShift: TrafficShift.canary(25), alarmEmail: 'ops@example.com',
     });
     new SageMakerEndpoint(stack, 'Serverless', { model, image: TEST_IMAGE, serverlessMaxConcurrency: 10 });

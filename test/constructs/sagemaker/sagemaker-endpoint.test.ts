@@ -310,7 +310,7 @@ describe('SageMakerEndpoint', () => {
     test('encrypts storage volumes, captured data and the alarm topic with the given KMS key', () => {
       const { stack } = newStack();
       const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-      new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, kmsKey: key, dataCapture: true });
+      new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, encryptionKey: key, dataCapture: true });
       const template = Template.fromStack(stack);
       const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
       template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -330,12 +330,12 @@ describe('SageMakerEndpoint', () => {
       const { stack } = newStack();
       const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
       new SageMakerEndpoint(stack, 'Endpoint', {
-        model: storedModel(stack), image: TEST_IMAGE, kmsKey: key, instanceType: SageMakerInstanceType.of('ml.g5.xlarge'),
+        model: storedModel(stack), image: TEST_IMAGE, encryptionKey: key, instanceType: SageMakerInstanceType.of('ml.g5.xlarge'),
       });
       Annotations.fromStack(stack).hasWarning('/Stack/Endpoint', Match.stringLikeRegexp('ml.g5.xlarge has local NVMe storage'));
       const plain = newStack();
       new SageMakerEndpoint(plain.stack, 'Endpoint', {
-        model: storedModel(plain.stack), image: TEST_IMAGE, kmsKey: new kms.Key(plain.stack, 'Key', { enableKeyRotation: true }),
+        model: storedModel(plain.stack), image: TEST_IMAGE, encryptionKey: new kms.Key(plain.stack, 'Key', { enableKeyRotation: true }),
       });
       Annotations.fromStack(plain.stack).hasNoWarning('/Stack/Endpoint', Match.anyValue());
     });
