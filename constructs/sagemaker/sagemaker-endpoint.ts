@@ -9,6 +9,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ModelFleetError } from '../core/private/modelfleet-error';
 import { RuntimeSettings } from '../core/runtime-settings';
 import { runtimeEnvironment } from '../core/private/runtime-settings';
 import { StoredModel } from '../model-store';
@@ -438,7 +439,7 @@ abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpo
  * updates are blue/green with automatic rollback on the construct's own 5XX and latency alarms, and the minimal
  * deployment is `new SageMakerEndpoint(this, 'Endpoint', { model })`.
  */
-export class SageMakerEndpoint extends SageMakerEndpointBase {
+export class SageMakerEndpoint extends SageMakerEndpointBase implements ec2.IConnectable {
   /** Imports an existing endpoint by name. */
   public static fromEndpointAttributes(scope: Construct, id: string, attrs: SageMakerEndpointAttributes): ISageMakerEndpoint {
     class Import extends SageMakerEndpointBase {
@@ -500,6 +501,8 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
    * autoscaling.
    */
   public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
+
+  private readonly vpcConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
     super(scope, id);
@@ -570,6 +573,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         description: `modelfleet SageMaker endpoint ${this.endpointName}`,
         allowAllOutbound: true,
       })];
+      this.vpcConnections = new ec2.Connections({ securityGroups: this.securityGroups });
       vpcConfig = {
         subnets: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
         securityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId),
@@ -814,6 +818,18 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     if (props.dashboard ?? true) {
       this.dashboard = this.createDashboard(serverless, latencyThresholdMicros);
     }
+  }
+
+  /**
+   * The network connections of the model's interfaces in `vpc` (its `securityGroups`), e.g. for
+   * `database.connections.allowDefaultPortFrom(endpoint)`. Only an endpoint in a VPC has them.
+   */
+  public get connections(): ec2.Connections {
+    if (this.vpcConnections === undefined) {
+      throw new ModelFleetError('EndpointConnectionsWithoutVpc', 'the endpoint has no network connections to manage: it '
+        + 'runs in SageMaker\'s own network; give it a vpc (instance-backed endpoints only)', this);
+    }
+    return this.vpcConnections;
   }
 
   private createDashboard(serverless: boolean, latencyThresholdMicros: number): cloudwatch.Dashboard {

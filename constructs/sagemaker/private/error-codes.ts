@@ -20,6 +20,8 @@ export const SAGEMAKER_ERRORS = {
     'autoscaling* props are set on a serverless endpoint without autoscalingMaxCapacity, so nothing would be autoscaled; set autoscalingMaxCapacity (with serverlessProvisionedConcurrency) or remove them.',
   EndpointCanarySizeOutOfRange:
     'The canary step of deploymentTrafficShift is impossible: a whole percentage above 0 and at most 50, or 1 to half of the instances; use e.g. TrafficShift.canary(10), or raise instanceCount.',
+  EndpointConnectionsWithoutVpc:
+    'endpoint.connections was used on an endpoint without a vpc, which has no security groups to open; give the endpoint a vpc (instance-backed endpoints only), or open the peer another way.',
   EndpointDataCaptureDisabled:
     'dataCapturePrefix or dataCaptureSamplingPercentage is set while dataCapture is false, so it would be ignored; remove them or set dataCapture to true.',
   EndpointDataCaptureSamplingOutOfRange:

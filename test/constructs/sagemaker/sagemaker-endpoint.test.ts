@@ -220,6 +220,27 @@ describe('SageMakerEndpoint', () => {
       expect(actions(template)).toContain('ec2:CreateNetworkInterface');
     });
 
+    test('opens a peer\'s security group to the model\'s interfaces through connections (ec2.IConnectable)', () => {
+      const { stack } = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ] });
+      const endpoint = new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, vpc });
+      const database = new ec2.SecurityGroup(stack, 'Database', { vpc });
+      database.connections.allowFrom(endpoint, ec2.Port.tcp(5432));
+      expect(endpoint.connections.securityGroups).toEqual(endpoint.securityGroups);
+      Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432,
+        GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Database'), 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointSecurityGroup'), 'GroupId'] },
+      });
+    });
+
+    test('fails when connections is used on an endpoint without a VPC', () => {
+      const { endpoint } = synth();
+      expect(modelFleetErrorOf(() => endpoint.connections).code).toBe('EndpointConnectionsWithoutVpc');
+    });
+
     test('turns network isolation off when asked', () => {
       const { template } = synth({ networkIsolation: false });
       template.hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: false });
