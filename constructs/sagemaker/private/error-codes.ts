@@ -37,7 +37,7 @@ export const SAGEMAKER_ERRORS = {
   EndpointInstanceTypeArm64:
     'instanceType is a Graviton (arm64) type, but the serving image carries linux-x64 binaries only; use an x86-64 type such as SageMakerInstanceType.ML_C6I_LARGE.',
   EndpointInstanceTypeInvalid:
-    'instanceType does not look like ml.<family>.<size>, so SageMaker would reject it; use a SageMakerInstanceType constant or e.g. SageMakerInstanceType.of(\'ml.c6i.8xlarge\').',
+    'instanceType does not look like `ml.<family>.<size>`, so SageMaker would reject it; use a SageMakerInstanceType constant or e.g. SageMakerInstanceType.of(\'ml.c6i.8xlarge\').',
   EndpointLinearStepOutOfRange:
     'The linear step of deploymentTrafficShift is impossible: a whole percentage from 10 to 50, or 10 to 50 % of the instances; use e.g. TrafficShift.linear(25), or raise instanceCount.',
   EndpointMaximumExecutionTimeoutOutOfRange:
