@@ -9,23 +9,31 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ModelFleetError } from '../core/private/modelfleet-error';
+import { RuntimeSettings } from '../core/runtime-settings';
+import { runtimeEnvironment } from '../core/private/runtime-settings';
 import { StoredModel } from '../model-store';
 import { DATA_CAPTURE_PREFIX } from '../model-store/private/prefix-read';
 import { ServingImage } from '../serving-image';
 import { SageMakerInstanceType } from './instance-type';
 import { acknowledgeRoleFindings } from './private/acknowledgements';
-import { EXACT_SIZE } from '../core/private/field-errors';
 import { validateProps } from './private/validate-props';
-import { TrafficShift, TrafficShiftType } from './traffic-shift';
+import { TrafficShift, TrafficShiftMode } from './traffic-shift';
 
 /** Instance families with local NVMe instance storage, whose volumes take no KMS key. */
 const INSTANCE_STORAGE_TYPES = /^ml\.(c5d|m5d|r5d|g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|p5en|trn1|trn1n)\./;
+/** SageMaker's largest request payload, the default body limit (MiB; InvokeEndpoint: 6 MB, serverless 4 MB). */
+const PAYLOAD_MIB = 6;
+const SERVERLESS_PAYLOAD_MIB = 4;
 /** The namespace of SageMaker's endpoint invocation metrics. */
 const INVOCATION_NAMESPACE = 'AWS/SageMaker';
 /** The namespace of SageMaker's per-instance metrics (CPU, memory, disk). */
 const INSTANCE_NAMESPACE = '/aws/sagemaker/Endpoints';
 
-/** A SageMaker real-time endpoint serving a model: invoke it, watch it. */
+/**
+ * A SageMaker real-time endpoint serving a model: invoke it (`grantInvoke(grantee)`, from `sagemaker.IEndpoint`), watch
+ * it.
+ */
 export interface ISageMakerEndpoint extends sagemaker.IEndpoint {
   /**
    * The production variant that serves the traffic.
@@ -33,9 +41,6 @@ export interface ISageMakerEndpoint extends sagemaker.IEndpoint {
    * @attribute
    */
   readonly variantName: string;
-
-  /** Grants `sagemaker:InvokeEndpoint` on this endpoint. */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant;
 
   /** A metric of this endpoint's variant in the `AWS/SageMaker` namespace. */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
@@ -83,17 +88,13 @@ export interface SageMakerEndpointAttributes {
   readonly variantName?: string;
 }
 
-/** Properties of a `SageMakerEndpoint`. */
-export interface SageMakerEndpointProps {
-  /** The model to serve, from the model store (`ModelStore.addModel()`). */
-  readonly model: StoredModel;
-
-  /**
-   * The container image that serves the model.
-   * @default - ServingImage.fromAsset(): the modelfleet runtime built from edge/Dockerfile by `cdk deploy`
-   */
-  readonly image?: ServingImage;
-
+/**
+ * Every tunable setting of a `SageMakerEndpoint`, all optional: how the runtime serves (the inherited
+ * `RuntimeSettings`, passed as `MODELFLEET_*` variables), compute, network, encryption, data capture, deployment
+ * guardrails, autoscaling, alarms and the dashboard. `ModelFleet` takes these as its SageMaker options and passes them
+ * through unchanged.
+ */
+export interface SageMakerEndpointOptions extends RuntimeSettings {
   /**
    * The endpoint's name (unique in the account and region; changing it replaces the endpoint).
    * @default - a name derived from the construct path (the alarms need it before the endpoint exists)
@@ -108,7 +109,8 @@ export interface SageMakerEndpointProps {
 
   /**
    * The execution role SageMaker assumes to fetch the model and image and write logs. A given role gets the same
-   * grants added where it is mutable.
+   * grants added where it is mutable, and keeps its cdk-nag findings for its owner to judge (the endpoint acknowledges
+   * findings only on the role it creates).
    * @default - a role that may read only this model's prefix, pull the image and write this endpoint's logs
    */
   readonly role?: iam.IRole;
@@ -197,7 +199,7 @@ export interface SageMakerEndpointProps {
    * captured data and the alarm topic.
    * @default - AWS managed keys (storage volumes), the bucket's encryption (captured data), no topic encryption
    */
-  readonly kmsKey?: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Capture requests and responses to the model store bucket.
@@ -218,49 +220,8 @@ export interface SageMakerEndpointProps {
    */
   readonly dataCaptureSamplingPercentage?: number;
 
-  // ---- runtime settings (MODELFLEET_* environment) ----
-
-  /**
-   * Intra-op threads over all session workers (`MODELFLEET_THREADS`, 1 to 256).
-   * @default - the runtime's default: the instance's cores
-   */
-  readonly runtimeThreads?: number;
-
-  /**
-   * Session worker threads (`MODELFLEET_WORKERS`, 1 to 64).
-   * @default - the runtime's default: one per 4 threads
-   */
-  readonly runtimeWorkers?: number;
-
-  /**
-   * The most rows joined into one inference run (`MODELFLEET_MAX_BATCH`, 1 to 4096).
-   * @default - the runtime's default (8)
-   */
-  readonly runtimeMaxBatch?: number;
-
-  /**
-   * The longest wait for batch-mates (`MODELFLEET_BATCH_DELAY_MS`, 0 to 1000 ms).
-   * @default - the runtime's default (2 ms)
-   */
-  readonly runtimeBatchDelay?: Duration;
-
-  /**
-   * Queued requests before the runtime answers 503 (`MODELFLEET_MAX_QUEUE`, at least 1).
-   * @default - the runtime's default (64)
-   */
-  readonly runtimeMaxQueue?: number;
-
-  /**
-   * The largest request body (`MODELFLEET_MAX_BODY_MB`).
-   * @default - SageMaker's payload limit: 6 MiB, or 4 MiB when serverless
-   */
-  readonly runtimeMaxBodySize?: Size;
-
-  /**
-   * The runtime's log level (`MODELFLEET_LOG_LEVEL`): debug, info, warn, error or silent.
-   * @default - the runtime's default (info)
-   */
-  readonly runtimeLogLevel?: string;
+  // ---- runtime settings: inherited from RuntimeSettings (threads, workers, maxBatch, batchDelay, maxQueue,
+  // maxBodySize: SageMaker's payload limit by default, 6 MiB or 4 MiB serverless; logLevel) ----
 
   // ---- deployment guardrails ----
 
@@ -351,12 +312,6 @@ export interface SageMakerEndpointProps {
   // ---- alarms and dashboard ----
 
   /**
-   * The topic the alarms notify.
-   * @default - a new topic (encrypted with kmsKey when given)
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
    * An e-mail address subscribed to the alarm topic (confirm the subscription from the mail).
    * @default - no subscription
    */
@@ -382,6 +337,24 @@ export interface SageMakerEndpointProps {
   readonly dashboard?: boolean;
 }
 
+/** Properties of a `SageMakerEndpoint`: its options, and what a caller such as `ModelFleet` wires in. */
+export interface SageMakerEndpointProps extends SageMakerEndpointOptions {
+  /** The model to serve, from the model store (`ModelStore.addModel()`). */
+  readonly model: StoredModel;
+
+  /**
+   * The container image that serves the model.
+   * @default - ServingImage.fromAsset(): the modelfleet runtime built from edge/Dockerfile by `cdk deploy`
+   */
+  readonly image?: ServingImage;
+
+  /**
+   * The topic the alarms notify (`ModelFleet` passes the stack's shared topic).
+   * @default - a new topic (encrypted with encryptionKey when given)
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
 abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpoint {
   public abstract readonly endpointName: string;
   public abstract readonly endpointArn: string;
@@ -391,6 +364,7 @@ abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpo
     return { endpointArn: this.endpointArn };
   }
 
+  /** Grants `sagemaker:InvokeEndpoint` on this endpoint to `grantee`. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
@@ -465,7 +439,7 @@ abstract class SageMakerEndpointBase extends Resource implements ISageMakerEndpo
  * updates are blue/green with automatic rollback on the construct's own 5XX and latency alarms, and the minimal
  * deployment is `new SageMakerEndpoint(this, 'Endpoint', { model })`.
  */
-export class SageMakerEndpoint extends SageMakerEndpointBase {
+export class SageMakerEndpoint extends SageMakerEndpointBase implements ec2.IConnectable {
   /** Imports an existing endpoint by name. */
   public static fromEndpointAttributes(scope: Construct, id: string, attrs: SageMakerEndpointAttributes): ISageMakerEndpoint {
     class Import extends SageMakerEndpointBase {
@@ -528,6 +502,8 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
    */
   public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
 
+  private readonly vpcConnections?: ec2.Connections;
+
   constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
     super(scope, id);
     const { model } = props;
@@ -560,7 +536,6 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     const stack = Stack.of(this);
 
     // ---- the execution role and its grants ----
-    const ownRole = props.role === undefined;
     this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker execution role of the modelfleet endpoint ${this.endpointName}`,
@@ -598,6 +573,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         description: `modelfleet SageMaker endpoint ${this.endpointName}`,
         allowAllOutbound: true,
       })];
+      this.vpcConnections = new ec2.Connections({ securityGroups: this.securityGroups });
       vpcConfig = {
         subnets: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
         securityGroupIds: this.securityGroups.map((sg) => sg.securityGroupId),
@@ -631,29 +607,29 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         destinationS3Uri: this.dataCaptureUri,
         captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
         captureContentTypeHeader: { jsonContentTypes: ['application/json'] },
-        kmsKeyId: props.kmsKey?.keyArn,
+        kmsKeyId: props.encryptionKey?.keyArn,
       };
     }
-    if (props.kmsKey) {
+    if (props.encryptionKey) {
       if (!serverless && !Token.isUnresolved(instanceType.name) && INSTANCE_STORAGE_TYPES.test(instanceType.name)) {
         Annotations.of(this).addWarningV2('modelfleet:sagemaker-kms-instance-storage', `${instanceType.name} has local `
           + 'NVMe storage, which SageMaker encrypts itself and for which it rejects a KmsKeyId: creating the endpoint '
-          + 'config will fail; remove kmsKey or use an instance type without instance storage (e.g. ml.c6i.large)');
+          + 'config will fail; remove encryptionKey or use an instance type without instance storage (e.g. ml.c6i.large)');
       }
-      props.kmsKey.grantEncryptDecrypt(this.role);
-      props.kmsKey.grant(this.role, 'kms:DescribeKey');
+      props.encryptionKey.grantEncryptDecrypt(this.role);
+      props.encryptionKey.grant(this.role, 'kms:DescribeKey');
       // SageMaker creates grants on the key for the volumes it attaches: only for AWS resources
       // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource)
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['kms:CreateGrant'],
-        resources: [props.kmsKey.keyArn],
+        resources: [props.encryptionKey.keyArn],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': true } },
       }));
     }
 
     // ---- the model ----
     this.modelDataUrl = model.bucket.s3UrlForObject(normalizePrefix(model.prefix));
-    const environment = runtimeEnvironment(props, model, serverless);
+    const environment = containerEnvironment(props, model, serverless);
     this.cfnModel = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
       primaryContainer: {
@@ -693,7 +669,7 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       };
     this.cfnEndpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       productionVariants: [variant],
-      kmsKeyId: serverless ? undefined : props.kmsKey?.keyArn,
+      kmsKeyId: serverless ? undefined : props.encryptionKey?.keyArn,
       dataCaptureConfig,
     });
 
@@ -703,12 +679,12 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
     } else {
       const topic = new sns.Topic(this, 'AlarmTopic', {
         displayName: `modelfleet endpoint ${this.endpointName} alarms`,
-        masterKey: props.kmsKey,
+        masterKey: props.encryptionKey,
         enforceSSL: true,
       });
-      if (props.kmsKey) {
+      if (props.encryptionKey) {
         // CloudWatch must be able to publish to the encrypted topic
-        props.kmsKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+        props.encryptionKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
       }
       this.alarmTopic = topic;
     }
@@ -769,10 +745,10 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
       deploymentConfig: {
         blueGreenUpdatePolicy: {
           trafficRoutingConfiguration: {
-            type: shift.type,
+            type: shift.mode,
             waitIntervalInSeconds: shift.waitInterval.toSeconds(),
-            canarySize: shift.type === TrafficShiftType.CANARY ? { type: shift.unit!, value: shift.size! } : undefined,
-            linearStepSize: shift.type === TrafficShiftType.LINEAR ? { type: shift.unit!, value: shift.size! } : undefined,
+            canarySize: shift.mode === TrafficShiftMode.CANARY ? { type: shift.unit!, value: shift.size! } : undefined,
+            linearStepSize: shift.mode === TrafficShiftMode.LINEAR ? { type: shift.unit!, value: shift.size! } : undefined,
           },
           terminationWaitInSeconds: props.deploymentTerminationWait?.toSeconds(),
           maximumExecutionTimeoutInSeconds: props.deploymentMaximumExecutionTimeout?.toSeconds(),
@@ -829,20 +805,31 @@ export class SageMakerEndpoint extends SageMakerEndpointBase {
         });
     }
 
-    if (ownRole) {
-      acknowledgeRoleFindings(this.role, {
-        modelObjectsArn: model.bucket.arnForObjects(`${model.prefix}*`),
-        logStreamsArn,
-        captureObjectsArn,
-        kms: props.kmsKey !== undefined,
-        vpc: props.vpc !== undefined,
-      });
-    }
+    // only the role this endpoint created: a given role keeps its findings (core acknowledge() checks it)
+    acknowledgeRoleFindings(this, this.role, {
+      modelObjectsArn: model.bucket.arnForObjects(`${model.prefix}*`),
+      logStreamsArn,
+      captureObjectsArn,
+      kms: props.encryptionKey !== undefined,
+      vpc: props.vpc !== undefined,
+    });
 
     // ---- dashboard ----
     if (props.dashboard ?? true) {
       this.dashboard = this.createDashboard(serverless, latencyThresholdMicros);
     }
+  }
+
+  /**
+   * The network connections of the model's interfaces in `vpc` (its `securityGroups`), e.g. for
+   * `database.connections.allowDefaultPortFrom(endpoint)`. Only an endpoint in a VPC has them.
+   */
+  public get connections(): ec2.Connections {
+    if (this.vpcConnections === undefined) {
+      throw new ModelFleetError('EndpointConnectionsWithoutVpc', 'the endpoint has no network connections to manage: it '
+        + 'runs in SageMaker\'s own network; give it a vpc (instance-backed endpoints only)', this);
+    }
+    return this.vpcConnections;
   }
 
   private createDashboard(serverless: boolean, latencyThresholdMicros: number): cloudwatch.Dashboard {
@@ -909,25 +896,21 @@ function normalizePrefix(prefix: string): string {
   return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }
 
-/** The container environment: the runtime's settings as `MODELFLEET_*` variables. */
-function runtimeEnvironment(props: SageMakerEndpointProps, model: StoredModel, serverless: boolean): { [key: string]: string } {
-  const env: { [key: string]: string } = {
+/**
+ * The container environment: SageMaker's fixed variables, then the runtime settings that are set as `MODELFLEET_*`
+ * variables (core's one contract), with SageMaker's payload limit as the body limit unless `maxBodySize` is given.
+ */
+function containerEnvironment(settings: RuntimeSettings, model: StoredModel, serverless: boolean): { [key: string]: string } {
+  return {
     MODELFLEET_HOST: '0.0.0.0',
     MODELFLEET_PORT: '8080',
     MODELFLEET_NAME: model.name,
     MODELFLEET_MODEL_VERSION: model.version,
     // the model never changes under a running container: a new version is a new SageMaker model
     MODELFLEET_WATCH: 'false',
-    MODELFLEET_MAX_BODY_MB: String(props.runtimeMaxBodySize?.toMebibytes(EXACT_SIZE) ?? (serverless ? 4 : 6)),
+    ...runtimeEnvironment({
+      ...settings,
+      maxBodySize: settings.maxBodySize ?? Size.mebibytes(serverless ? SERVERLESS_PAYLOAD_MIB : PAYLOAD_MIB),
+    }),
   };
-  const put = (key: string, value: number | string | undefined) => {
-    if (value !== undefined) env[key] = String(value);
-  };
-  put('MODELFLEET_THREADS', props.runtimeThreads);
-  put('MODELFLEET_WORKERS', props.runtimeWorkers);
-  put('MODELFLEET_MAX_BATCH', props.runtimeMaxBatch);
-  put('MODELFLEET_BATCH_DELAY_MS', props.runtimeBatchDelay?.toMilliseconds());
-  put('MODELFLEET_MAX_QUEUE', props.runtimeMaxQueue);
-  put('MODELFLEET_LOG_LEVEL', props.runtimeLogLevel);
-  return env;
 }

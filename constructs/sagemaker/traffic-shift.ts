@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 
 /** How a blue/green update moves traffic from the old fleet to the new one. */
-export enum TrafficShiftType {
+export enum TrafficShiftMode {
   /** All traffic at once, then a baking period. */
   ALL_AT_ONCE = 'ALL_AT_ONCE',
   /** A canary share first, a baking period, then the rest. */
@@ -29,7 +29,7 @@ export class TrafficShift {
    * @param bakeTime how long the new fleet serves under watch before the old one goes; default 5 minutes
    */
   public static allAtOnce(bakeTime?: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.ALL_AT_ONCE, bakeTime ?? Duration.minutes(5));
+    return new TrafficShift(TrafficShiftMode.ALL_AT_ONCE, bakeTime ?? Duration.minutes(5));
   }
 
   /**
@@ -37,7 +37,7 @@ export class TrafficShift {
    * @param bakeTime wait after the canary step; default 5 minutes
    */
   public static canary(percent: number, bakeTime?: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.CANARY, bakeTime ?? Duration.minutes(5), TrafficShiftUnit.CAPACITY_PERCENT, percent);
+    return new TrafficShift(TrafficShiftMode.CANARY, bakeTime ?? Duration.minutes(5), TrafficShiftUnit.CAPACITY_PERCENT, percent);
   }
 
   /**
@@ -45,7 +45,7 @@ export class TrafficShift {
    * @param bakeTime wait after the canary step; default 5 minutes
    */
   public static canaryInstances(instances: number, bakeTime?: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.CANARY, bakeTime ?? Duration.minutes(5), TrafficShiftUnit.INSTANCE_COUNT, instances);
+    return new TrafficShift(TrafficShiftMode.CANARY, bakeTime ?? Duration.minutes(5), TrafficShiftUnit.INSTANCE_COUNT, instances);
   }
 
   /**
@@ -53,7 +53,7 @@ export class TrafficShift {
    * @param stepWait wait after each step; default 5 minutes
    */
   public static linear(percent: number, stepWait?: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.LINEAR, stepWait ?? Duration.minutes(5), TrafficShiftUnit.CAPACITY_PERCENT, percent);
+    return new TrafficShift(TrafficShiftMode.LINEAR, stepWait ?? Duration.minutes(5), TrafficShiftUnit.CAPACITY_PERCENT, percent);
   }
 
   /**
@@ -61,12 +61,12 @@ export class TrafficShift {
    * @param stepWait wait after each step; default 5 minutes
    */
   public static linearInstances(instances: number, stepWait?: Duration): TrafficShift {
-    return new TrafficShift(TrafficShiftType.LINEAR, stepWait ?? Duration.minutes(5), TrafficShiftUnit.INSTANCE_COUNT, instances);
+    return new TrafficShift(TrafficShiftMode.LINEAR, stepWait ?? Duration.minutes(5), TrafficShiftUnit.INSTANCE_COUNT, instances);
   }
 
   private constructor(
-    /** The traffic shifting mode. */
-    public readonly type: TrafficShiftType,
+    /** The traffic shifting mode (`TrafficRoutingConfig.Type`). */
+    public readonly mode: TrafficShiftMode,
     /** The wait after each shift (the baking period). */
     public readonly waitInterval: Duration,
     /** The unit of `size`; undefined for ALL_AT_ONCE. */

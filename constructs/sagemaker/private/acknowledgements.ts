@@ -1,6 +1,7 @@
-import { Reference, Stack, Tokenization, Validations } from 'aws-cdk-lib';
+import { Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeAfterPrepare, flattenReference } from '../../model-store/private/acknowledgements';
+import { Acknowledgement, acknowledge } from '../../core/private/acknowledge';
+import { flattenReference } from '../../model-store/private/acknowledgements';
 
 /** What the endpoint granted its own execution role, for the acknowledgements. */
 export interface RoleGrants {
@@ -18,18 +19,24 @@ export interface RoleGrants {
 
 /**
  * Acknowledges the cdk-nag AwsSolutions-IAM5 findings that every SageMaker execution role made by the endpoint has,
- * each with the reason a reviewer reads. Only wildcards the endpoint itself introduces are acknowledged.
+ * each with the reason a reviewer reads. Only wildcards the endpoint itself introduces are acknowledged, and only on a
+ * role `owner` created (core `acknowledge()`): a role the user passed in keeps its findings.
+ *
+ * @param owner the endpoint
+ * @param role its execution role
  */
-export function acknowledgeRoleFindings(role: IConstruct, grants: RoleGrants): void {
+export function acknowledgeRoleFindings(owner: IConstruct, role: IConstruct, grants: RoleGrants): void {
   const stack = Stack.of(role);
-  const ack = (id: string, reason: string) => Validations.of(role).acknowledge({ id, reason });
+  const now: Acknowledgement[] = [];
+  const later: Array<() => Acknowledgement> = [];
+  const ack = (id: string, reason: string) => now.push({ id, reason });
   // cdk-nag renders the ids (`<LogicalId.Arn>/models/*`, `<AWS::Partition>`) from the template and matches them exactly.
   // An ARN of another stack's resource (the store bucket of a platform stack) becomes an `Fn::ImportValue` of an export
   // named only once the app is prepared: its id is computed then, during validation.
   const resource = (arn: string, reason: string) => {
     const id = () => `AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(arn))}]`;
     if (referencesOtherStack(stack, arn)) {
-      acknowledgeAfterPrepare(role, role, () => [{ id: id(), reason }]);
+      later.push(() => ({ id: id(), reason }));
     } else {
       ack(id(), reason);
     }
@@ -55,6 +62,14 @@ export function acknowledgeRoleFindings(role: IConstruct, grants: RoleGrants): v
         + 'endpoint (storage volumes, captured data).');
     }
   }
+  const owned = acknowledge(owner, role, ...now);
+  if (!owned || later.length === 0) return;
+  role.node.addValidation({
+    validate: () => {
+      acknowledge(owner, role, ...later.map((f) => f()));
+      return [];
+    },
+  });
 }
 
 /** True when the value holds a reference to a resource of another stack than `stack`. */

@@ -1,88 +1,77 @@
 /**
- * Error codes of the sagemaker endpoint: each code's meaning and fix. `constructs/ERRORS.md` is written from
- * these tables (`npm run build`); a code is never reused for another problem.
+ * Error codes of the SageMaker endpoint: each code's meaning and fix. `constructs/ERRORS.md` is written from
+ * these tables (`npm run docs:errors`); a code is never reused for another problem. The runtime settings
+ * (`threads`, `workers`, ...) are checked by core's `Runtime*` codes.
  */
 export const SAGEMAKER_ERRORS = {
   EndpointAlarmEmailInvalid:
-    'alarmEmail must be an e-mail address, got <value>; fix the address',
+    'alarmEmail is not an e-mail address (name@domain.tld), so the alarm topic could not subscribe it; fix the address or leave alarmEmail out.',
   EndpointAlarmThresholdOutOfRange:
-    'alarm5xxRatePercent must be above 0 and below 100, got <value>; use e.g. 1 (alarm when more than 1 % of the requests fail)',
+    'An alarm threshold is impossible: alarm5xxRatePercent must be above 0 and below 100, alarmModelLatencyThreshold above 0; use e.g. 1 (%) and Duration.seconds(1).',
   EndpointAutoscalingBurstable:
-    'autoscaling is not supported on burstable instances, got instanceType <value>; use e.g. ml.c6i.large, or leave the autoscaling* props out',
+    'Autoscaling was asked for on a burstable ml.t* instance type, which SageMaker cannot autoscale; use a type such as ml.c6i.large, or leave the autoscaling* props out.',
   EndpointAutoscalingCapacityOutOfRange:
-    'autoscalingMinCapacitykeep at least 1 of provisioned concurrency',
+    'The autoscaling capacity is impossible: the minimum and maximum must be whole numbers from 1 (at most 1000 instances, or serverlessMaxConcurrency for provisioned concurrency) with the maximum not below the minimum; raise the maximum or lower the minimum.',
   EndpointAutoscalingDisabled:
-    'autoscaling* props are set but autoscaling is false; remove them, or autoscaling: false',
+    'autoscaling* props are set while autoscaling is false, so they would be ignored; remove them, or remove autoscaling: false.',
   EndpointAutoscalingTargetOutOfRange:
-    'autoscalingTargetProvisionedConcurrencyUtilization must be above 0 and at most 1, got <value>; use e.g. 0.7',
+    'The autoscaling target is impossible: autoscalingTargetInvocationsPerInstance must be above 0, autoscalingTargetProvisionedConcurrencyUtilization above 0 and at most 1; use about half an instance\'s sustainable invocations per minute, or 0.7.',
   EndpointAutoscalingWithoutMax:
-    'autoscaling* props are set on a serverless endpoint but autoscalingMaxCapacity is not; set autoscalingMaxCapacity (with serverlessProvisionedConcurrency) to autoscale the provisioned concurrency, or remove them',
+    'autoscaling* props are set on a serverless endpoint without autoscalingMaxCapacity, so nothing would be autoscaled; set autoscalingMaxCapacity (with serverlessProvisionedConcurrency) or remove them.',
   EndpointCanarySizeOutOfRange:
-    'a canary must be a whole percentage, more than 0 and at most 50 % of the fleet, got <value> %; use e.g. TrafficShift.canary(10)',
+    'The canary step of deploymentTrafficShift is impossible: a whole percentage above 0 and at most 50, or 1 to half of the instances; use e.g. TrafficShift.canary(10), or raise instanceCount.',
+  EndpointConnectionsWithoutVpc:
+    'endpoint.connections was used on an endpoint without a vpc, which has no security groups to open; give the endpoint a vpc (instance-backed endpoints only), or open the peer another way.',
   EndpointDataCaptureDisabled:
-    'dataCapturePrefix/dataCaptureSamplingPercentage are set but dataCapture is false; remove them or set dataCapture to true',
+    'dataCapturePrefix or dataCaptureSamplingPercentage is set while dataCapture is false, so it would be ignored; remove them or set dataCapture to true.',
   EndpointDataCaptureSamplingOutOfRange:
-    'dataCaptureSamplingPercentagecapture between 1 and 100 percent of the requests',
+    'dataCaptureSamplingPercentage must be a whole percentage from 1 to 100; give the share of requests to capture, e.g. 20.',
   EndpointDeploymentTimeoutTooShort:
-    'the update\'s waits, <value> <value> × <value> s + <value> s termination wait = <value> s, do not fit in <value>, which also covers starting the new fleet; shorten the bakes, take larger steps, or raise deploymentMaximumExecutionTimeout (at most Duration.hours(8))',
+    'The blue/green update\'s bakes (one per step) and termination wait do not fit in its maximum execution timeout, which also covers starting the new fleet; shorten the bakes, take larger steps, or raise deploymentMaximumExecutionTimeout (at most Duration.hours(8)).',
   EndpointDownloadTimeoutOutOfRange:
-    'modelDataDownloadTimeout (seconds)use Duration.seconds(60) to Duration.hours(1)',
+    'modelDataDownloadTimeout must be 60 to 3600 seconds (SageMaker\'s range); use Duration.seconds(60) to Duration.hours(1), or leave it out for the service default.',
   EndpointInstanceCountOutOfRange:
-    'instanceCountan endpoint needs at least one instance (use serverless for scale to zero)',
+    'instanceCount must be a whole number from 1 to 1000: an instance-backed endpoint needs at least one instance; use the serverless* props to scale to zero.',
   EndpointInstanceCountOutsideCapacity:
-    'instanceCount must lie within autoscaling\'s <value> to <value>, got <value>; change instanceCount or the capacity',
+    'instanceCount, the instances at creation, lies outside the autoscaling minimum and maximum, which must contain it; give an instanceCount within them, or change the capacity.',
   EndpointInstanceTypeArm64:
-    'instanceType <value> is a Graviton (arm64) type, but the serving image carries linux-x64 binaries only; use an x86-64 type such as ml.c6i.large',
+    'instanceType is a Graviton (arm64) type, but the serving image carries linux-x64 binaries only; use an x86-64 type such as SageMakerInstanceType.ML_C6I_LARGE.',
   EndpointInstanceTypeInvalid:
-    'instanceType must look like ml.<family>.<size>, got <value>; use e.g. SageMakerInstanceType.ML_C6I_LARGE',
+    'instanceType does not look like `ml.<family>.<size>`, so SageMaker would reject it; use a SageMakerInstanceType constant or e.g. SageMakerInstanceType.of(\'ml.c6i.8xlarge\').',
   EndpointLinearStepOutOfRange:
-    'a linear step must be a whole percentage from 10 to 50 % of the fleet, got <value> %; use e.g. TrafficShift.linear(25)',
+    'The linear step of deploymentTrafficShift is impossible: a whole percentage from 10 to 50, or 10 to 50 % of the instances; use e.g. TrafficShift.linear(25), or raise instanceCount.',
   EndpointMaximumExecutionTimeoutOutOfRange:
-    'deploymentMaximumExecutionTimeout (seconds)use Duration.minutes(10) to Duration.hours(8)',
+    'deploymentMaximumExecutionTimeout must be 600 to 28800 seconds (SageMaker\'s range); use Duration.minutes(10) to Duration.hours(8).',
   EndpointNameInvalid:
-    'endpointName must be 1 to 63 letters, digits and inner hyphens, got <value>; rename it or leave it out for a generated name',
+    'endpointName must be 1 to 63 letters, digits and inner hyphens (SageMaker\'s rule); rename it, or leave it out for a name generated from the construct path.',
   EndpointNetworkWithoutVpc:
-    'vpcSubnets/securityGroups are set but vpc is not; pass the vpc they belong to, or remove them',
+    'vpcSubnets or securityGroups is set without vpc, so there is no network to attach them to; pass the vpc they belong to, or remove them.',
   EndpointRollbackAlarmsOutOfRange:
-    'an endpoint rolls back on at most <value> alarms, got',
-  EndpointRuntimeBatchDelayOutOfRange:
-    'runtimeBatchDelay (ms)use a few milliseconds',
-  EndpointRuntimeLogLevelInvalid:
-    'runtimeLogLevel must be one of <value>, got <value>; pick one of them',
-  EndpointRuntimeMaxBatchOutOfRange:
-    'runtimeMaxBatchuse 1 to turn batching off',
-  EndpointRuntimeMaxBodyOutOfRange:
-    'runtimeMaxBodySize (MiB)use SageMaker\'s payload limit (6 MiB)',
-  EndpointRuntimeMaxQueueOutOfRange:
-    'runtimeMaxQueueuse at least 1',
-  EndpointRuntimeThreadsOutOfRange:
-    'runtimeThreadsuse at most the instance\'s vCPUs',
-  EndpointRuntimeWorkersOutOfRange:
-    'runtimeWorkersuse 1 worker per 1 to 4 threads',
+    'An endpoint rolls back on at most 10 alarms, and it brings 2 of its own: pass at most 8 deploymentRollbackAlarms, e.g. one composite alarm of several.',
   EndpointServerlessConcurrencyOutOfRange:
-    'serverlessMaxConcurrencypick the most requests the endpoint may serve at once',
+    'serverlessMaxConcurrency must be a whole number from 1 to 200 (SageMaker\'s range); give the most requests the endpoint may serve at once.',
   EndpointServerlessMemoryOutOfRange:
-    'serverlessMemorySize must be 1024 to 6144 MiB in 1024 MiB steps, got <value> MiB; use e.g. Size.mebibytes(2048)',
+    'serverlessMemorySize must be 1024 to 6144 MiB in steps of 1024 MiB (SageMaker\'s sizes); use e.g. Size.mebibytes(2048).',
   EndpointServerlessProvisionedConcurrencyOutOfRange:
-    'serverlessProvisionedConcurrencyit cannot exceed serverlessMaxConcurrency',
+    'serverlessProvisionedConcurrency must be a whole number from 1 to serverlessMaxConcurrency; lower it or raise serverlessMaxConcurrency.',
   EndpointServerlessTrafficInInstances:
-    'a serverless endpoint has no instances, got a traffic step of <value> instances; use TrafficShift.canary(percent) or TrafficShift.linear(percent)',
+    'deploymentTrafficShift counts steps in instances, but a serverless endpoint has none; use TrafficShift.canary(percent) or TrafficShift.linear(percent).',
   EndpointServerlessWithAutoscaling:
-    'a serverless endpoint autoscales only its provisioned concurrency, got autoscalingMaxCapacity <value> without serverlessProvisionedConcurrency; remove the autoscaling* props (serverless scales by itself up to serverlessMaxConcurrency) or set serverlessProvisionedConcurrency',
+    'Autoscaling was asked for on a serverless endpoint without serverlessProvisionedConcurrency: serverless scales by itself, only provisioned concurrency is autoscaled; remove the autoscaling* props or set serverlessProvisionedConcurrency.',
   EndpointServerlessWithDataCapture:
-    'a serverless endpoint does not support data capture, got dataCapture settings; remove them or use instances',
+    'Data capture was asked for on a serverless endpoint, which SageMaker does not support; remove the dataCapture* props, or use instances.',
   EndpointServerlessWithInstances:
-    'a serverless endpoint has no instances, got instanceType <value> and instanceCount <value>; remove them or the serverless* props',
+    'instanceType or instanceCount is set on a serverless endpoint, which has no instances; remove them, or the serverless* props for an instance-backed endpoint.',
   EndpointServerlessWithNetworkIsolation:
-    'a serverless endpoint does not support network isolation, got networkIsolation true; remove it or use instances',
+    'networkIsolation: true was asked for on a serverless endpoint, which SageMaker does not support; remove it, or use instances.',
   EndpointServerlessWithVpc:
-    'a serverless endpoint cannot run in a VPC, got vpc; remove vpc or the serverless* props',
+    'vpc is set on a serverless endpoint, which cannot run in a VPC; remove vpc, or the serverless* props for an instance-backed endpoint.',
   EndpointStartupTimeoutOutOfRange:
-    'containerStartupHealthCheckTimeout (seconds)use Duration.seconds(60) to Duration.hours(1)',
+    'containerStartupHealthCheckTimeout must be 60 to 3600 seconds (SageMaker\'s range); use Duration.seconds(60) to Duration.hours(1), or leave it out for the service default.',
   EndpointTerminationWaitOutOfRange:
-    'deploymentTerminationWait (seconds)use Duration.seconds(0) to Duration.hours(1)',
+    'deploymentTerminationWait must be 0 to 3600 seconds (SageMaker\'s range); use Duration.seconds(0) to Duration.hours(1).',
   EndpointTrafficWaitOutOfRange:
-    'the traffic shift\'s wait interval (seconds)use Duration.seconds(0) to Duration.hours(1)',
+    'The bake time (wait interval) of deploymentTrafficShift must be 0 to 3600 seconds (SageMaker\'s range); use Duration.seconds(0) to Duration.hours(1).',
   EndpointVariantNameInvalid:
-    'variantName must be 1 to 63 letters, digits and inner hyphens, got <value>; rename it (and keep the name across updates)',
+    'variantName must be 1 to 63 letters, digits and inner hyphens (SageMaker\'s rule); rename it, and keep the name across updates (deployment guardrails need it).',
 } as const;

@@ -1,10 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { EXACT_SIZE, FieldErrors, show } from '../../core/private/field-errors';
+import { validateRuntimeSettings } from '../../core/private/runtime-settings';
 import type { SageMakerEndpointProps } from '../sagemaker-endpoint';
-import { TrafficShiftType, TrafficShiftUnit } from '../traffic-shift';
-
-/** The runtime's log levels (edge/config.ts). */
-const RUNTIME_LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+import { TrafficShiftMode, TrafficShiftUnit } from '../traffic-shift';
 
 /** The most a blue/green update may run: MaximumExecutionTimeoutInSeconds is 600 to 28800 (API_BlueGreenUpdatePolicy). */
 const MAX_EXECUTION_TIMEOUT_SECONDS = 28_800;
@@ -114,24 +112,8 @@ export function validateProps(props: SageMakerEndpointProps, settings: ResolvedS
   e.range('EndpointDataCaptureSamplingOutOfRange', 'dataCaptureSamplingPercentage', props.dataCaptureSamplingPercentage,
     1, 100, 'capture between 1 and 100 percent of the requests');
 
-  // runtime
-  e.range('EndpointRuntimeThreadsOutOfRange', 'runtimeThreads', props.runtimeThreads, 1, 256, 'use at most the instance\'s vCPUs');
-  e.range('EndpointRuntimeWorkersOutOfRange', 'runtimeWorkers', props.runtimeWorkers, 1, 64, 'use 1 worker per 1 to 4 threads');
-  e.range('EndpointRuntimeMaxBatchOutOfRange', 'runtimeMaxBatch', props.runtimeMaxBatch, 1, 4096, 'use 1 to turn batching off');
-  if (props.runtimeBatchDelay !== undefined) {
-    e.range('EndpointRuntimeBatchDelayOutOfRange', 'runtimeBatchDelay (ms)', props.runtimeBatchDelay.toMilliseconds(), 0, 1000,
-      'use a few milliseconds', true);
-  }
-  e.range('EndpointRuntimeMaxQueueOutOfRange', 'runtimeMaxQueue', props.runtimeMaxQueue, 1, 1_000_000, 'use at least 1');
-  if (props.runtimeMaxBodySize !== undefined) {
-    e.range('EndpointRuntimeMaxBodyOutOfRange', 'runtimeMaxBodySize (MiB)',
-      props.runtimeMaxBodySize.toMebibytes(EXACT_SIZE), 0.001, 4096, 'use SageMaker\'s payload limit (6 MiB)', true);
-  }
-  if (props.runtimeLogLevel !== undefined && !Token.isUnresolved(props.runtimeLogLevel)
-    && !RUNTIME_LOG_LEVELS.includes(props.runtimeLogLevel)) {
-    e.add('EndpointRuntimeLogLevelInvalid', `runtimeLogLevel must be one of ${RUNTIME_LOG_LEVELS.join(', ')}, got `
-      + `${show(props.runtimeLogLevel)}; pick one of them`);
-  }
+  // runtime: the runtime's own ranges (core's one contract)
+  validateRuntimeSettings(e, props);
 
   // deployment guardrails
   const shift = props.deploymentTrafficShift;
@@ -151,7 +133,7 @@ export function validateProps(props: SageMakerEndpointProps, settings: ResolvedS
         e.add('EndpointServerlessTrafficInInstances', `a serverless endpoint has no instances, got a traffic step of ${size} `
           + 'instances; use TrafficShift.canary(percent) or TrafficShift.linear(percent)');
       }
-      if (shift.type === TrafficShiftType.CANARY) {
+      if (shift.mode === TrafficShiftMode.CANARY) {
         // CapacitySize.Value is an integer (API_CapacitySize)
         if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size <= 0 || size > 50 || !Number.isInteger(size))) {
           e.add('EndpointCanarySizeOutOfRange', `a canary must be a whole percentage, more than 0 and at most 50 % of the `
@@ -163,7 +145,7 @@ export function validateProps(props: SageMakerEndpointProps, settings: ResolvedS
             + 'raise instanceCount or use TrafficShift.canary(percent)');
         }
       }
-      if (shift.type === TrafficShiftType.LINEAR) {
+      if (shift.mode === TrafficShiftMode.LINEAR) {
         if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT && (size < 10 || size > 50 || !Number.isInteger(size))) {
           e.add('EndpointLinearStepOutOfRange', `a linear step must be a whole percentage from 10 to 50 % of the fleet, `
             + `got ${size} %; use e.g. TrafficShift.linear(25)`);
@@ -278,7 +260,7 @@ function checkDeploymentTime(e: FieldErrors, props: SageMakerEndpointProps, sett
   const count = settings.instanceCount;
   if ([wait, termination, timeout].some((n) => Token.isUnresolved(n))) return;
   let steps = 1;
-  if (shift.type === TrafficShiftType.LINEAR) {
+  if (shift.mode === TrafficShiftMode.LINEAR) {
     if (size === undefined || Token.isUnresolved(size) || !(size > 0)) return;
     if (shift.unit === TrafficShiftUnit.CAPACITY_PERCENT) {
       steps = Math.ceil(100 / size);

@@ -77,7 +77,7 @@ function synthesize(): { env: Record<string, string>; prefixDir: string; version
   const stack = new Stack(app, 'Serving', { env: { account: '123456789012', region: 'eu-west-1' } });
   const store = new ModelStore(stack, 'Store');
   const model = store.addModel('iris', ModelSource.fromAsset(path.join(REPO, 'models', 'iris.onnx')));
-  new SageMakerEndpoint(stack, 'Endpoint', { model, image: TEST_IMAGE, runtimeMaxBatch: 4 });
+  new SageMakerEndpoint(stack, 'Endpoint', { model, image: TEST_IMAGE, maxBatch: 4 });
   const models = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Model'));
   expect(models).toHaveLength(1);
   const env = models[0].Properties.PrimaryContainer.Environment as Record<string, string>;

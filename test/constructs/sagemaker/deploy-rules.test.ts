@@ -224,7 +224,7 @@ describe('SageMakerEndpoint on a first real deploy', () => {
   describe('KMS', () => {
     // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
     test('grants kms:CreateGrant only for AWS resources (kms:GrantIsForAWSResource)', () => {
-      const { template } = synth((stack) => ({ kmsKey: new kms.Key(stack, 'Key') }));
+      const { template } = synth((stack) => ({ encryptionKey: new kms.Key(stack, 'Key') }));
       const createGrant = statementWith(template, 'kms:CreateGrant');
       expect(createGrant).toHaveLength(1);
       expect(createGrant[0].Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': true } });

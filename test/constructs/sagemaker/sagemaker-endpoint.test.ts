@@ -4,9 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { IConstruct } from 'constructs';
+import { LogLevel, RuntimeSettings } from '../../../constructs/core';
 import { ModelFleetError } from '../../../constructs/core/private/modelfleet-error';
 import {
-  SageMakerEndpoint, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
+  SageMakerEndpoint, SageMakerEndpointOptions, SageMakerEndpointProps, SageMakerInstanceType, TrafficShift,
 } from '../../../constructs/sagemaker';
 import { IMAGE_URI, newStack, storedModel, TEST_IMAGE } from './fixtures';
 import { modelFleetErrorOf } from '../../helpers/construct-errors';
@@ -90,8 +92,8 @@ describe('SageMakerEndpoint', () => {
 
     test('passes the runtime settings as MODELFLEET_* environment, listening on 0.0.0.0:8080', () => {
       const { template } = synth({
-        runtimeThreads: 2, runtimeWorkers: 1, runtimeMaxBatch: 16, runtimeBatchDelay: Duration.millis(5),
-        runtimeMaxQueue: 128, runtimeMaxBodySize: Size.mebibytes(5), runtimeLogLevel: 'warn',
+        threads: 2, workers: 1, maxBatch: 16, batchDelay: Duration.millis(5),
+        maxQueue: 128, maxBodySize: Size.mebibytes(5), logLevel: LogLevel.WARN,
       });
       const model = only(template, 'AWS::SageMaker::Model');
       expect((model.Properties.PrimaryContainer as { Environment: unknown }).Environment).toEqual({
@@ -108,6 +110,38 @@ describe('SageMakerEndpoint', () => {
         MODELFLEET_MAX_QUEUE: '128',
         MODELFLEET_LOG_LEVEL: 'warn',
       });
+    });
+
+    test('passes only SageMaker\'s fixed variables and its 6 MiB payload limit when no runtime setting is given', () => {
+      const { template } = synth();
+      const model = only(template, 'AWS::SageMaker::Model');
+      expect((model.Properties.PrimaryContainer as { Environment: unknown }).Environment).toEqual({
+        MODELFLEET_HOST: '0.0.0.0',
+        MODELFLEET_PORT: '8080',
+        MODELFLEET_NAME: 'iris',
+        MODELFLEET_MODEL_VERSION: '3f2a9c1b7d4e',
+        MODELFLEET_WATCH: 'false',
+        MODELFLEET_MAX_BODY_MB: '6',
+      });
+    });
+
+    test('takes the same RuntimeSettings as every target, passed through as options the way ModelFleet does', () => {
+      const settings: RuntimeSettings = { threads: 4, maxBodySize: Size.kibibytes(1536), logLevel: LogLevel.DEBUG };
+      const options: SageMakerEndpointOptions = { ...settings, instanceCount: 2, dashboard: false };
+      const { stack } = newStack();
+      new SageMakerEndpoint(stack, 'Endpoint', { ...options, model: storedModel(stack), image: TEST_IMAGE });
+      const template = Template.fromStack(stack);
+      expect((only(template, 'AWS::SageMaker::Model').Properties.PrimaryContainer as { Environment: unknown }).Environment)
+        .toEqual(expect.objectContaining({ MODELFLEET_THREADS: '4', MODELFLEET_MAX_BODY_MB: '1.5', MODELFLEET_LOG_LEVEL: 'debug' }));
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    });
+
+    test('keeps every tunable prop in SageMakerEndpointOptions: the props add only the model, image and alarm topic', () => {
+      // a compile-time check: the record must name exactly the props that are not options
+      const wiring: Record<Exclude<keyof SageMakerEndpointProps, keyof SageMakerEndpointOptions>, true> = {
+        model: true, image: true, alarmTopic: true,
+      };
+      expect(Object.keys(wiring).sort()).toEqual(['alarmTopic', 'image', 'model']);
     });
 
     test('depends on the execution role and its policy (aws-cdk #10064) and on the model upload', () => {
@@ -153,6 +187,20 @@ describe('SageMakerEndpoint', () => {
       expect(policyId).toMatch(/^MyRoleDefaultPolicy/);
       expect(only(template, 'AWS::SageMaker::Model').DependsOn).toEqual(expect.arrayContaining([policyId]));
     });
+    test('acknowledges the cdk-nag findings of the role it creates, and none on a given role', () => {
+      const acknowledged = (c: IConstruct) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.keys(m.data as Record<string, string>));
+      const { app, stack } = newStack();
+      const model = storedModel(stack);
+      const own = new SageMakerEndpoint(stack, 'Own', { model, image: TEST_IMAGE });
+      const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const given = new SageMakerEndpoint(stack, 'Given', { model, image: TEST_IMAGE, role });
+      app.synth();
+      expect(acknowledged(own.role)).toEqual(expect.arrayContaining(['Annotation::AwsSolutions-IAM5[Resource::*]']));
+      expect(given.role).toBe(role);
+      expect(acknowledged(role)).toEqual([]);
+      expect(role.node.findAll().flatMap(acknowledged)).toEqual([]);
+    });
   });
 
   describe('network', () => {
@@ -170,6 +218,27 @@ describe('SageMakerEndpoint', () => {
       expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^EndpointSecurityGroup/), 'GroupId'] }]);
       expect(model.Properties.EnableNetworkIsolation).toBe(true);
       expect(actions(template)).toContain('ec2:CreateNetworkInterface');
+    });
+
+    test('opens a peer\'s security group to the model\'s interfaces through connections (ec2.IConnectable)', () => {
+      const { stack } = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ] });
+      const endpoint = new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, vpc });
+      const database = new ec2.SecurityGroup(stack, 'Database', { vpc });
+      database.connections.allowFrom(endpoint, ec2.Port.tcp(5432));
+      expect(endpoint.connections.securityGroups).toEqual(endpoint.securityGroups);
+      Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432,
+        GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Database'), 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointSecurityGroup'), 'GroupId'] },
+      });
+    });
+
+    test('fails when connections is used on an endpoint without a VPC', () => {
+      const { endpoint } = synth();
+      expect(modelFleetErrorOf(() => endpoint.connections).code).toBe('EndpointConnectionsWithoutVpc');
     });
 
     test('turns network isolation off when asked', () => {
@@ -262,7 +331,7 @@ describe('SageMakerEndpoint', () => {
     test('encrypts storage volumes, captured data and the alarm topic with the given KMS key', () => {
       const { stack } = newStack();
       const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-      new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, kmsKey: key, dataCapture: true });
+      new SageMakerEndpoint(stack, 'Endpoint', { model: storedModel(stack), image: TEST_IMAGE, encryptionKey: key, dataCapture: true });
       const template = Template.fromStack(stack);
       const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
       template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -282,12 +351,12 @@ describe('SageMakerEndpoint', () => {
       const { stack } = newStack();
       const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
       new SageMakerEndpoint(stack, 'Endpoint', {
-        model: storedModel(stack), image: TEST_IMAGE, kmsKey: key, instanceType: SageMakerInstanceType.of('ml.g5.xlarge'),
+        model: storedModel(stack), image: TEST_IMAGE, encryptionKey: key, instanceType: SageMakerInstanceType.of('ml.g5.xlarge'),
       });
       Annotations.fromStack(stack).hasWarning('/Stack/Endpoint', Match.stringLikeRegexp('ml.g5.xlarge has local NVMe storage'));
       const plain = newStack();
       new SageMakerEndpoint(plain.stack, 'Endpoint', {
-        model: storedModel(plain.stack), image: TEST_IMAGE, kmsKey: new kms.Key(plain.stack, 'Key', { enableKeyRotation: true }),
+        model: storedModel(plain.stack), image: TEST_IMAGE, encryptionKey: new kms.Key(plain.stack, 'Key', { enableKeyRotation: true }),
       });
       Annotations.fromStack(plain.stack).hasNoWarning('/Stack/Endpoint', Match.anyValue());
     });
@@ -553,12 +622,14 @@ describe('SageMakerEndpoint', () => {
       ['capture settings with capture off', { dataCapture: false, dataCapturePrefix: 'x/' }, 'EndpointDataCaptureDisabled'],
       ['a startup timeout under 60 s', { containerStartupHealthCheckTimeout: Duration.seconds(30) }, 'EndpointStartupTimeoutOutOfRange'],
       ['a download timeout over an hour', { modelDataDownloadTimeout: Duration.hours(2) }, 'EndpointDownloadTimeoutOutOfRange'],
-      ['runtime threads 0', { runtimeThreads: 0 }, 'EndpointRuntimeThreadsOutOfRange'],
-      ['runtime workers 65', { runtimeWorkers: 65 }, 'EndpointRuntimeWorkersOutOfRange'],
-      ['runtime max batch 0', { runtimeMaxBatch: 0 }, 'EndpointRuntimeMaxBatchOutOfRange'],
-      ['a batch delay over a second', { runtimeBatchDelay: Duration.seconds(2) }, 'EndpointRuntimeBatchDelayOutOfRange'],
-      ['runtime max queue 0', { runtimeMaxQueue: 0 }, 'EndpointRuntimeMaxQueueOutOfRange'],
-      ['an unknown log level', { runtimeLogLevel: 'verbose' }, 'EndpointRuntimeLogLevelInvalid'],
+      ['threads 0', { threads: 0 }, 'RuntimeThreadsOutOfRange'],
+      ['workers 65', { workers: 65 }, 'RuntimeWorkersOutOfRange'],
+      ['more workers than threads', { threads: 2, workers: 4 }, 'RuntimeWorkersOutOfRange'],
+      ['max batch 0', { maxBatch: 0 }, 'RuntimeMaxBatchOutOfRange'],
+      ['a batch delay over a second', { batchDelay: Duration.seconds(2) }, 'RuntimeBatchDelayOutOfRange'],
+      ['max queue 0', { maxQueue: 0 }, 'RuntimeMaxQueueOutOfRange'],
+      ['a body limit over 4 GiB', { maxBodySize: Size.gibibytes(5) }, 'RuntimeMaxBodySizeOutOfRange'],
+      ['an unknown log level', { logLevel: 'verbose' as LogLevel }, 'RuntimeLogLevelInvalid'],
       ['a bad endpoint name', { endpointName: 'my_endpoint' }, 'EndpointNameInvalid'],
       ['a bad variant name', { variantName: '-x' }, 'EndpointVariantNameInvalid'],
       ['a 5XX rate of 0', { alarm5xxRatePercent: 0 }, 'EndpointAlarmThresholdOutOfRange'],
@@ -604,8 +675,10 @@ describe('SageMakerEndpoint', () => {
           instanceType: SageMakerInstanceType.of(str('InstanceType')),
           endpointName: str('EndpointName'),
           variantName: str('VariantName'),
-          runtimeThreads: num('Threads'),
-          runtimeLogLevel: str('LogLevel'),
+          threads: num('Threads'),
+          workers: num('Workers'),
+          batchDelay: Duration.millis(num('BatchDelay')),
+          logLevel: str('LogLevel') as LogLevel,
           dataCaptureSamplingPercentage: num('Sampling'),
           autoscalingMaxCapacity: num('Max'),
           autoscalingMinCapacity: num('Min'),
