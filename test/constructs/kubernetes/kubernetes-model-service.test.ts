@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, CfnParameter, CfnResource, CfnWaitConditionHandle, Duration, Fn, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -22,6 +23,7 @@ import { ModelContract } from '../../../constructs/model';
 import { StoredModel } from '../../../constructs/model-store';
 import { KUBECTL_PROVIDER_ACKNOWLEDGEMENTS } from '../../../constructs/kubernetes/private/acknowledge';
 import { ServingImage } from '../../../constructs/serving-image';
+import { LogLevel } from '../../../constructs/core';
 import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -204,6 +206,57 @@ describe('KubernetesModelService', () => {
     test('uses the given thread count', () => {
       const server = gitOps({ threads: 3 }).pod().containers[0];
       expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '3' }]);
+    });
+
+    test('follows the CPU limit with at most the runtime\'s 256 threads', () => {
+      const server = gitOps({ cpuRequestMillicores: 1000, cpuLimitMillicores: 300_000 }).pod().containers[0];
+      expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '256' }]);
+    });
+
+    test('passes every runtime setting given as its MODELFLEET_* variable, in the runtime\'s units', () => {
+      const { pod, objects } = gitOps({
+        cpuLimitMillicores: 4000, workers: 2, maxBatch: 16, batchDelay: Duration.millis(5), maxQueue: 128,
+        maxBodySize: Size.mebibytes(8), logLevel: LogLevel.WARN,
+      });
+      expect(pod().containers[0].env).toEqual([
+        { name: 'MODELFLEET_THREADS', value: '4' },
+        { name: 'MODELFLEET_WORKERS', value: '2' },
+        { name: 'MODELFLEET_MAX_BATCH', value: '16' },
+        { name: 'MODELFLEET_BATCH_DELAY_MS', value: '5' },
+        { name: 'MODELFLEET_MAX_QUEUE', value: '128' },
+        { name: 'MODELFLEET_MAX_BODY_MB', value: '8' },
+        { name: 'MODELFLEET_LOG_LEVEL', value: 'warn' },
+      ]);
+      validateAll(objects);
+    });
+
+    test('skips tokenized runtime settings and passes them at deployment', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack),
+        image: ServingImage.fromRegistry(IMAGE),
+        cluster: importedCluster(stack),
+        maxBatch: Token.asNumber(new CfnParameter(stack, 'MaxBatch', { type: 'Number' })),
+      });
+      const env = Testing.synth(service.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env;
+      expect(env.map((e: { name: string }) => e.name)).toEqual(['MODELFLEET_THREADS', 'MODELFLEET_MAX_BATCH']);
+      expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('{"Ref":"MaxBatch"}');
+    });
+
+    test('runs the runtime\'s own non-root image when no image is given, one asset for every service of a stack', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const model = storedModel(stack);
+      const serviceAccountRole = podRole(stack);
+      const a = new KubernetesModelService(stack, 'A', { model, serviceAccountRole, serviceName: 'iris-a' });
+      new KubernetesModelService(stack, 'B', { model, serviceAccountRole, serviceName: 'iris-b' });
+      const assets = stack.node.findAll().filter((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset);
+      expect(assets).toHaveLength(1);
+      const image = Testing.synth(a.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].image;
+      expect(stack.resolve(image)).toEqual(stack.resolve(assets[0].imageUri));
+      const manifest = JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'Serving.assets.json'), 'utf8'));
+      expect(Object.values<{ source: { dockerBuildTarget?: string } }>(manifest.dockerImages).map((d) => d.source.dockerBuildTarget))
+        .toEqual(['runtime']);
     });
 
     test('runs every container restricted: uid 1000, non-root, read-only root, no escalation, ALL dropped, RuntimeDefault', () => {
@@ -458,6 +511,20 @@ describe('KubernetesModelService', () => {
       // it through core's acknowledge(), which takes it as the service's once its list of CDK singletons has it.
       const reasons = KUBECTL_PROVIDER_ACKNOWLEDGEMENTS.map((a) => a.id);
       expect(findings.filter((f) => !reasons.includes(f.id))).toEqual([]);
+    });
+
+    test('leaves the findings of a kubectl provider that the user\'s own manifest made aws-eks create', () => {
+      const other = new App();
+      const own = new Stack(other, 'Serving');
+      const bucket = new s3.Bucket(own, 'Store', { enforceSSL: true });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture standing in for the model store.' });
+      const cluster = importedCluster(own);
+      cluster.addManifest('Mine', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine' } });
+      new KubernetesModelService(own, 'Iris', { model: storedModel(own, bucket), image: ServingImage.fromRegistry(IMAGE), cluster });
+      other.synth();
+      const findings = nagFindings(other, own);
+      expect([...new Set(findings.map((f) => f.id))].sort()).toEqual(KUBECTL_PROVIDER_ACKNOWLEDGEMENTS.map((a) => a.id).sort());
+      expect(findings.every((f) => f.path.includes('-KubectlProvider/'))).toBe(true);
     });
 
     test('acknowledges the wildcards of the pods\' role it creates, and none of a role the user gives', () => {
