@@ -240,7 +240,9 @@ describe('KubernetesModelService', () => {
       });
       const env = Testing.synth(service.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env;
       expect(env.map((e: { name: string }) => e.name)).toEqual(['MODELFLEET_THREADS', 'MODELFLEET_MAX_BATCH']);
-      expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('{"Ref":"MaxBatch"}');
+      // a string in the applied manifest, as Kubernetes wants env values
+      expect(JSON.stringify(Template.fromStack(stack).toJSON()))
+        .toContain('{\\"name\\":\\"MODELFLEET_MAX_BATCH\\",\\"value\\":\\"",{"Ref":"MaxBatch"},"\\"}');
     });
 
     test('runs the runtime\'s own non-root image when no image is given, one asset for every service of a stack', () => {
