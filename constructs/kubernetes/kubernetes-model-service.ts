@@ -442,7 +442,7 @@ export class KubernetesModelService extends Construct {
       annotationRoleArn = irsa.annotationArn;
     } else if (props.serviceAccountRole !== undefined) {
       this.role = props.serviceAccountRole;
-      annotationRoleArn = props.serviceAccountRole.roleArn;
+      annotationRoleArn = literalRoleArn(props.serviceAccountRole);
     } else {
       Annotations.of(this).addWarningV2('modelfleet:kubernetesNoPodRole', `the Kubernetes service account `
         + `${this.namespaceName}/${this.serviceAccountName} has no IAM role, so the fetch-model init container cannot read `
@@ -1027,6 +1027,23 @@ function literalBucketName(bucket: s3.IBucket): string {
     return cfn.bucketName;
   }
   return bucket.bucketName;
+}
+
+/**
+ * The role's ARN, as a literal when the role is defined in the app with a physical name in a stack with a known
+ * account (its `roleArn` is a `Fn::GetAtt` token even then), so that GitOps YAML can hold it.
+ */
+function literalRoleArn(role: iam.IRole): string {
+  const cfn = role.node.defaultChild;
+  const stack = Stack.of(role);
+  if (Token.isUnresolved(role.roleArn) && cfn instanceof iam.CfnRole && cfn.roleName !== undefined
+    && !Token.isUnresolved(cfn.roleName) && !Token.isUnresolved(cfn.path ?? '/') && !Token.isUnresolved(stack.account)) {
+    // `arn:<partition>:iam::<account>:role<path><name>`; the path starts and ends with '/'
+    return stack.formatArn({
+      service: 'iam', region: '', resource: 'role', resourceName: `${(cfn.path ?? '/').slice(1)}${cfn.roleName}`,
+    });
+  }
+  return role.roleArn;
 }
 
 /** The model `emptyDir`'s size limit: twice the model (for the contract and copy slack), at least 128 MiB. */

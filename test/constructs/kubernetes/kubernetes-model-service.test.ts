@@ -658,6 +658,25 @@ describe('KubernetesModelService', () => {
       });
     });
 
+    test('writes the ARN of a given role defined in the app with a name, known at synth, and grants it read access', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const role = new iam.Role(stack, 'Pods', {
+        roleName: 'iris-pods', path: '/ml/', assumedBy: new iam.OpenIdConnectPrincipal(importedOidcProvider(stack)),
+      });
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: role,
+      });
+      const assembly = app.synth();
+      expect(service.role).toBe(role);
+      expect(fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8'))
+        .toContain('eks.amazonaws.com/role-arn: arn:aws:iam::111111111111:role/ml/iris-pods\n');
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as never) }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) },
+      });
+    });
+
     test('resolves an asset image URI in a stack with a concrete env', () => {
       const { app, service } = gitOps({ image: ServingImage.fromAsset() });
       const assembly = app.synth();
