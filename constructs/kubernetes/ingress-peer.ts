@@ -6,9 +6,11 @@
 export class IngressPeer {
   /**
    * Every pod in the named namespace (selected by its `kubernetes.io/metadata.name` label).
+   *
+   * @param namespaceName the namespace, e.g. 'monitoring'
    */
-  public static namespace(name: string): IngressPeer {
-    return new IngressPeer(name, undefined, undefined);
+  public static podsInNamespace(namespaceName: string): IngressPeer {
+    return new IngressPeer(namespaceName, undefined, undefined);
   }
 
   /**
@@ -20,21 +22,23 @@ export class IngressPeer {
 
   /**
    * Pods in the named namespace that carry the label `key=value`.
+   *
+   * @param namespaceName the namespace, e.g. 'gateway'
    */
-  public static podsWithLabelInNamespace(namespace: string, key: string, value: string): IngressPeer {
-    return new IngressPeer(namespace, key, value);
+  public static podsWithLabelInNamespace(namespaceName: string, key: string, value: string): IngressPeer {
+    return new IngressPeer(namespaceName, key, value);
   }
 
   /**
-   * Sources by IP address: a CIDR block (IPv4 or IPv6), less the `except` blocks inside it. For load balancers that
-   * send to the pod IPs from their own addresses (e.g. the AWS Load Balancer Controller's IP targets: the subnets of
-   * the load balancer), which no pod or namespace selector matches.
+   * Sources by IP address: a CIDR block (IPv4 or IPv6), less the `exceptCidrs` blocks inside it. For load balancers
+   * that send to the pod IPs from their own addresses (e.g. the AWS Load Balancer Controller's IP targets: the subnets
+   * of the load balancer), which no pod or namespace selector matches.
    *
    * @param cidr e.g. '10.0.0.0/16'
-   * @param except blocks inside `cidr` not admitted; default none
+   * @param exceptCidrs blocks inside `cidr` not admitted (the ipBlock's `except`); default none
    */
-  public static ipBlock(cidr: string, except?: string[]): IngressPeer {
-    return new IngressPeer(undefined, undefined, undefined, cidr, except);
+  public static ipBlock(cidr: string, exceptCidrs?: string[]): IngressPeer {
+    return new IngressPeer(undefined, undefined, undefined, cidr, exceptCidrs);
   }
 
   /** The namespace selected; undefined for the service's own namespace. */
@@ -45,14 +49,14 @@ export class IngressPeer {
   public readonly labelValue?: string;
   /** The CIDR block admitted; undefined for pod and namespace peers. */
   public readonly cidr?: string;
-  /** The blocks inside `cidr` that are not admitted. */
-  public readonly except?: string[];
+  /** The blocks inside `cidr` that are not admitted (the ipBlock's `except`). */
+  public readonly exceptCidrs?: string[];
 
-  private constructor(namespaceName?: string, labelKey?: string, labelValue?: string, cidr?: string, except?: string[]) {
+  private constructor(namespaceName?: string, labelKey?: string, labelValue?: string, cidr?: string, exceptCidrs?: string[]) {
     this.namespaceName = namespaceName;
     this.labelKey = labelKey;
     this.labelValue = labelValue;
     this.cidr = cidr;
-    this.except = except;
+    this.exceptCidrs = exceptCidrs;
   }
 }

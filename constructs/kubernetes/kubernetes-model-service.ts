@@ -1,9 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  Annotations, attachCustomSynthesis, CfnOutput, Duration, Names, Size, SizeRoundingBehavior, Stack, Token, Validations,
-} from 'aws-cdk-lib';
+import { Annotations, attachCustomSynthesis, CfnOutput, Duration, Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -14,15 +12,17 @@ import { Construct, IDependable } from 'constructs';
 import { IngressPeer } from './ingress-peer';
 import { NodeLabel, NodeToleration } from './node-placement';
 import { ObjectLabel } from './object-label';
-import { acknowledgeGrantWildcards } from './private/acknowledge';
+import { acknowledgeGrantWildcards, acknowledgeKubectlProvider, kubectlProviderOf, podRoleReason } from './private/acknowledge';
 import { deployTimeYaml, publishDeployTimeFiles } from './private/deploy-time-yaml';
 import { createIrsaRole } from './private/irsa-role';
 import { alertRuleGroups, grafanaDashboard } from './private/observability';
 import { resolveManifest } from './private/resolve-manifest';
+import { EXACT_SIZE, FieldErrors, show } from '../core/private/field-errors';
 import { ModelFleetError } from '../core/private/modelfleet-error';
+import { runtimeEnvironment, validateRuntimeSettings } from '../core/private/runtime-settings';
+import { RuntimeSettings } from '../core/runtime-settings';
 import { StoredModel } from '../model-store';
 import { ServingImage } from '../serving-image';
-import { ErrorCode } from '../core/private/error-codes';
 
 /** The image that copies the model from S3 into the pod (`aws s3 cp`), pinned; ECR Public avoids Docker Hub limits. */
 const DEFAULT_MODEL_FETCH_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.0';
@@ -37,17 +37,17 @@ const CIDR_V4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(
 const CIDR_V6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 /** What the server keeps of the grace period after the preStop sleep, for the process to exit once drained. */
 const EXIT_MARGIN_SECONDS = 5;
+/** The most threads the CPU limit gives by default: the runtime's `--threads` maximum. */
+const MAX_DEFAULT_THREADS = 256;
+/** The largest CPU request or limit accepted: 1000 cores, more than any node has. */
+const MAX_MILLICORES = 1_000_000;
 
 /**
- * Properties of a `KubernetesModelService`.
+ * Every tunable setting of a `KubernetesModelService` (all optional), and of the Kubernetes target of `ModelFleet`,
+ * which passes them through. With the runtime's own settings (`RuntimeSettings`: `threads`, `workers`, `maxBatch`,
+ * ...), passed to the server as `MODELFLEET_*` variables.
  */
-export interface KubernetesModelServiceProps {
-  /** The model version to serve (from `ModelStore.addModel`). */
-  readonly model: StoredModel;
-
-  /** The serving image (`modelfleet-edge serve`), e.g. `ServingImage.fromAsset()`. */
-  readonly image: ServingImage;
-
+export interface KubernetesModelServiceOptions extends RuntimeSettings {
   /**
    * The EKS cluster to apply the chart to. The construct then creates the IRSA role, bound to the cluster's OIDC
    * provider, and the service account, and applies the chart with the cluster's kubectl provider.
@@ -60,11 +60,11 @@ export interface KubernetesModelServiceProps {
   readonly cluster?: eks.ICluster;
 
   /**
-   * The namespace of every object. It must exist.
+   * The namespace of every object (a DNS label). It must exist.
    *
    * @default 'default'
    */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
 
   /**
    * The name of the Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy
@@ -112,8 +112,8 @@ export interface KubernetesModelServiceProps {
   readonly cpuRequestMillicores?: number;
 
   /**
-   * The CPU limit of the model server, in millicores. The server's inference threads (`MODELFLEET_THREADS`) follow
-   * it, since onnxruntime counts the host's cores, not the limit.
+   * The CPU limit of the model server, in millicores. `threads` follows it by default, since onnxruntime counts the
+   * host's cores, not the limit.
    *
    * @default 1000
    */
@@ -132,13 +132,6 @@ export interface KubernetesModelServiceProps {
    * @default Size.gibibytes(1)
    */
   readonly memoryLimit?: Size;
-
-  /**
-   * The number of inference threads (`MODELFLEET_THREADS`).
-   *
-   * @default - the CPU limit in whole cores, at least 1
-   */
-  readonly threads?: number;
 
   /**
    * The sources the NetworkPolicy admits to the model server's port; nothing else can connect. Add the namespace of
@@ -256,16 +249,18 @@ export interface KubernetesModelServiceProps {
   readonly serviceAccountName?: string;
 
   /**
-   * The IAM role the pods assume through IRSA (the `eks.amazonaws.com/role-arn` annotation) when no `cluster` is
-   * given; the construct grants it read access to the model's prefix. Its trust policy must admit
-   * `system:serviceaccount:<namespace>:<service account name>` from the cluster's OIDC provider.
-   * Not with `cluster` or `openIdConnectProvider` (the construct creates the role then).
+   * The IAM role the pods assume through IRSA (the `eks.amazonaws.com/role-arn` annotation of the service account)
+   * when no `cluster` is given; the construct grants it read access to the model's prefix, and leaves its cdk-nag
+   * findings to you (it acknowledges only what it creates). Its trust policy must admit
+   * `system:serviceaccount:<namespace>:<service account name>` from the cluster's OIDC provider. For YAML written at
+   * synth, its ARN must be known then (e.g. `iam.Role.fromRoleArn(this, 'PodRole', arn)`). Not with `cluster` or
+   * `openIdConnectProvider` (the construct creates the role then).
    *
    * @default - the role created for `openIdConnectProvider`; with neither, the service account has no role
    *   annotation and the pods cannot fetch the model until you add one (a warning says how)
    * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
    */
-  readonly serviceAccountRoleArn?: string;
+  readonly serviceAccountRole?: iam.IRole;
 
   /**
    * The OIDC provider of the cluster the GitOps YAML is applied to (without `cluster`): the construct creates the
@@ -273,7 +268,7 @@ export interface KubernetesModelServiceProps {
    * (`sub`, and `aud` = `sts.amazonaws.com`), grants it read access to the model's prefix and annotates the service
    * account with it. E.g. `iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(this, 'Oidc', arn)`.
    *
-   * @default - no role is created: `serviceAccountRoleArn` is used if given
+   * @default - no role is created: `serviceAccountRole` is used if given
    * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
    */
   readonly openIdConnectProvider?: iam.IOpenIdConnectProvider;
@@ -294,12 +289,28 @@ export interface KubernetesModelServiceProps {
 }
 
 /**
+ * Properties of a `KubernetesModelService`: its options, and what it serves.
+ */
+export interface KubernetesModelServiceProps extends KubernetesModelServiceOptions {
+  /** The model version to serve (from `ModelStore.addModel`). */
+  readonly model: StoredModel;
+
+  /**
+   * The serving image (`modelfleet-edge serve`), e.g. `ServingImage.fromRegistry(uri)`.
+   *
+   * @default - the runtime's own image, built from the installed package by `cdk deploy` (`ServingImage.fromAsset()`,
+   *   its non-root `runtime` stage; one image asset per stack)
+   */
+  readonly image?: ServingImage;
+}
+
+/**
  * Serves one stored model on Kubernetes with the modelfleet runtime: a cdk8s chart with a hardened Deployment (an init
  * container copies the model version from S3 through IRSA), Service, HorizontalPodAutoscaler, PodDisruptionBudget,
  * NetworkPolicy and ServiceAccount, applied to an EKS cluster or written as YAML for GitOps.
  *
  * @example
- * new KubernetesModelService(this, 'Iris', { model, image: ServingImage.fromAsset(), cluster });
+ * new KubernetesModelService(this, 'Iris', { model, cluster });
  */
 export class KubernetesModelService extends Construct {
   /** The cdk8s chart holding every Kubernetes object. */
@@ -327,7 +338,7 @@ export class KubernetesModelService extends Construct {
   /** The name shared by the Kubernetes objects. */
   public readonly serviceName: string;
   /** The namespace of the Kubernetes objects. */
-  public readonly namespace: string;
+  public readonly namespaceName: string;
   /** The name of the pods' Kubernetes service account. */
   public readonly serviceAccountName: string;
   /** The in-cluster URL of the service, e.g. `http://modelfleet-iris.default.svc.cluster.local:80`. */
@@ -337,8 +348,8 @@ export class KubernetesModelService extends Construct {
   /** The service account with its IRSA role (with `cluster`). */
   public readonly serviceAccount?: eks.ServiceAccount;
   /**
-   * The IAM role of the pods: created with `cluster` or `openIdConnectProvider`, imported from
-   * `serviceAccountRoleArn`; undefined with none of them.
+   * The IAM role of the pods: created with `cluster` or `openIdConnectProvider`, else the given
+   * `serviceAccountRole`; undefined with none of them.
    */
   public readonly role?: iam.IRole;
   /** The file name of the YAML written into the cloud assembly (without `cluster`, when every value is known at synth). */
@@ -368,22 +379,26 @@ export class KubernetesModelService extends Construct {
     const cpuLimit = props.cpuLimitMillicores ?? 1000;
     const memoryRequest = props.memoryRequest ?? Size.mebibytes(512);
     const memoryLimit = props.memoryLimit ?? Size.gibibytes(1);
-    const threads = props.threads ?? (Token.isUnresolved(cpuLimit) ? undefined : Math.max(1, Math.floor(cpuLimit / 1000)));
+    // onnxruntime counts the host's cores, not the CPU limit: the threads follow the limit unless given.
+    const threads = props.threads
+      ?? (Token.isUnresolved(cpuLimit) ? undefined : Math.min(MAX_DEFAULT_THREADS, Math.max(1, Math.floor(cpuLimit / 1000))));
     const servicePort = props.servicePort ?? 80;
     const runAsUser = props.runAsUser ?? 1000;
     const preStopDelay = props.preStopDelay ?? Duration.seconds(10);
     const gracePeriod = props.terminationGracePeriod ?? Duration.seconds(40);
-    this.namespace = props.namespace ?? 'default';
+    this.namespaceName = props.namespaceName ?? 'default';
     this.serviceName = props.serviceName ?? defaultServiceName(model.name);
     this.serviceAccountName = props.serviceAccountName ?? this.serviceName;
-    this.url = `http://${this.serviceName}.${this.namespace}.svc.cluster.local:${servicePort}`;
+    this.url = `http://${this.serviceName}.${this.namespaceName}.svc.cluster.local:${servicePort}`;
 
     if (threads === undefined) {
       Annotations.of(this).addWarningV2('modelfleet:kubernetesThreadsUnknown', 'cpuLimitMillicores is a token, so '
         + 'MODELFLEET_THREADS cannot follow it and the server will use one thread per host core; pass threads');
     }
-    this.validate(props, {
-      replicas, maxReplicas, cpuTarget, cpuRequest, cpuLimit, memoryRequest, memoryLimit, threads, servicePort, runAsUser,
+    // Every runtime setting given, with the thread count resolved: validated and passed as MODELFLEET_* variables.
+    const runtimeSettings: RuntimeSettings = { ...props, threads };
+    this.validate(props, runtimeSettings, {
+      replicas, maxReplicas, cpuTarget, cpuRequest, cpuLimit, memoryRequest, memoryLimit, servicePort, runAsUser,
       preStopDelay, gracePeriod,
     });
     const preStopSeconds = preStopDelay.toSeconds();
@@ -408,43 +423,44 @@ export class KubernetesModelService extends Construct {
     };
 
     // The service account and its role: created in the cluster (IRSA), created for the given OIDC provider or given
-    // as an ARN for GitOps; or none, with a warning.
+    // for GitOps; or none, with a warning.
     let annotationRoleArn: string | undefined;
+    // An imported cluster's kubectl provider is created at the stack's root by the first manifest applied with it.
+    const kubectlProviderBefore = props.cluster ? kubectlProviderOf(this, props.cluster) : undefined;
     if (props.cluster) {
       this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
         cluster: props.cluster,
         name: this.serviceAccountName,
-        namespace: this.namespace,
+        namespace: this.namespaceName,
         labels,
         identityType: eks.IdentityType.IRSA,
       });
       this.role = this.serviceAccount.role;
     } else if (props.openIdConnectProvider) {
-      const irsa = createIrsaRole(this, 'ServiceAccountRole', props.openIdConnectProvider, this.namespace, this.serviceAccountName);
+      const irsa = createIrsaRole(this, 'ServiceAccountRole', props.openIdConnectProvider, this.namespaceName, this.serviceAccountName);
       this.role = irsa.role;
       annotationRoleArn = irsa.annotationArn;
-    } else if (props.serviceAccountRoleArn !== undefined) {
-      this.role = iam.Role.fromRoleArn(this, 'ServiceAccountRole', props.serviceAccountRoleArn);
-      annotationRoleArn = props.serviceAccountRoleArn;
+    } else if (props.serviceAccountRole !== undefined) {
+      this.role = props.serviceAccountRole;
+      annotationRoleArn = literalRoleArn(props.serviceAccountRole);
     } else {
       Annotations.of(this).addWarningV2('modelfleet:kubernetesNoPodRole', `the Kubernetes service account `
-        + `${this.namespace}/${this.serviceAccountName} has no IAM role, so the fetch-model init container cannot read `
+        + `${this.namespaceName}/${this.serviceAccountName} has no IAM role, so the fetch-model init container cannot read `
         + `${model.prefix} from the model store and the pods will not start; pass openIdConnectProvider (the OIDC provider `
-        + 'of your cluster: the construct creates the role and grants it the model) or serviceAccountRoleArn, or annotate '
+        + 'of your cluster: the construct creates the role and grants it the model) or serviceAccountRole, or annotate '
         + 'the service account with eks.amazonaws.com/role-arn: <ARN of a role trusted by the cluster\'s OIDC provider '
-        + `for system:serviceaccount:${this.namespace}:${this.serviceAccountName} that may read ${model.prefix}*>`);
+        + `for system:serviceaccount:${this.namespaceName}:${this.serviceAccountName} that may read ${model.prefix}*>`);
     }
     if (this.role) {
       const grant = model.grantRead(this.role);
-      acknowledgeGrantWildcards(props.cluster ? this.serviceAccount! : this.role, grant,
-        `The pods may only read this model version: s3:GetObject (StoredModel.grantRead) on ${model.prefix}* of the model `
-        + 'store; s3:ListBucket is conditioned on that s3:prefix.');
+      // Only a role this construct created (the service account's, the IRSA role): a given role keeps its findings.
+      acknowledgeGrantWildcards(this, props.cluster ? this.serviceAccount! : this.role, grant, podRoleReason(model.prefix));
     }
-    const imageUri = props.image.bind(this).imageUri;
+    const imageUri = (props.image ?? defaultImage()).bind(this).imageUri;
 
-    this.chart = new ModelServiceChart(new cdk8s.App(), 'Chart', { namespace: this.namespace, labels, disableResourceNameHashes: true });
+    this.chart = new ModelServiceChart(new cdk8s.App(), 'Chart', { namespace: this.namespaceName, labels, disableResourceNameHashes: true });
     const serviceAccount = props.cluster
-      ? kplus.ServiceAccount.fromServiceAccountName(this.chart, 'ServiceAccountRef', this.serviceAccountName, { namespaceName: this.namespace })
+      ? kplus.ServiceAccount.fromServiceAccountName(this.chart, 'ServiceAccountRef', this.serviceAccountName, { namespaceName: this.namespaceName })
       : new kplus.ServiceAccount(this.chart, 'ServiceAccount', {
         metadata: {
           name: this.serviceAccountName,
@@ -518,7 +534,8 @@ export class KubernetesModelService extends Construct {
       args: ['serve', '--model', `${MODEL_DIR}/model.onnx`, '--host', '0.0.0.0', '--port', '8080',
         ...drainMs === undefined ? [] : ['--drain-timeout-ms', String(drainMs)]],
       ports: [{ number: 8080, name: 'http' }],
-      envVariables: threads === undefined ? {} : { MODELFLEET_THREADS: kplus.EnvValue.fromValue(String(threads)) },
+      envVariables: Object.fromEntries(Object.entries(runtimeEnvironment(runtimeSettings))
+        .map(([name, value]) => [name, kplus.EnvValue.fromValue(value)])),
       resources: {
         cpu: { request: kplus.Cpu.millis(cpuRequest), limit: kplus.Cpu.millis(cpuLimit) },
         memory: { request: toCdk8sSize(memoryRequest), limit: toCdk8sSize(memoryLimit) },
@@ -586,12 +603,12 @@ export class KubernetesModelService extends Construct {
       // A scraper in another namespace (the usual place of a cluster's Prometheus) is silently dropped otherwise.
       const scraping = (props.prometheusScrape ?? true) || (props.serviceMonitor ?? false);
       const otherNamespaceAdmitted = props.prometheusNamespace !== undefined
-        || peers.some((p) => p.cidr !== undefined || (p.namespaceName !== undefined && p.namespaceName !== this.namespace));
+        || peers.some((p) => p.cidr !== undefined || (p.namespaceName !== undefined && p.namespaceName !== this.namespaceName));
       if (scraping && !otherNamespaceAdmitted) {
         Annotations.of(this).addWarningV2('modelfleet:kubernetesPrometheusBlocked', `the pods are set up to be scraped `
-          + `(/metrics on 8080), but the NetworkPolicy admits only the namespace ${this.namespace}, so a Prometheus in `
+          + `(/metrics on 8080), but the NetworkPolicy admits only the namespace ${this.namespaceName}, so a Prometheus in `
           + 'another namespace cannot reach them; pass prometheusNamespace (e.g. \'monitoring\'), add '
-          + 'IngressPeer.namespace(<its namespace>) to networkPolicyIngressPeers, or set prometheusScrape: false');
+          + 'IngressPeer.podsInNamespace(<its namespace>) to networkPolicyIngressPeers, or set prometheusScrape: false');
       }
     }
 
@@ -605,7 +622,7 @@ export class KubernetesModelService extends Construct {
         },
         spec: {
           selector: { matchLabels: selectorLabels },
-          namespaceSelector: { matchNames: [this.namespace] },
+          namespaceSelector: { matchNames: [this.namespaceName] },
           endpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
         },
       });
@@ -619,7 +636,7 @@ export class KubernetesModelService extends Construct {
     const files: Array<{ name: string; text: () => string }> = [{ name: this.grafanaDashboardFileName, text: () => this.grafanaDashboardJson }];
     if (props.prometheusRules ?? true) {
       const groups = () => alertRuleGroups({
-        selector: `job="${this.serviceName}",namespace="${this.namespace}"`,
+        selector: `job="${this.serviceName}",namespace="${this.namespaceName}"`,
         group: `modelfleet-${this.serviceName}`,
         errorRatio: (props.alertErrorRatePercent ?? 5) / 100,
         latencyP99Seconds: (props.alertLatencyP99Threshold ?? Duration.seconds(1)).toMilliseconds() / 1000,
@@ -657,7 +674,10 @@ export class KubernetesModelService extends Construct {
       });
       this.manifest.node.addDependency(this.serviceAccount!);
       this.manifest.node.addDependency(model.upload);
-      this.acknowledgeKubectlProvider(props.cluster);
+      const provider = kubectlProviderOf(this, props.cluster);
+      if (provider && !kubectlProviderBefore) {
+        acknowledgeKubectlProvider(this, provider);
+      }
     } else {
       const { unresolved } = resolveManifest(Stack.of(this), this.chart.toJson());
       if (unresolved.length === 0) {
@@ -718,7 +738,7 @@ export class KubernetesModelService extends Construct {
       const resolved: unknown = stack.resolve(value);
       return typeof resolved === 'string' ? resolved : undefined;
     };
-    const namespace = literal(this.namespace);
+    const namespace = literal(this.namespaceName);
     const service = literal(this.serviceName);
     const prefix = namespace !== undefined && service !== undefined
       ? `kubernetes/${namespace}/${service}/`
@@ -729,40 +749,10 @@ export class KubernetesModelService extends Construct {
     const url = model.bucket.s3UrlForObject(objectKey);
     const output = new CfnOutput(this, 'ManifestUrl', {
       value: url,
-      description: `Kubernetes manifest (YAML) of ${this.namespace}/${this.serviceName} for GitOps; the newest also at `
+      description: `Kubernetes manifest (YAML) of ${this.namespaceName}/${this.serviceName} for GitOps; the newest also at `
         + `${prefix}latest.yaml`,
     });
     return { deployment, objectKey, latestObjectKey: `${prefix}latest.yaml`, url, output };
-  }
-
-  /**
-   * An imported cluster gets its kubectl provider (aws-eks's Lambda functions) in this stack, created for this
-   * manifest: acknowledge the cdk-nag findings that come from aws-cdk-lib's own choices there.
-   */
-  private acknowledgeKubectlProvider(cluster: eks.ICluster): void {
-    const provider = Stack.of(this).node.tryFindChild(`${Names.nodeUniqueId(cluster.node)}-KubectlProvider`);
-    if (!provider) {
-      return;
-    }
-    const validations = Validations.of(provider);
-    const managed = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]`;
-    for (const id of [managed('service-role/AWSLambdaBasicExecutionRole'), managed('AmazonEC2ContainerRegistryPullOnly'),
-      'AwsSolutions-IAM4[Policy::{"Fn::If":["HandlerHasEcrPublic195AF58A",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},'
-        + '":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]']) {
-      validations.acknowledge({
-        id,
-        reason: 'aws-eks\'s kubectl provider: aws-cdk-lib attaches these AWS managed policies to its Lambda roles (logs, and '
-          + 'pulling the kubectl layer image).',
-      });
-    }
-    validations.acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::<Handler886CB40B.Arn>:*]',
-      reason: 'aws-eks\'s kubectl provider: the provider framework may invoke every version of its own handler function.',
-    });
-    validations.acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'aws-eks\'s kubectl provider: aws-cdk-lib pins the handler runtime that its kubectl layer supports.',
-    });
   }
 
   /** Patches in what cdk8s-plus-27 cannot express (see the README section "Kubernetes"). */
@@ -803,8 +793,8 @@ export class KubernetesModelService extends Construct {
   private toPolicyPeer(peer: IngressPeer, index: number): kplus.INetworkPolicyPeer {
     if (peer.cidr !== undefined) {
       return peer.cidr.includes(':')
-        ? kplus.NetworkPolicyIpBlock.ipv6(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.except)
-        : kplus.NetworkPolicyIpBlock.ipv4(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.except);
+        ? kplus.NetworkPolicyIpBlock.ipv6(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.exceptCidrs)
+        : kplus.NetworkPolicyIpBlock.ipv4(this.chart, `PeerIpBlock${index}`, peer.cidr, peer.exceptCidrs);
     }
     const namespaces = peer.namespaceName === undefined
       ? undefined
@@ -834,41 +824,38 @@ export class KubernetesModelService extends Construct {
     fs.writeFileSync(file, cdk8s.Yaml.stringify(...objects));
   }
 
-  private validate(props: KubernetesModelServiceProps, v: {
+  private validate(props: KubernetesModelServiceProps, runtimeSettings: RuntimeSettings, v: {
     replicas: number; maxReplicas: number; cpuTarget: number; cpuRequest: number; cpuLimit: number;
-    memoryRequest: Size; memoryLimit: Size; threads: number | undefined; servicePort: number; runAsUser: number;
+    memoryRequest: Size; memoryLimit: Size; servicePort: number; runAsUser: number;
     preStopDelay: Duration; gracePeriod: Duration;
   }): void {
-    const issues: Array<{ code: ErrorCode; message: string }> = [];
-    const add = (code: ErrorCode, message: string) => issues.push({ code, message });
+    const errors = new FieldErrors();
     const known = (...values: number[]) => values.every((n) => !Token.isUnresolved(n));
-    const integerAtLeast = (code: ErrorCode, name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
-      if (known(value) && (!Number.isInteger(value) || value < min || value > max)) {
-        add(code, `${name} must be an integer between ${min} and ${max}, got ${value}; pass a value in range`);
-      }
-    };
 
-    integerAtLeast('KubernetesReplicasOutOfRange', 'replicas', v.replicas, 1, 1000);
-    integerAtLeast('KubernetesReplicasOutOfRange', 'autoscalingMaxReplicas', v.maxReplicas, 1, 1000);
+    errors.range('KubernetesReplicasOutOfRange', 'replicas', v.replicas, 1, 1000, 'give at least 1 replica');
+    errors.range('KubernetesReplicasOutOfRange', 'autoscalingMaxReplicas', v.maxReplicas, 1, 1000, 'give at least 1 replica');
     if (known(v.replicas, v.maxReplicas) && v.maxReplicas < v.replicas) {
-      add('KubernetesAutoscalingMaxBelowMin',
+      errors.add('KubernetesAutoscalingMaxBelowMin',
         `autoscalingMaxReplicas (${v.maxReplicas}) must be at least replicas (${v.replicas}); raise autoscalingMaxReplicas`);
     }
-    integerAtLeast('KubernetesCpuUtilizationOutOfRange', 'autoscalingCpuUtilization', v.cpuTarget, 1, 100);
-    integerAtLeast('KubernetesCpuOutOfRange', 'cpuRequestMillicores', v.cpuRequest, 1);
-    integerAtLeast('KubernetesCpuOutOfRange', 'cpuLimitMillicores', v.cpuLimit, 1);
+    errors.range('KubernetesCpuUtilizationOutOfRange', 'autoscalingCpuUtilization', v.cpuTarget, 1, 100,
+      'give a percentage of the CPU request, e.g. 70');
+    errors.range('KubernetesCpuOutOfRange', 'cpuRequestMillicores', v.cpuRequest, 1, MAX_MILLICORES,
+      'give millicores, e.g. 500 for half a core');
+    errors.range('KubernetesCpuOutOfRange', 'cpuLimitMillicores', v.cpuLimit, 1, MAX_MILLICORES,
+      'give millicores, e.g. 1000 for one core');
     if (known(v.cpuRequest, v.cpuLimit) && v.cpuRequest > v.cpuLimit) {
-      add('KubernetesRequestAboveLimit',
-        `cpuRequestMillicores (${v.cpuRequest}) must not exceed cpuLimitMillicores (${v.cpuLimit}); lower the request or raise the limit`);
+      errors.add('KubernetesRequestAboveLimit', `cpuRequestMillicores (${v.cpuRequest}) must not exceed cpuLimitMillicores `
+        + `(${v.cpuLimit}); lower the request or raise the limit`);
     }
     const mib = (name: string, size: Size): number | undefined => {
-      const value = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+      const value = size.toMebibytes(EXACT_SIZE);
       if (Token.isUnresolved(value)) {
         return undefined;
       }
       if (!Number.isInteger(value) || value < 1) {
-        add('KubernetesMemoryNotWholeMebibytes', `${name} must be a whole number of mebibytes (at least 1), got ${value} MiB; `
-          + 'use Size.mebibytes() or Size.gibibytes()');
+        errors.add('KubernetesMemoryNotWholeMebibytes', `${name} must be a whole number of mebibytes (at least 1), got `
+          + `${value} MiB; use Size.mebibytes() or Size.gibibytes()`);
         return undefined;
       }
       return value;
@@ -876,22 +863,22 @@ export class KubernetesModelService extends Construct {
     const memRequest = mib('memoryRequest', v.memoryRequest);
     const memLimit = mib('memoryLimit', v.memoryLimit);
     if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
-      add('KubernetesRequestAboveLimit',
+      errors.add('KubernetesRequestAboveLimit',
         `memoryRequest (${memRequest} MiB) must not exceed memoryLimit (${memLimit} MiB); lower the request or raise the limit`);
     }
-    if (v.threads !== undefined) {
-      integerAtLeast('KubernetesThreadsOutOfRange', 'threads', v.threads, 1, 256);
-    }
-    integerAtLeast('KubernetesPortOutOfRange', 'servicePort', v.servicePort, 1, 65535);
-    integerAtLeast('KubernetesRunAsUserOutOfRange', 'runAsUser', v.runAsUser, 1, 2147483647);
+    // threads, workers, maxBatch...: the runtime's own ranges (threads is the CPU limit's unless given)
+    validateRuntimeSettings(errors, runtimeSettings);
+    errors.range('KubernetesPortOutOfRange', 'servicePort', v.servicePort, 1, 65535, 'give a TCP port, e.g. 80');
+    errors.range('KubernetesRunAsUserOutOfRange', 'runAsUser', v.runAsUser, 1, 2147483647,
+      'give a non-root uid, e.g. 1000 (the serving image\'s user)');
     const preStopMs = v.preStopDelay.toMilliseconds();
     const graceMs = v.gracePeriod.toMilliseconds();
     if (known(preStopMs, graceMs)) {
       if (preStopMs % 1000 !== 0 || graceMs % 1000 !== 0) {
-        add('KubernetesPreStopDelayOutOfRange', `preStopDelay and terminationGracePeriod must be whole seconds, got `
+        errors.add('KubernetesPreStopDelayOutOfRange', `preStopDelay and terminationGracePeriod must be whole seconds, got `
           + `${preStopMs / 1000} s and ${graceMs / 1000} s; use Duration.seconds()`);
       } else if (graceMs - preStopMs < (EXIT_MARGIN_SECONDS + 1) * 1000) {
-        add('KubernetesPreStopDelayOutOfRange', `preStopDelay (${preStopMs / 1000} s) must leave at least `
+        errors.add('KubernetesPreStopDelayOutOfRange', `preStopDelay (${preStopMs / 1000} s) must leave at least `
           + `${EXIT_MARGIN_SECONDS + 1} s of terminationGracePeriod (${graceMs / 1000} s) for the runtime to drain and exit; `
           + 'shorten the delay or lengthen the grace period');
       }
@@ -899,25 +886,26 @@ export class KubernetesModelService extends Construct {
 
     const name = (field: string, value: string, pattern: RegExp, what: string) => {
       if (!Token.isUnresolved(value) && !pattern.test(value)) {
-        add('KubernetesNameInvalid', `${field} must be ${what}, got '${value}'; use lower-case letters, digits and '-'`);
+        errors.add('KubernetesNameInvalid', `${field} must be ${what}, got ${show(value)}; use lower-case letters, digits and '-'`);
       }
     };
     name('serviceName', this.serviceName, DNS_LABEL, 'a DNS label (at most 63 characters, starting with a letter)');
-    name('namespace', this.namespace, DNS_LABEL, 'a DNS label (at most 63 characters, starting with a letter)');
+    name('namespaceName', this.namespaceName, DNS_LABEL, 'a DNS label (at most 63 characters, starting with a letter)');
     name('serviceAccountName', this.serviceAccountName, DNS_SUBDOMAIN, 'a DNS subdomain');
     const label = (field: string, key: string, value: string | undefined) => {
       if (!Token.isUnresolved(key) && !LABEL_KEY.test(key)) {
-        add('KubernetesLabelInvalid', `${field} key must be a Kubernetes label key, got '${key}'; e.g. 'kubernetes.io/arch'`);
+        errors.add('KubernetesLabelInvalid', `${field} key must be a Kubernetes label key, got ${show(key)}; e.g. 'kubernetes.io/arch'`);
       }
       if (value !== undefined && !Token.isUnresolved(value) && !LABEL_VALUE.test(value)) {
-        add('KubernetesLabelInvalid', `${field} value must be a Kubernetes label value (at most 63 characters), got '${value}'`);
+        errors.add('KubernetesLabelInvalid', `${field} value must be a Kubernetes label value (at most 63 characters of `
+          + `letters, digits, '-', '_' and '.'), got ${show(value)}; shorten it`);
       }
     };
     const model = props.model;
     if (!Token.isUnresolved(model.version) && !LABEL_VALUE.test(model.version)) {
-      add('KubernetesLabelInvalid', `the model version must be a Kubernetes label value (at most 63 characters, starting and `
-        + `ending with a letter or digit) for the modelfleet.io/model-version label, got '${model.version}'; add the model with `
-        + 'a shorter version');
+      errors.add('KubernetesLabelInvalid', `the model version must be a Kubernetes label value (at most 63 characters, starting `
+        + `and ending with a letter or digit) for the modelfleet.io/model-version label, got ${show(model.version)}; add the `
+        + 'model with a shorter version');
     }
     for (const l of props.nodeSelector ?? []) {
       label('nodeSelector', l.key, l.value);
@@ -929,48 +917,46 @@ export class KubernetesModelService extends Construct {
       label('serviceMonitorLabels', l.key, l.value);
     }
     if (props.serviceMonitorLabels?.length && !(props.serviceMonitor ?? false)) {
-      add('KubernetesServiceMonitorLabelsWithoutMonitor', 'serviceMonitorLabels is set but serviceMonitor is not true; '
+      errors.add('KubernetesServiceMonitorLabelsWithoutMonitor', 'serviceMonitorLabels is set but serviceMonitor is not true; '
         + 'set serviceMonitor: true or drop the labels');
     }
     if (props.prometheusNamespace !== undefined) {
       name('prometheusNamespace', props.prometheusNamespace, DNS_LABEL, 'a DNS label');
     }
     for (const p of props.networkPolicyIngressPeers ?? []) {
-      for (const cidr of p.cidr === undefined ? [] : [p.cidr, ...p.except ?? []]) {
+      for (const cidr of p.cidr === undefined ? [] : [p.cidr, ...p.exceptCidrs ?? []]) {
         if (!Token.isUnresolved(cidr) && !CIDR_V4.test(cidr) && !CIDR_V6.test(cidr)) {
-          add('KubernetesCidrInvalid', `networkPolicyIngressPeers ipBlock must be a CIDR block such as '10.0.0.0/16', got `
-            + `'${cidr}'; add the prefix length`);
+          errors.add('KubernetesCidrInvalid', `networkPolicyIngressPeers ipBlock must be a CIDR block such as '10.0.0.0/16', `
+            + `got ${show(cidr)}; add the prefix length`);
         }
       }
       if (p.namespaceName !== undefined) {
-        name('networkPolicyIngressPeers namespace', p.namespaceName, DNS_LABEL, 'a DNS label');
+        name('networkPolicyIngressPeers namespaceName', p.namespaceName, DNS_LABEL, 'a DNS label');
       }
       if (p.labelKey !== undefined) {
         label('networkPolicyIngressPeers', p.labelKey, p.labelValue);
       }
     }
     if (props.networkPolicyEnabled === false && (props.networkPolicyIngressPeers?.length || props.prometheusNamespace !== undefined)) {
-      add('KubernetesNetworkPolicyPeersWithoutPolicy',
-        'networkPolicyIngressPeers is set but networkPolicyEnabled is false; drop the peers or enable the policy');
+      errors.add('KubernetesNetworkPolicyPeersWithoutPolicy', 'networkPolicyIngressPeers or prometheusNamespace is set but '
+        + 'networkPolicyEnabled is false, so no policy admits them; drop the peers or enable the policy');
     }
 
-    if (props.cluster && props.serviceAccountRoleArn !== undefined) {
-      add('KubernetesRoleArnWithCluster', `serviceAccountRoleArn must not be set with cluster (the construct creates the IRSA role), `
-        + `got '${props.serviceAccountRoleArn}'; drop serviceAccountRoleArn, or drop cluster to write YAML for GitOps`);
+    if (props.cluster && props.serviceAccountRole !== undefined) {
+      errors.add('KubernetesServiceAccountRoleWithCluster', `serviceAccountRole must not be set with cluster (the construct `
+        + `creates the IRSA role), got ${roleDisplay(props.serviceAccountRole)}; drop serviceAccountRole, or drop cluster to `
+        + 'write YAML for GitOps');
     }
     if (props.cluster && props.openIdConnectProvider !== undefined) {
-      add('KubernetesOidcProviderWithCluster', 'openIdConnectProvider must not be set with cluster (the construct creates the '
-        + 'IRSA role on the cluster\'s own provider); drop openIdConnectProvider, or drop cluster to write YAML for GitOps');
+      errors.add('KubernetesOidcProviderWithCluster', 'openIdConnectProvider must not be set with cluster (the construct '
+        + 'creates the IRSA role on the cluster\'s own provider); drop openIdConnectProvider, or drop cluster to write YAML '
+        + 'for GitOps');
     }
-    if (props.openIdConnectProvider !== undefined && props.serviceAccountRoleArn !== undefined) {
-      add('KubernetesRoleArnWithOidcProvider', `serviceAccountRoleArn must not be set with openIdConnectProvider (the construct `
-        + `creates the role for that provider), got '${props.serviceAccountRoleArn}'; drop one of them`);
+    if (props.openIdConnectProvider !== undefined && props.serviceAccountRole !== undefined) {
+      errors.add('KubernetesServiceAccountRoleWithOidcProvider', `serviceAccountRole must not be set with openIdConnectProvider `
+        + `(the construct creates the role for that provider), got ${roleDisplay(props.serviceAccountRole)}; drop one of them`);
     }
-    if (issues.length > 0) {
-      // One error with the first code; every other problem on its own line, so all are fixed in one go.
-      const [first, ...others] = issues;
-      throw new ModelFleetError(first.code, [first.message, ...others.map((i) => `${i.code}: ${i.message}`)].join('\n'), this);
-    }
+    errors.throwIfAny(this);
   }
 }
 
@@ -1006,8 +992,8 @@ function unresolvedFixes(unresolved: readonly string[]): string[] {
       fixes.add('for the model location, give the model store bucket a physical name (ModelStore bucketName) and the '
         + 'stack a concrete env');
     } else if (/role-arn/.test(where)) {
-      fixes.add('for the role, give the stack a concrete env (with openIdConnectProvider) or pass serviceAccountRoleArn as '
-        + 'a literal ARN');
+      fixes.add('for the role, give the stack a concrete env (with openIdConnectProvider) or pass a serviceAccountRole '
+        + 'whose ARN is a literal (iam.Role.fromRoleArn)');
     } else {
       fixes.add(`replace the token at ${where} by a literal`);
     }
@@ -1043,6 +1029,23 @@ function literalBucketName(bucket: s3.IBucket): string {
   return bucket.bucketName;
 }
 
+/**
+ * The role's ARN, as a literal when the role is defined in the app with a physical name in a stack with a known
+ * account (its `roleArn` is a `Fn::GetAtt` token even then), so that GitOps YAML can hold it.
+ */
+function literalRoleArn(role: iam.IRole): string {
+  const cfn = role.node.defaultChild;
+  const stack = Stack.of(role);
+  if (Token.isUnresolved(role.roleArn) && cfn instanceof iam.CfnRole && cfn.roleName !== undefined
+    && !Token.isUnresolved(cfn.roleName) && !Token.isUnresolved(cfn.path ?? '/') && !Token.isUnresolved(stack.account)) {
+    // `arn:<partition>:iam::<account>:role<path><name>`; the path starts and ends with '/'
+    return stack.formatArn({
+      service: 'iam', region: '', resource: 'role', resourceName: `${(cfn.path ?? '/').slice(1)}${cfn.roleName}`,
+    });
+  }
+  return role.roleArn;
+}
+
 /** The model `emptyDir`'s size limit: twice the model (for the contract and copy slack), at least 128 MiB. */
 function modelVolumeMebibytes(sizeBytes: number): number {
   if (Token.isUnresolved(sizeBytes) || !Number.isFinite(sizeBytes)) {
@@ -1052,5 +1055,18 @@ function modelVolumeMebibytes(sizeBytes: number): number {
 }
 
 function toCdk8sSize(size: Size): cdk8s.Size {
-  return cdk8s.Size.mebibytes(size.toMebibytes({ rounding: SizeRoundingBehavior.NONE }));
+  return cdk8s.Size.mebibytes(size.toMebibytes(EXACT_SIZE));
+}
+
+/** A role for a message: its ARN when known at synth, else its construct path. */
+function roleDisplay(role: iam.IRole): string {
+  return Token.isUnresolved(role.roleArn) ? role.node.path : show(role.roleArn);
+}
+
+let sharedDefaultImage: ServingImage | undefined;
+
+/** The runtime's own image, shared by every service so that a stack holds one image asset. */
+function defaultImage(): ServingImage {
+  sharedDefaultImage ??= ServingImage.fromAsset();
+  return sharedDefaultImage;
 }

@@ -20,12 +20,12 @@ export interface IrsaRole {
  * as IAM names are global in an account), so its ARN is known at synth and GitOps YAML can hold it.
  */
 export function createIrsaRole(scope: Construct, id: string, provider: iam.IOpenIdConnectProvider,
-  namespace: string, serviceAccount: string): IrsaRole {
+  namespaceName: string, serviceAccount: string): IrsaRole {
   const stack = Stack.of(scope);
   const issuer = provider.openIdConnectProviderIssuer;
   const claims = {
     [`${issuer}:aud`]: 'sts.amazonaws.com',
-    [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+    [`${issuer}:sub`]: `system:serviceaccount:${namespaceName}:${serviceAccount}`,
   };
   const conditions = Token.isUnresolved(issuer)
     ? new CfnJson(scope, `${id}ConditionJson`, { value: claims })
@@ -37,7 +37,7 @@ export function createIrsaRole(scope: Construct, id: string, provider: iam.IOpen
   const role = new iam.Role(scope, id, {
     roleName,
     assumedBy: new iam.OpenIdConnectPrincipal(provider).withConditions({ StringEquals: conditions }),
-    description: `Pods of service account ${namespace}/${serviceAccount} (IRSA): read the model they serve`,
+    description: `Pods of service account ${namespaceName}/${serviceAccount} (IRSA): read the model they serve`,
   });
   const annotationArn = roleName === undefined
     ? role.roleArn

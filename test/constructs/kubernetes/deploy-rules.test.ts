@@ -37,7 +37,7 @@ function storedModel(stack: Stack): StoredModel {
 function gitOps(props: Partial<KubernetesModelServiceProps> = {}) {
   const stack = new Stack(new App(), 'Serving', { env: ENV });
   const service = new KubernetesModelService(stack, 'Iris', {
-    model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN, ...props,
+    model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: iam.Role.fromRoleArn(stack, 'PodRole', ROLE_ARN), ...props,
   });
   const objects = Testing.synth(service.chart) as any[];
   const of = (kind: string): any => {
@@ -71,7 +71,7 @@ describe('KubernetesModelService on a first real deploy', () => {
     test('does not warn when scraping is off, the policy is off, or a peer admits another namespace', () => {
       for (const props of [
         { prometheusScrape: false }, { networkPolicyEnabled: false }, { prometheusNamespace: 'monitoring' },
-        { networkPolicyIngressPeers: [IngressPeer.namespace('monitoring')] },
+        { networkPolicyIngressPeers: [IngressPeer.podsInNamespace('monitoring')] },
       ]) {
         const { stack } = gitOps(props);
         expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('PrometheusBlocked'))).toHaveLength(0);
@@ -166,8 +166,8 @@ describe('KubernetesModelService on a first real deploy', () => {
     const variants: Array<[string, () => Partial<KubernetesModelServiceProps>]> = [
       ['the defaults', () => ({})],
       ['every option', () => ({
-        namespace: 'ml', serviceName: 'iris-prod', replicas: 3, runAsUser: 10001, cpuLimitMillicores: 2000,
-        networkPolicyIngressPeers: [IngressPeer.namespace('monitoring'), IngressPeer.ipBlock('10.0.0.0/16')],
+        namespaceName: 'ml', serviceName: 'iris-prod', replicas: 3, runAsUser: 10001, cpuLimitMillicores: 2000,
+        networkPolicyIngressPeers: [IngressPeer.podsInNamespace('monitoring'), IngressPeer.ipBlock('10.0.0.0/16')],
         nodeSelector: [{ key: 'kubernetes.io/arch', value: 'arm64' }],
         tolerations: [{ key: 'nvidia.com/gpu', effect: TolerationEffect.NO_SCHEDULE }],
         serviceMonitor: true, prometheusNamespace: 'monitoring', preStopDelay: Duration.seconds(15),

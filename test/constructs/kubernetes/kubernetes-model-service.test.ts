@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnParameter, CfnResource, CfnWaitConditionHandle, Fn, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, CfnWaitConditionHandle, Duration, Fn, Lazy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -19,7 +21,9 @@ import {
 } from '../../../constructs/kubernetes';
 import { ModelContract } from '../../../constructs/model';
 import { StoredModel } from '../../../constructs/model-store';
+import { KUBECTL_PROVIDER_ACKNOWLEDGEMENTS } from '../../../constructs/kubernetes/private/acknowledge';
 import { ServingImage } from '../../../constructs/serving-image';
+import { LogLevel } from '../../../constructs/core';
 import { modelFleetErrorOf } from '../../helpers/construct-errors';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -78,7 +82,7 @@ function gitOps(props: Partial<KubernetesModelServiceProps> = {}) {
   const service = new KubernetesModelService(stack, 'Iris', {
     model: storedModel(stack),
     image: ServingImage.fromRegistry(IMAGE),
-    serviceAccountRoleArn: ROLE_ARN,
+    serviceAccountRole: podRole(stack),
     ...props,
   });
   const objects = Testing.synth(service.chart) as KubeObject[];
@@ -103,6 +107,17 @@ function importedOidcProvider(scope: Stack): iam.IOpenIdConnectProvider {
 }
 
 const errorOf = modelFleetErrorOf;
+
+/** The cdk-nag AwsSolutions findings left in `stack` (after the acknowledgements), by finding id and construct path. */
+function nagFindings(app: App, stack: Stack): Array<{ id: string; path: string }> {
+  const report = new AwsSolutionsChecks(app).validateScope(stack);
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
+}
+
+/** The pods' role, given by the user for GitOps: an existing role, imported by its ARN. */
+function podRole(scope: Construct): iam.IRole {
+  return iam.Role.fromRoleArn(scope, 'PodRole', ROLE_ARN);
+}
 
 describe('KubernetesModelService', () => {
   describe('Deployment', () => {
@@ -146,7 +161,7 @@ describe('KubernetesModelService', () => {
       const base = storedModel(stack);
       const model = new StoredModel({ ...base, sizeBytes: 300 * 1024 * 1024, upload: base.upload });
       const service = new KubernetesModelService(stack, 'Iris', {
-        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: podRole(stack),
       });
       const deployment = Testing.synth(service.chart).find((o) => o.kind === 'Deployment');
       expect(deployment.spec.template.spec.volumes[0]).toEqual({ name: 'model', emptyDir: { sizeLimit: '600Mi' } });
@@ -191,6 +206,59 @@ describe('KubernetesModelService', () => {
     test('uses the given thread count', () => {
       const server = gitOps({ threads: 3 }).pod().containers[0];
       expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '3' }]);
+    });
+
+    test('follows the CPU limit with at most the runtime\'s 256 threads', () => {
+      const server = gitOps({ cpuRequestMillicores: 1000, cpuLimitMillicores: 300_000 }).pod().containers[0];
+      expect(server.env).toEqual([{ name: 'MODELFLEET_THREADS', value: '256' }]);
+    });
+
+    test('passes every runtime setting given as its MODELFLEET_* variable, in the runtime\'s units', () => {
+      const { pod, objects } = gitOps({
+        cpuLimitMillicores: 4000, workers: 2, maxBatch: 16, batchDelay: Duration.millis(5), maxQueue: 128,
+        maxBodySize: Size.mebibytes(8), logLevel: LogLevel.WARN,
+      });
+      expect(pod().containers[0].env).toEqual([
+        { name: 'MODELFLEET_THREADS', value: '4' },
+        { name: 'MODELFLEET_WORKERS', value: '2' },
+        { name: 'MODELFLEET_MAX_BATCH', value: '16' },
+        { name: 'MODELFLEET_BATCH_DELAY_MS', value: '5' },
+        { name: 'MODELFLEET_MAX_QUEUE', value: '128' },
+        { name: 'MODELFLEET_MAX_BODY_MB', value: '8' },
+        { name: 'MODELFLEET_LOG_LEVEL', value: 'warn' },
+      ]);
+      validateAll(objects);
+    });
+
+    test('skips tokenized runtime settings and passes them at deployment', () => {
+      const stack = new Stack(new App(), 'Serving');
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack),
+        image: ServingImage.fromRegistry(IMAGE),
+        cluster: importedCluster(stack),
+        maxBatch: Token.asNumber(new CfnParameter(stack, 'MaxBatch', { type: 'Number' })),
+      });
+      const env = Testing.synth(service.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env;
+      expect(env.map((e: { name: string }) => e.name)).toEqual(['MODELFLEET_THREADS', 'MODELFLEET_MAX_BATCH']);
+      // a string in the applied manifest, as Kubernetes wants env values
+      expect(JSON.stringify(Template.fromStack(stack).toJSON()))
+        .toContain('{\\"name\\":\\"MODELFLEET_MAX_BATCH\\",\\"value\\":\\"",{"Ref":"MaxBatch"},"\\"}');
+    });
+
+    test('runs the runtime\'s own non-root image when no image is given, one asset for every service of a stack', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const model = storedModel(stack);
+      const serviceAccountRole = podRole(stack);
+      const a = new KubernetesModelService(stack, 'A', { model, serviceAccountRole, serviceName: 'iris-a' });
+      new KubernetesModelService(stack, 'B', { model, serviceAccountRole, serviceName: 'iris-b' });
+      const assets = stack.node.findAll().filter((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset);
+      expect(assets).toHaveLength(1);
+      const image = Testing.synth(a.chart).find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].image;
+      expect(stack.resolve(image)).toEqual(stack.resolve(assets[0].imageUri));
+      const manifest = JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'Serving.assets.json'), 'utf8'));
+      expect(Object.values<{ source: { dockerBuildTarget?: string } }>(manifest.dockerImages).map((d) => d.source.dockerBuildTarget))
+        .toEqual(['runtime']);
     });
 
     test('runs every container restricted: uid 1000, non-root, read-only root, no escalation, ALL dropped, RuntimeDefault', () => {
@@ -287,7 +355,7 @@ describe('KubernetesModelService', () => {
     });
 
     test('names every object after the service in the given namespace', () => {
-      const { objects, service } = gitOps({ serviceName: 'iris-prod', namespace: 'ml', servicePort: 8080 });
+      const { objects, service } = gitOps({ serviceName: 'iris-prod', namespaceName: 'ml', servicePort: 8080 });
       expect(objects.map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
         ['ServiceAccount', 'iris-prod', 'ml'],
         ['Deployment', 'iris-prod', 'ml'],
@@ -343,7 +411,7 @@ describe('KubernetesModelService', () => {
     test('admits only the given namespaces and labelled pods', () => {
       const policy = gitOps({
         networkPolicyIngressPeers: [
-          IngressPeer.namespace('monitoring'),
+          IngressPeer.podsInNamespace('monitoring'),
           IngressPeer.podsWithLabel('app', 'web'),
           IngressPeer.podsWithLabelInNamespace('gateway', 'app.kubernetes.io/name', 'envoy'),
         ],
@@ -373,8 +441,9 @@ describe('KubernetesModelService', () => {
       const stack = new Stack(app, 'Serving', { env: ENV });
       const model = storedModel(stack);
       const image = ServingImage.fromRegistry(IMAGE);
-      const a = new KubernetesModelService(stack, 'A', { model, image, serviceAccountRoleArn: ROLE_ARN, serviceName: 'iris-a' });
-      const b = new KubernetesModelService(stack, 'B', { model, image, serviceAccountRoleArn: ROLE_ARN, serviceName: 'iris-b' });
+      const serviceAccountRole = podRole(stack);
+      const a = new KubernetesModelService(stack, 'A', { model, image, serviceAccountRole, serviceName: 'iris-a' });
+      const b = new KubernetesModelService(stack, 'B', { model, image, serviceAccountRole, serviceName: 'iris-b' });
       const selectorOf = (s: KubernetesModelService) => Testing.synth(s.chart).find((o) => o.kind === 'Service').spec.selector;
       expect(selectorOf(a)).not.toEqual(selectorOf(b));
       expect(selectorOf(a)['app.kubernetes.io/instance']).toBe('iris-a');
@@ -385,9 +454,9 @@ describe('KubernetesModelService', () => {
     test('every manifest is valid against the Kubernetes API schemas, with defaults and with every option', () => {
       validateAll(gitOps().objects);
       validateAll(gitOps({
-        namespace: 'ml', serviceName: 'iris-prod', replicas: 3, autoscalingMaxReplicas: 9, autoscalingCpuUtilization: 60,
+        namespaceName: 'ml', serviceName: 'iris-prod', replicas: 3, autoscalingMaxReplicas: 9, autoscalingCpuUtilization: 60,
         cpuRequestMillicores: 250, cpuLimitMillicores: 2000, memoryRequest: Size.mebibytes(256), memoryLimit: Size.gibibytes(2),
-        networkPolicyIngressPeers: [IngressPeer.namespace('monitoring'), IngressPeer.podsWithLabel('app', 'web')],
+        networkPolicyIngressPeers: [IngressPeer.podsInNamespace('monitoring'), IngressPeer.podsWithLabel('app', 'web')],
         nodeSelector: [{ key: 'kubernetes.io/arch', value: 'arm64' }],
         tolerations: [{ key: 'nvidia.com/gpu', effect: TolerationEffect.NO_SCHEDULE }],
         prometheusScrape: false,
@@ -408,13 +477,15 @@ describe('KubernetesModelService', () => {
   });
 
   describe('with a cluster', () => {
+    let app: App;
     let template: Template;
     let service: KubernetesModelService;
     let stack: Stack;
-    let nagFailure: unknown;
+    let gitOpsStack: Stack;
     beforeAll(() => {
-      // One app, synthesized once: a cluster service, and a GitOps service in a second stack, under cdk-nag.
-      const app = new App();
+      // One app, synthesized once: a cluster service, and in a second stack two GitOps services, one with the role it
+      // creates for an OIDC provider, one with a role the user gives.
+      app = new App();
       stack = new Stack(app, 'Serving');
       const bucket = new s3.Bucket(stack, 'Store', { enforceSSL: true });
       Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture standing in for the model store.' });
@@ -423,20 +494,46 @@ describe('KubernetesModelService', () => {
         image: ServingImage.fromRegistry(IMAGE),
         cluster: importedCluster(stack),
       });
-      const gitOpsStack = new Stack(app, 'GitOps', { env: ENV });
+      gitOpsStack = new Stack(app, 'GitOps', { env: ENV });
+      const model = storedModel(gitOpsStack);
       new KubernetesModelService(gitOpsStack, 'Iris', {
-        model: storedModel(gitOpsStack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: podRole(gitOpsStack),
       });
-      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-      try {
-        template = Template.fromJSON(app.synth().getStackByName('Serving').template);
-      } catch (e) {
-        nagFailure = e;
-      }
+      new KubernetesModelService(gitOpsStack, 'IrisOidc', {
+        model, image: ServingImage.fromRegistry(IMAGE), openIdConnectProvider: importedOidcProvider(gitOpsStack),
+        serviceName: 'iris-oidc',
+      });
+      template = Template.fromJSON(app.synth().getStackByName('Serving').template);
     });
 
-    test('passes the cdk-nag AwsSolutions checks, with reasons for what it acknowledges', () => {
-      expect(nagFailure).toBeUndefined();
+    test('leaves no cdk-nag finding but those of aws-eks\'s kubectl provider, and has a reason for each of those', () => {
+      const findings = nagFindings(app, stack);
+      expect(findings.filter((f) => !f.path.includes('-KubectlProvider/'))).toEqual([]);
+      // The provider is a stack-root singleton aws-eks creates for the service's manifests: the service acknowledges
+      // it through core's acknowledge(), which takes it as the service's once its list of CDK singletons has it.
+      const reasons = KUBECTL_PROVIDER_ACKNOWLEDGEMENTS.map((a) => a.id);
+      expect(findings.filter((f) => !reasons.includes(f.id))).toEqual([]);
+    });
+
+    test('leaves the findings of a kubectl provider that the user\'s own manifest made aws-eks create', () => {
+      const other = new App();
+      const own = new Stack(other, 'Serving');
+      const bucket = new s3.Bucket(own, 'Store', { enforceSSL: true });
+      Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture standing in for the model store.' });
+      const cluster = importedCluster(own);
+      cluster.addManifest('Mine', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine' } });
+      new KubernetesModelService(own, 'Iris', { model: storedModel(own, bucket), image: ServingImage.fromRegistry(IMAGE), cluster });
+      other.synth();
+      const findings = nagFindings(other, own);
+      expect([...new Set(findings.map((f) => f.id))].sort()).toEqual(KUBECTL_PROVIDER_ACKNOWLEDGEMENTS.map((a) => a.id).sort());
+      expect(findings.every((f) => f.path.includes('-KubectlProvider/'))).toBe(true);
+    });
+
+    test('acknowledges the wildcards of the pods\' role it creates, and none of a role the user gives', () => {
+      expect(nagFindings(app, gitOpsStack)).toEqual([{
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::modelfleet-store/models/iris/${VERSION}/*]`,
+        path: 'GitOps/PodRole/Policy/Resource',
+      }]);
     });
 
     /** The chart's objects as applied, with CloudFormation intrinsics written as `@Ref(...)`-style strings. */
@@ -561,6 +658,25 @@ describe('KubernetesModelService', () => {
       });
     });
 
+    test('writes the ARN of a given role defined in the app with a name, known at synth, and grants it read access', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Serving', { env: ENV });
+      const role = new iam.Role(stack, 'Pods', {
+        roleName: 'iris-pods', path: '/ml/', assumedBy: new iam.OpenIdConnectPrincipal(importedOidcProvider(stack)),
+      });
+      const service = new KubernetesModelService(stack, 'Iris', {
+        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: role,
+      });
+      const assembly = app.synth();
+      expect(service.role).toBe(role);
+      expect(fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8'))
+        .toContain('eks.amazonaws.com/role-arn: arn:aws:iam::111111111111:role/ml/iris-pods\n');
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as never) }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) },
+      });
+    });
+
     test('resolves an asset image URI in a stack with a concrete env', () => {
       const { app, service } = gitOps({ image: ServingImage.fromAsset() });
       const assembly = app.synth();
@@ -577,7 +693,7 @@ describe('KubernetesModelService', () => {
       const service = new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack, new s3.Bucket(stack, 'Store', { bucketName: 'acme-models' })),
         image: ServingImage.fromRegistry(IMAGE),
-        serviceAccountRoleArn: ROLE_ARN,
+        serviceAccountRole: podRole(stack),
       });
       const assembly = app.synth();
       const yaml = fs.readFileSync(path.join(assembly.directory, service.manifestFileName!), 'utf8');
@@ -597,7 +713,7 @@ describe('KubernetesModelService', () => {
 
     test('annotates the service account with the role it creates for the given OIDC provider, known at synth', () => {
       const { app, stack, service, of } = gitOps({
-        serviceAccountRoleArn: undefined, openIdConnectProvider: importedOidcProvider(new Stack()),
+        serviceAccountRole: undefined, openIdConnectProvider: importedOidcProvider(new Stack()),
       });
       const roleName = Template.fromStack(stack).findResources('AWS::IAM::Role');
       expect(Object.values(roleName).map((r) => r.Properties.RoleName)).toEqual(['ServingIris3F709C0E-eu-west-1']);
@@ -799,7 +915,7 @@ describe('KubernetesModelService', () => {
       const service = new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack),
         image: ServingImage.fromRegistry(IMAGE),
-        serviceAccountRoleArn: ROLE_ARN,
+        serviceAccountRole: podRole(stack),
         replicas: Token.asNumber(new CfnParameter(stack, 'Replicas', { type: 'Number' })),
         autoscalingMaxReplicas: 10,
       });
@@ -823,7 +939,7 @@ describe('KubernetesModelService', () => {
       const app = new App();
       const stack = new Stack(app, 'Serving');
       const service = new KubernetesModelService(stack, 'Iris', {
-        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: podRole(stack),
       });
       ApiObject.of(service.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'inference'));
       const error = errorOf(() => app.synth());
@@ -835,7 +951,7 @@ describe('KubernetesModelService', () => {
       const app = new App();
       const stack = new Stack(app, 'Serving');
       new KubernetesModelService(stack, 'Iris', {
-        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+        model: storedModel(stack, new s3.Bucket(stack, 'Store')), image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: podRole(stack),
       });
       expect(() => app.synth()).not.toThrow();
     });
@@ -847,7 +963,7 @@ describe('KubernetesModelService', () => {
       return new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack, new s3.Bucket(stack, 'Store')),
         image: ServingImage.fromRegistry(IMAGE),
-        serviceAccountRoleArn: ROLE_ARN,
+        serviceAccountRole: podRole(stack),
         ...props,
       }).manifestObjectKey!;
     }
@@ -855,7 +971,7 @@ describe('KubernetesModelService', () => {
     test('is the same for the same chart and changes with it, so that earlier manifests stay readable', () => {
       expect(keyOf({})).toBe(keyOf({}));
       expect(keyOf({ replicas: 3 })).not.toBe(keyOf({}));
-      expect(keyOf({ namespace: 'ml' })).toMatch(/^kubernetes\/ml\/modelfleet-iris\/[0-9a-f]{16}\.yaml$/);
+      expect(keyOf({ namespaceName: 'ml' })).toMatch(/^kubernetes\/ml\/modelfleet-iris\/[0-9a-f]{16}\.yaml$/);
     });
   });
 
@@ -865,7 +981,7 @@ describe('KubernetesModelService', () => {
       new KubernetesModelService(stack, 'Iris', {
         model: storedModel(stack, new s3.Bucket(stack, 'Store')),
         image: ServingImage.fromRegistry(IMAGE),
-        namespace: 'ml',
+        namespaceName: 'ml',
         openIdConnectProvider: iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'Oidc',
           Fn.importValue('ClusterOidcProviderArn')),
       });
@@ -888,12 +1004,12 @@ describe('KubernetesModelService', () => {
     });
 
     test('without a role, leaves the service account unannotated and warns how to fix it', () => {
-      const { of, stack, service } = gitOps({ serviceAccountRoleArn: undefined });
+      const { of, stack, service } = gitOps({ serviceAccountRole: undefined });
       expect(service.role).toBeUndefined();
       expect(of('ServiceAccount').metadata.annotations).toBeUndefined();
       Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
       Annotations.fromStack(stack).hasWarning('/Serving/Iris', Match.stringLikeRegexp(
-        'service account default/modelfleet-iris has no IAM role.*pass openIdConnectProvider.*serviceAccountRoleArn.*'
+        'service account default/modelfleet-iris has no IAM role.*pass openIdConnectProvider.*serviceAccountRole.*'
         + 'annotate the service account with eks.amazonaws.com/role-arn: .*system:serviceaccount:default:modelfleet-iris'));
     });
   });
@@ -908,18 +1024,23 @@ describe('KubernetesModelService', () => {
       ['KubernetesRequestAboveLimit', { cpuRequestMillicores: 2000 }, 'cpuRequestMillicores (2000) must not exceed cpuLimitMillicores (1000)'],
       ['KubernetesRequestAboveLimit', { memoryRequest: Size.gibibytes(2) }, 'memoryRequest (2048 MiB) must not exceed memoryLimit (1024 MiB)'],
       ['KubernetesMemoryNotWholeMebibytes', { memoryLimit: Size.kibibytes(1536 * 1024 + 512) }, 'memoryLimit must be a whole number'],
-      ['KubernetesThreadsOutOfRange', { threads: 0 }, 'threads must be'],
+      ['RuntimeThreadsOutOfRange', { threads: 0 }, 'threads (--threads) must be an integer between 1 and 256, got 0'],
+      ['RuntimeThreadsOutOfRange', { cpuLimitMillicores: 2000, threads: 300 }, 'got 300'],
+      ['RuntimeWorkersOutOfRange', { workers: 2 }, 'workers (2) must be at most threads (1)'],
+      ['RuntimeMaxBatchOutOfRange', { maxBatch: 0 }, 'maxBatch (--max-batch) must be'],
+      ['RuntimeBatchDelayOutOfRange', { batchDelay: Duration.seconds(2) }, 'batchDelay (ms) (--batch-delay-ms) must be a number between 0 and 1000, got 2000'],
+      ['RuntimeMaxBodySizeOutOfRange', { maxBodySize: Size.gibibytes(8) }, 'got 8192'],
       ['KubernetesPortOutOfRange', { servicePort: 70000 }, 'got 70000'],
       ['KubernetesRunAsUserOutOfRange', { runAsUser: 0 }, 'runAsUser must be an integer between 1'],
-      ['KubernetesNameInvalid', { serviceName: 'Iris_Prod' }, "serviceName must be a DNS label (at most 63 characters, starting with a letter), got 'Iris_Prod'"],
-      ['KubernetesNameInvalid', { namespace: 'ML' }, "got 'ML'"],
-      ['KubernetesLabelInvalid', { nodeSelector: [{ key: 'bad key', value: 'x' }] }, "nodeSelector key must be a Kubernetes label key, got 'bad key'"],
+      ['KubernetesNameInvalid', { serviceName: 'Iris_Prod' }, "serviceName must be a DNS label (at most 63 characters, starting with a letter), got \"Iris_Prod\""],
+      ['KubernetesNameInvalid', { namespaceName: 'ML' }, 'namespaceName must be a DNS label (at most 63 characters, starting with a letter), got "ML"'],
+      ['KubernetesLabelInvalid', { nodeSelector: [{ key: 'bad key', value: 'x' }] }, 'nodeSelector key must be a Kubernetes label key, got "bad key"'],
       ['KubernetesLabelInvalid', { tolerations: [{ key: 'k', value: 'v'.repeat(64) }] }, 'tolerations value must be'],
-      ['KubernetesNameInvalid', { networkPolicyIngressPeers: [IngressPeer.namespace('Monitoring')] }, "got 'Monitoring'"],
-      ['KubernetesNetworkPolicyPeersWithoutPolicy', { networkPolicyEnabled: false, networkPolicyIngressPeers: [IngressPeer.namespace('m')] },
-        'networkPolicyIngressPeers is set but networkPolicyEnabled is false'],
-      ['KubernetesRoleArnWithOidcProvider', { openIdConnectProvider: importedOidcProvider(new Stack()) },
-        "serviceAccountRoleArn must not be set with openIdConnectProvider (the construct creates the role for that provider), got 'arn:aws:iam::111111111111:role/iris-reader'"],
+      ['KubernetesNameInvalid', { networkPolicyIngressPeers: [IngressPeer.podsInNamespace('Monitoring')] }, 'got "Monitoring"'],
+      ['KubernetesNetworkPolicyPeersWithoutPolicy', { networkPolicyEnabled: false, networkPolicyIngressPeers: [IngressPeer.podsInNamespace('m')] },
+        'networkPolicyIngressPeers or prometheusNamespace is set but networkPolicyEnabled is false'],
+      ['KubernetesServiceAccountRoleWithOidcProvider', { openIdConnectProvider: importedOidcProvider(new Stack()) },
+        'serviceAccountRole must not be set with openIdConnectProvider (the construct creates the role for that provider), got "arn:aws:iam::111111111111:role/iris-reader"'],
     ])('fails with %s for %j', (code, props, message) => {
       const error = errorOf(() => gitOps(props));
       expect(error.code).toBe(code);
@@ -932,18 +1053,19 @@ describe('KubernetesModelService', () => {
       const base = storedModel(stack);
       const model = new StoredModel({ ...base, version: `v${'1'.repeat(63)}`, upload: base.upload });
       const error = errorOf(() => new KubernetesModelService(stack, 'Iris', {
-        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRoleArn: ROLE_ARN,
+        model, image: ServingImage.fromRegistry(IMAGE), serviceAccountRole: podRole(stack),
       }));
       expect(error.code).toBe('KubernetesLabelInvalid');
       expect(error.message).toContain('the model version must be a Kubernetes label value');
     });
 
-    test('fails when a role ARN is given with a cluster', () => {
+    test('fails when a role is given with a cluster', () => {
       const stack = new Stack(new App(), 'Serving');
       const error = errorOf(() => new KubernetesModelService(stack, 'Iris', {
-        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), cluster: importedCluster(stack), serviceAccountRoleArn: ROLE_ARN,
+        model: storedModel(stack), image: ServingImage.fromRegistry(IMAGE), cluster: importedCluster(stack), serviceAccountRole: podRole(stack),
       }));
-      expect(error.code).toBe('KubernetesRoleArnWithCluster');
+      expect(error.code).toBe('KubernetesServiceAccountRoleWithCluster');
+      expect(error.message).toContain('serviceAccountRole must not be set with cluster');
     });
 
     test('fails when an OIDC provider is given with a cluster', () => {
@@ -959,8 +1081,8 @@ describe('KubernetesModelService', () => {
     test('reports every problem at once', () => {
       const error = errorOf(() => gitOps({ replicas: 0, threads: 0, serviceName: 'X' }));
       expect(error.code).toBe('KubernetesReplicasOutOfRange');
-      expect(error.message).toContain('\nKubernetesThreadsOutOfRange: ');
-      expect(error.message).toContain('\nKubernetesNameInvalid: ');
+      expect(error.message).toContain('\n  RuntimeThreadsOutOfRange: ');
+      expect(error.message).toContain('\n  KubernetesNameInvalid: ');
     });
 
     test('skips tokenized numbers (resolved by CloudFormation with a cluster)', () => {

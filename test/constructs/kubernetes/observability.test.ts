@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
@@ -26,7 +27,7 @@ function service(props: Partial<KubernetesModelServiceProps> = {}) {
       upload: new CfnWaitConditionHandle(stack, 'Upload'),
     }),
     image: ServingImage.fromRegistry('111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelfleet:1.0.0'),
-    serviceAccountRoleArn: 'arn:aws:iam::111111111111:role/iris-reader',
+    serviceAccountRole: iam.Role.fromRoleArn(stack, 'PodRole', 'arn:aws:iam::111111111111:role/iris-reader'),
     ...props,
   });
   app.synth();
