@@ -8,6 +8,7 @@
  * registry URI, and the pods' IAM role (trusted by your cluster's OIDC provider for the service account
  * `modelfleet-iris` in namespace `ml`) an ARN. `cdk deploy` still creates the store and uploads the model.
  */
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ModelFleet, ModelFleetResources, ModelSource, ModelStore, ServingImage } from '../constructs';
@@ -36,8 +37,8 @@ export class GitOpsClusterStack extends Stack {
       edge: { enabled: false },
       registryEnabled: false,
       kubernetes: {
-        serviceAccountRoleArn: `arn:aws:iam::${this.account}:role/modelfleet-iris-pods`,
-        namespace: 'ml',
+        serviceAccountRole: iam.Role.fromRoleArn(this, 'PodRole', `arn:aws:iam::${this.account}:role/modelfleet-iris-pods`),
+        namespaceName: 'ml',
         replicas: 2,
         autoscalingMaxReplicas: 6,
       },

@@ -46,7 +46,7 @@ export class IrisFleetStack extends Stack {
         deploymentTrafficShift: TrafficShift.canary(10, Duration.minutes(5)),
         alarmEmail: 'ml-oncall@example.com',
       },
-      kubernetes: { cluster, namespace: 'default', replicas: 2 },
+      kubernetes: { cluster, namespaceName: 'default', replicas: 2 },
       edge: { threads: 2, maxBatch: 4 },
     });
   }

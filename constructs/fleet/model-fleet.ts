@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as eks from 'aws-cdk-lib/aws-eks';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Annotations, Aws, CfnOutput, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
 import { ModelComponent, ModelServerComponent, ModelServerSettings, NodeRuntimeComponent } from '../greengrass/components';
 import { EdgeFleet } from '../greengrass/edge-fleet';
@@ -12,9 +10,9 @@ import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelContract, ModelSource } from '../model';
 import { FieldErrors } from '../core/private/field-errors';
 import { ModelFleetError } from '../core/private/modelfleet-error';
-import { IngressPeer, KubernetesModelService, NodeLabel, NodeToleration } from '../kubernetes';
+import { KubernetesModelService, KubernetesModelServiceOptions } from '../kubernetes';
 import { IModelStore, StoredModel } from '../model-store';
-import { SageMakerEndpoint, SageMakerInstanceType, TrafficShift } from '../sagemaker';
+import { SageMakerEndpoint, SageMakerEndpointOptions } from '../sagemaker';
 import { ServingImage } from '../serving-image';
 import { GoldenRequest } from './golden-request';
 import { ModelFleetResources } from './model-fleet-resources';
@@ -23,211 +21,32 @@ import { DEFAULT_GOLDEN_TOLERANCE, GoldenDocument, runGoldenInferences, V2InferR
 import { HISTORY_ENTRY_FILE, historyEntryDocument, recordedVersion, recordedVersions, recordVersion } from './private/history';
 import { goldenAssemblyPath, VERIFY_SCHEMA, VerifyTarget, verifyOutputKey } from './private/verify-target';
 
-/** How the model is served from a SageMaker endpoint (the `sagemaker` prop of `ModelFleet`). */
-export interface ModelFleetSageMakerOptions {
+/**
+ * How the model is served from a SageMaker endpoint (the `sagemaker` prop of `ModelFleet`): every option of
+ * `SageMakerEndpoint`, passed through as given, and whether the target is on. `ModelFleet` wires in the model, the
+ * stack's serving image and its shared alarm topic (`alarmEmail` subscribes to that topic, once per address).
+ */
+export interface ModelFleetSageMakerOptions extends SageMakerEndpointOptions {
   /**
    * Whether the model gets a SageMaker endpoint.
    *
    * @default true
    */
   readonly enabled?: boolean;
-
-  /**
-   * Instance type of the endpoint (ignored for serverless).
-   *
-   * @default - the `SageMakerEndpoint` default (`ml.c6i.large`)
-   */
-  readonly instanceType?: SageMakerInstanceType;
-
-  /**
-   * Number of instances.
-   *
-   * @default - the `SageMakerEndpoint` default (1, or the autoscaling minimum)
-   */
-  readonly instanceCount?: number;
-
-  /**
-   * Memory of a serverless endpoint (1–6 GiB in 1 GiB steps); setting it makes the endpoint serverless.
-   *
-   * @see https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html
-   * @default - an instance-based endpoint
-   */
-  readonly serverlessMemorySize?: Size;
-
-  /**
-   * Maximum concurrent invocations of a serverless endpoint (1–200); setting it makes the endpoint serverless.
-   *
-   * @default - an instance-based endpoint
-   */
-  readonly serverlessMaxConcurrency?: number;
-
-  /**
-   * Whether the endpoint's instances autoscale.
-   *
-   * @default - the `SageMakerEndpoint` default (on, except on burstable `ml.t*` types and serverless)
-   */
-  readonly autoscaling?: boolean;
-
-  /**
-   * Minimum instance count of autoscaling.
-   *
-   * @default - the `SageMakerEndpoint` default (`instanceCount`, else 1)
-   */
-  readonly autoscalingMinCapacity?: number;
-
-  /**
-   * Maximum instance count of autoscaling.
-   *
-   * @default - the `SageMakerEndpoint` default (4 × the minimum)
-   */
-  readonly autoscalingMaxCapacity?: number;
-
-  /**
-   * How traffic moves to a new model version (blue/green all at once, canary or linear).
-   *
-   * @default - the `SageMakerEndpoint` default
-   */
-  readonly deploymentTrafficShift?: TrafficShift;
-
-  /**
-   * E-mail address subscribed to the alarm topic (shared by the stack's endpoints: `resources.alarmTopic`).
-   *
-   * @default - no subscription
-   */
-  readonly alarmEmail?: string;
-
-  /**
-   * Capture requests and responses to the store.
-   *
-   * @default false
-   */
-  readonly dataCapture?: boolean;
-
-  /**
-   * Create a CloudWatch dashboard for the endpoint.
-   *
-   * @default - the `SageMakerEndpoint` default
-   */
-  readonly dashboard?: boolean;
 }
 
-/** How the model is served in a Kubernetes cluster (the `kubernetes` prop of `ModelFleet`). */
-export interface ModelFleetKubernetesOptions {
+/**
+ * How the model is served in a Kubernetes cluster (the `kubernetes` prop of `ModelFleet`): every option of
+ * `KubernetesModelService`, passed through as given, and whether the target is on. `ModelFleet` wires in the model
+ * and the stack's serving image.
+ */
+export interface ModelFleetKubernetesOptions extends KubernetesModelServiceOptions {
   /**
    * Whether the model gets a Kubernetes workload.
    *
    * @default true
    */
   readonly enabled?: boolean;
-
-  /**
-   * The EKS cluster the chart is applied to (the IRSA role and service account are created).
-   *
-   * @default - no cluster: the chart is written as YAML into the cloud assembly for a GitOps tool
-   */
-  readonly cluster?: eks.ICluster;
-
-  /**
-   * The IAM role the pods assume through IRSA, for the GitOps YAML (without `cluster`); the construct grants it read
-   * access to the model's prefix.
-   *
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts.html
-   * @default - the role created for `openIdConnectProvider`; with neither, none (a warning)
-   */
-  readonly serviceAccountRoleArn?: string;
-
-  /**
-   * The OIDC provider of the cluster the GitOps YAML is applied to (without `cluster`): the pods' IAM role is created,
-   * trusted through this provider by the workload's service account only, and granted read access to the model.
-   *
-   * @see https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html
-   * @default - no role is created: `serviceAccountRoleArn` is used if given
-   */
-  readonly openIdConnectProvider?: iam.IOpenIdConnectProvider;
-
-  /**
-   * Namespace of the objects (it must exist).
-   *
-   * @default 'default'
-   */
-  readonly namespace?: string;
-
-  /**
-   * Replicas (and the autoscaler's minimum).
-   *
-   * @default - the `KubernetesModelService` default (2)
-   */
-  readonly replicas?: number;
-
-  /**
-   * The autoscaler's maximum replicas.
-   *
-   * @default - the `KubernetesModelService` default (4 × replicas)
-   */
-  readonly autoscalingMaxReplicas?: number;
-
-  /**
-   * CPU request of the model server, in millicores.
-   *
-   * @default - the `KubernetesModelService` default (500)
-   */
-  readonly cpuRequestMillicores?: number;
-
-  /**
-   * CPU limit of the model server, in millicores.
-   *
-   * @default - the `KubernetesModelService` default (1000)
-   */
-  readonly cpuLimitMillicores?: number;
-
-  /**
-   * Memory request of the model server.
-   *
-   * @default - the `KubernetesModelService` default (512 MiB)
-   */
-  readonly memoryRequest?: Size;
-
-  /**
-   * Memory limit of the model server.
-   *
-   * @default - the `KubernetesModelService` default (1 GiB)
-   */
-  readonly memoryLimit?: Size;
-
-  /**
-   * Sources the NetworkPolicy admits.
-   *
-   * @default - the pods of the service's own namespace
-   */
-  readonly networkPolicyIngressPeers?: IngressPeer[];
-
-  /**
-   * The namespace of the Prometheus that scrapes the pods (the NetworkPolicy admits it).
-   *
-   * @default - the `KubernetesModelService` default (none, with a warning while scraping is on)
-   */
-  readonly prometheusNamespace?: string;
-
-  /**
-   * Whether to create a Prometheus Operator ServiceMonitor.
-   *
-   * @default - the `KubernetesModelService` default (false)
-   */
-  readonly serviceMonitor?: boolean;
-
-  /**
-   * Node labels the pods require.
-   *
-   * @default - any node
-   */
-  readonly nodeSelector?: NodeLabel[];
-
-  /**
-   * Node taints the pods tolerate.
-   *
-   * @default - none
-   */
-  readonly tolerations?: NodeToleration[];
 }
 
 /** How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`). */
@@ -510,46 +329,24 @@ export class ModelFleet extends Construct {
 
     // ---- targets ----
     const image = props.servingImage ?? this.resources.servingImage;
-    const sm = props.sagemaker ?? {};
-    if (sm.enabled ?? true) {
+    const { enabled: sagemakerEnabled, alarmEmail, ...sagemakerOptions } = props.sagemaker ?? {};
+    if (sagemakerEnabled ?? true) {
       this.endpoint = new SageMakerEndpoint(this, 'SageMaker', {
+        ...sagemakerOptions,
         model: this.storedModel,
         image,
-        instanceType: sm.instanceType,
-        instanceCount: sm.instanceCount,
-        serverlessMemorySize: sm.serverlessMemorySize,
-        serverlessMaxConcurrency: sm.serverlessMaxConcurrency,
-        autoscaling: sm.autoscaling,
-        autoscalingMinCapacity: sm.autoscalingMinCapacity,
-        autoscalingMaxCapacity: sm.autoscalingMaxCapacity,
-        deploymentTrafficShift: sm.deploymentTrafficShift,
         alarmTopic: this.resources.alarmTopic,
-        dataCapture: sm.dataCapture,
-        dashboard: sm.dashboard,
       });
-      if (sm.alarmEmail !== undefined) this.resources.addAlarmEmail(sm.alarmEmail);
+      // The topic is the stack's: one subscription per address, however many models give it.
+      if (alarmEmail !== undefined) this.resources.addAlarmEmail(alarmEmail);
     }
 
-    const k8s = props.kubernetes ?? {};
-    if (k8s.enabled ?? true) {
+    const { enabled: kubernetesEnabled, ...kubernetesOptions } = props.kubernetes ?? {};
+    if (kubernetesEnabled ?? true) {
       this.kubernetes = new KubernetesModelService(this, 'Kubernetes', {
+        ...kubernetesOptions,
         model: this.storedModel,
         image,
-        cluster: k8s.cluster,
-        serviceAccountRoleArn: k8s.serviceAccountRoleArn,
-        openIdConnectProvider: k8s.openIdConnectProvider,
-        namespace: k8s.namespace,
-        replicas: k8s.replicas,
-        autoscalingMaxReplicas: k8s.autoscalingMaxReplicas,
-        cpuRequestMillicores: k8s.cpuRequestMillicores,
-        cpuLimitMillicores: k8s.cpuLimitMillicores,
-        memoryRequest: k8s.memoryRequest,
-        memoryLimit: k8s.memoryLimit,
-        networkPolicyIngressPeers: k8s.networkPolicyIngressPeers,
-        prometheusNamespace: k8s.prometheusNamespace,
-        serviceMonitor: k8s.serviceMonitor,
-        nodeSelector: k8s.nodeSelector,
-        tolerations: k8s.tolerations,
       });
     }
 
@@ -624,7 +421,7 @@ export class ModelFleet extends Construct {
       version: this.modelVersion,
       region: Aws.REGION,
       sagemakerEndpointName: this.endpoint?.endpointName,
-      kubernetesServiceUrl: k8s.cluster && this.kubernetes ? this.kubernetes.url : undefined,
+      kubernetesServiceUrl: kubernetesOptions.cluster && this.kubernetes ? this.kubernetes.url : undefined,
       kubernetesManifestUrl: this.kubernetes?.manifestUrl,
       bucket: this.storedModel.bucket.bucketName,
       goldenKey: golden ? `${this.storedModel.prefix}golden.json` : undefined,

@@ -12,7 +12,11 @@ export interface Acknowledgement {
  * the bucket notifications handler, AwsCustomResource's function): a construct that made the CDK create them may
  * acknowledge their findings, since the user's code did not create them either.
  */
-const CDK_SINGLETON_IDS = [/^Custom::CDKBucketDeployment/, /^BucketNotificationsHandler/, /^AWS679f53fac002430cb0da5b7982bd2287$/];
+const CDK_SINGLETON_IDS = [
+  /^Custom::CDKBucketDeployment/, /^BucketNotificationsHandler/, /^AWS679f53fac002430cb0da5b7982bd2287$/,
+  // aws-eks's kubectl provider of an imported cluster (`<cluster id>-KubectlProvider`)
+  /-KubectlProvider$/,
+];
 
 /** Whether `resource` is `owner` itself, inside `owner`, or a CDK singleton of `owner`'s stack. */
 export function ownedBy(owner: IConstruct, resource: IConstruct): boolean {

@@ -366,7 +366,9 @@ describe('ModelFleet Kubernetes target', () => {
       model: ModelSource.fromAsset(IRIS), historyFile: history(), store,
       servingImage: ServingImage.fromRegistry('ghcr.io/acme/modelfleet-edge:1.0.0'),
       sagemaker: { enabled: false }, edge: { enabled: false },
-      kubernetes: { serviceAccountRoleArn: 'arn:aws:iam::111111111111:role/iris-pods', replicas: 3, namespace: 'ml' },
+      kubernetes: {
+        serviceAccountRole: iam.Role.fromRoleArn(stack, 'PodRole', 'arn:aws:iam::111111111111:role/iris-pods'), replicas: 3, namespaceName: 'ml',
+      },
     });
     app.synth();
     const yaml = fs.readFileSync(path.join(app.outdir, fleet.kubernetes!.manifestFileName!), 'utf8');
