@@ -51,7 +51,7 @@ export interface ModelServerComponentProps {
 export class ModelServerComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
   public readonly componentVersion: string;
-  public readonly ref: EdgeComponentRef;
+  public readonly componentRef: EdgeComponentRef;
   /** The component version resource. */
   public readonly resource: greengrassv2.CfnComponentVersion;
   /** The bucket holding the artifacts. */
@@ -100,12 +100,12 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
     });
     this.componentVersion = created.version;
     this.resource = created.resource;
-    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+    this.componentRef = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   /** Read access to the runtime zips and to the Node binaries this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
-    this.nodeRuntime.grantArtifactRead(grantee);
-    return grantComponentArtifactRead(grantee, this.bucket, this.componentName);
+    return this.nodeRuntime.grantArtifactRead(grantee)
+      .combine(grantComponentArtifactRead(grantee, this.bucket, this.componentName));
   }
 }

@@ -46,7 +46,7 @@ export interface NodeRuntimeComponentProps {
 export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
   public readonly componentVersion: string;
-  public readonly ref: EdgeComponentRef;
+  public readonly componentRef: EdgeComponentRef;
   /** The component version resource. */
   public readonly resource: greengrassv2.CfnComponentVersion;
   /** The bucket holding the artifacts. */
@@ -97,7 +97,7 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
     });
     this.componentVersion = created.version;
     this.resource = created.resource;
-    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+    this.componentRef = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {

@@ -12,7 +12,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('Greengrass components cdk-nag AwsSolutions', () => {
-  test('the three components, used without EdgeFleet, leave no unacknowledged finding', () => {
+  test('the three components, used without EdgeFleet, leave no finding on what they create; a role they are granted to keeps its own', () => {
     const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-asset-staging': true } });
     const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
     const store = new ModelStore(stack, 'Store');
@@ -24,6 +24,10 @@ describe('Greengrass components cdk-nag AwsSolutions', () => {
     app.synth();
     const report = new AwsSolutionsChecks(app).validateScope(stack);
     const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
-    expect(findings).toEqual([]);
+    // the user's role: its findings are the user's to judge (the components did not create it)
+    expect(findings.filter((f) => !f.includes(' at Stack/Devices/'))).toEqual([]);
+    expect(findings.filter((f) => f.includes(' at Stack/Devices/'))).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^AwsSolutions-IAM5\[Action::s3:GetObject\*\] at Stack\/Devices\/DefaultPolicy/),
+    ]));
   });
 });
