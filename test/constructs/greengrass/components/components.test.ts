@@ -14,6 +14,7 @@ import { irisToOnnx, trainIris } from '../../../../scripts/iris-model';
 import { EdgeArtifactsManifest, sha256File } from '../../../../constructs/greengrass/components/private/artifacts';
 import { NODE_DISTRIBUTIONS } from '../../../../constructs/greengrass/components/private/node-download';
 import { useTmpDir } from '../../../helpers/tmp-model';
+import { parseConfig } from '../../../../edge/config';
 import { edgeStack, newStack, recipes, sharedEdgeStack } from './helpers';
 
 const tmp = useTmpDir('modelfleet-gg-');
@@ -237,6 +238,30 @@ describe('ModelComponent', () => {
       host: '0.0.0.0', port: '9000', threads: '4', workers: '2', maxBatch: '16', batchDelayMs: '5', maxQueue: '128', maxBodyMb: '0.5',
       logLevel: 'warn', tokenFile: '/etc/modelfleet/token', metricsIntervalSeconds: '',
     });
+  });
+
+  test('its command line, as the device\'s shell runs it, is what the runtime\'s own parser reads back', () => {
+    const { stack } = edgeStack({ threads: 4, workers: 2, maxQueue: 128, maxBodySize: Size.kibibytes(512), logLevel: LogLevel.WARN });
+    const recipe = recipes(stack).get('modelfleet.Model.iris')!;
+    const config = recipe.ComponentConfiguration!.DefaultConfiguration!;
+    const script = (recipe.Manifests[1].Lifecycle!.Run as { Script: string }).Script;
+    const dir = fs.mkdtempSync(path.join(tmp(), 'run-'));
+    const model = path.join(dir, 'model.onnx');
+    fs.writeFileSync(model, 'x');
+    const stub = path.join(dir, 'node');
+    fs.writeFileSync(stub, '#!/bin/sh\nprintf \'%s\\n\' "$@"\n', { mode: 0o755 });
+    const resolved = script
+      .replace(/\{modelfleet\.NodeRuntime:artifacts:path\}\/node/g, stub)
+      .replace(/\{artifacts:path\}\/model\.onnx/g, model)
+      .replace(/\{configuration:\/([A-Za-z]+)\}/g, (_m, key: string) => config[key])
+      .replace(/\{[A-Za-z.:/]+\}/g, dir);
+    const run = spawnSync('sh', ['-c', resolved], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const argv = run.stdout.trim().split('\n').slice(1); // after cli.js
+    const parsed = parseConfig(argv, {}, { cpuCount: 4, cwd: dir });
+    expect(parsed).toMatchObject({ threads: 4, workers: 2, maxBatch: 8, batchDelayMs: 2, maxQueue: 128, maxBodyBytes: 512 * 1024,
+      logLevel: 'warn', port: 8080, host: '127.0.0.1' });
+    expect(parsed.token).toBeUndefined();
   });
 
   test('uses the model\'s own objects in the store as artifacts, with their digests, after the model upload', () => {

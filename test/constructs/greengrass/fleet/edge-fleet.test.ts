@@ -502,6 +502,20 @@ describe('EdgeFleet options', () => {
     expect(template.toJSON().Resources[stack.getLogicalId(fleet.provisioningTemplate)].DependsOn).toContain(permissionId);
   });
 
+  test('acknowledges the findings of its own hook and claim certificate handler, never of a hook the user gives', () => {
+    const stack = newStack();
+    const hook = new lambda.Function(stack, 'UserHook', {
+      runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({ allowProvisioning: true });'),
+    });
+    new EdgeFleet(stack, 'Fleet', { components: [MODEL], provisioningPreHook: hook });
+    Template.fromStack(stack);
+    const findings = new AwsSolutionsChecks().validateScope(stack).violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? ''}`));
+    expect(findings.filter((f) => !f.includes(' at Edge/UserHook/'))).toEqual([]);
+    expect(findings).toContain('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole] '
+      + 'at Edge/UserHook/ServiceRole/Resource');
+  });
+
   test('provisions every claim request without a hook when defaultProvisioningPreHook is false', () => {
     const { fleet, template } = fleetStack({ components: [MODEL], defaultProvisioningPreHook: false });
     expect(fleet.provisioningPreHook).toBeUndefined();
