@@ -253,7 +253,7 @@ describe('ModelComponent', () => {
     const resolved = script
       .replace(/\{modelfleet\.NodeRuntime:artifacts:path\}\/node/g, stub)
       .replace(/\{artifacts:path\}\/model\.onnx/g, model)
-      .replace(/\{configuration:\/([A-Za-z]+)\}/g, (_m, key: string) => config[key])
+      .replace(/\{configuration:\/([A-Za-z]+)\}/g, (_m, key: string) => String(config[key]))
       .replace(/\{[A-Za-z.:/]+\}/g, dir);
     const run = spawnSync('sh', ['-c', resolved], { encoding: 'utf8' });
     expect(run.status).toBe(0);
