@@ -67,7 +67,8 @@ export interface IEdgeFleet extends IConstruct {
    * Deploys a component of this library to the fleet and lets the fleet's devices read its artifacts (and those of
    * its dependencies): `addComponent(component.componentRef, configurationMerge)` plus
    * `component.grantArtifactRead(this.tokenExchangeRole)`. The grant's findings are acknowledged on a token exchange
-   * role the fleet created, never on one it was given.
+   * role the fleet created, never on one it was given. Adding the same component again does nothing (the shared
+   * runtime components of several models are added once).
    *
    * @param component the component (e.g. a `ModelComponent`)
    * @param configurationMerge a JSON object merged into the component's default configuration

@@ -12,14 +12,8 @@ import { IEdgeFleet } from './edge-fleet';
 import { COMPONENT_STATUS_DETAIL_TYPE, componentStatusInput, DEPLOYMENT_STATUS_DETAIL_TYPE, deploymentStatusInput } from './fleet/event-messages';
 
 
-/** Properties of an `EdgeFleetMonitoring`. */
-export interface EdgeFleetMonitoringProps {
-  /** The fleet to watch: an `EdgeFleet`, or an imported one (`EdgeFleet.fromThingGroupName`). */
-  readonly fleet: IEdgeFleet;
-
-  /** The SNS topic the fleet's events and alarms notify (the shared alarm topic). */
-  readonly alarmTopic: sns.ITopic;
-
+/** The tunable settings of an `EdgeFleetMonitoring`. */
+export interface EdgeFleetMonitoringOptions {
   /**
    * Also notify when the fleet's deployment succeeds on a device (`SUCCEEDED`, `COMPLETED`), not only when it fails
    * there (`FAILED`, `REJECTED`, `CANCELED`). One message per device: on a fleet of hundreds, leave it off.
@@ -90,6 +84,15 @@ export interface EdgeFleetMonitoringProps {
    * @default 1 - the alarm fires when no device reports at all
    */
   readonly alarmMinReportingDevices?: number;
+}
+
+/** Properties of an `EdgeFleetMonitoring`: its settings, the fleet it watches and the topic it notifies. */
+export interface EdgeFleetMonitoringProps extends EdgeFleetMonitoringOptions {
+  /** The fleet to watch: an `EdgeFleet`, or an imported one (`EdgeFleet.fromThingGroupName`). */
+  readonly fleet: IEdgeFleet;
+
+  /** The SNS topic the fleet's events and alarms notify (the shared alarm topic). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /** The period of the fleet alarms: longer than the upload delay (interval plus upload interval). */

@@ -12,14 +12,8 @@ import {
 } from './private/component-base';
 import { folderSource } from './private/recipe';
 
-/** Properties of a `ModelServerComponent`. */
-export interface ModelServerComponentProps {
-  /** The bucket the runtime zips go to (the model store's bucket), under `edge/<component>/<version>/`. */
-  readonly bucket: s3.IBucket;
-
-  /** The Node component the server runs on (a dependency of this component). */
-  readonly nodeRuntime: NodeRuntimeComponent;
-
+/** The tunable settings of a `ModelServerComponent`. */
+export interface ModelServerComponentOptions {
   /**
    * Prefix of the component name: the component is `<prefix>.ModelServer`.
    *
@@ -40,6 +34,15 @@ export interface ModelServerComponentProps {
    * @default EdgeRuntimeArtifacts.fromPackage() - the zips built into the installed modelfleet package
    */
   readonly runtimeArtifacts?: EdgeRuntimeArtifacts;
+}
+
+/** Properties of a `ModelServerComponent`: its settings, where its artifacts go and the Node it runs on. */
+export interface ModelServerComponentProps extends ModelServerComponentOptions {
+  /** The bucket the runtime zips go to (the model store's bucket), under `edge/<component>/<version>/`. */
+  readonly bucket: s3.IBucket;
+
+  /** The Node component the server runs on (a dependency of this component). */
+  readonly nodeRuntime: NodeRuntimeComponent;
 }
 
 /**

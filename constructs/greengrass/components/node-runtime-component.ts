@@ -12,11 +12,8 @@ import {
 } from './private/component-base';
 import { NODE_DISTRIBUTIONS, nodeFetchCommand } from './private/node-download';
 
-/** Properties of a `NodeRuntimeComponent`. */
-export interface NodeRuntimeComponentProps {
-  /** The bucket the artifact goes to (the model store's bucket), under `edge/<component>/<version>/`. */
-  readonly bucket: s3.IBucket;
-
+/** The tunable settings of a `NodeRuntimeComponent`. */
+export interface NodeRuntimeComponentOptions {
   /**
    * Prefix of the component name: the component is `<prefix>.NodeRuntime`.
    *
@@ -30,6 +27,12 @@ export interface NodeRuntimeComponentProps {
    * @default - EdgePlatform.all(): 64-bit ARM (Raspberry Pi) and 64-bit x86
    */
   readonly platforms?: EdgePlatform[];
+}
+
+/** Properties of a `NodeRuntimeComponent`: its settings and where its artifact goes. */
+export interface NodeRuntimeComponentProps extends NodeRuntimeComponentOptions {
+  /** The bucket the artifact goes to (the model store's bucket), under `edge/<component>/<version>/`. */
+  readonly bucket: s3.IBucket;
 }
 
 /**

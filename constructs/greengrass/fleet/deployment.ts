@@ -32,6 +32,7 @@ export interface DeploymentTarget {
  */
 export class FleetDeployment {
   private readonly components: ComponentEntry[] = [];
+  private readonly edgeComponents = new Set<IEdgeComponent>();
   private resource?: greengrassv2.CfnDeployment;
 
   constructor(private readonly fleet: Construct & DeploymentTarget, private readonly options: EdgeFleetDeploymentOptions) {
@@ -68,9 +69,14 @@ export class FleetDeployment {
     this.components.push({ componentRef, configurationMerge });
   }
 
-  /** Adds a component of this library and grants (and, for the fleet's own role, acknowledges) its artifact reads. */
+  /**
+   * Adds a component of this library and grants (and, for the fleet's own role, acknowledges) its artifact reads; a
+   * component already added this way is not added again.
+   */
   public addEdgeComponent(component: IEdgeComponent, configurationMerge?: string): void {
+    if (this.edgeComponents.has(component)) return;
     this.add(component.componentRef, configurationMerge);
+    this.edgeComponents.add(component);
     const grant = component.grantArtifactRead(this.fleet.tokenExchangeRole);
     acknowledgeArtifactRead(this.fleet, this.fleet.tokenExchangeRole, grant);
   }

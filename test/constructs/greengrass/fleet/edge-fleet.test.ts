@@ -432,7 +432,10 @@ describe('EdgeFleet options', () => {
         return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: ['arn:aws:s3:::store/models/iris/abc/*'] });
       }
     }
-    fleet.addEdgeComponent(new FakeComponent(stack, 'Model'), '{"port":"8080"}');
+    const component = new FakeComponent(stack, 'Model');
+    fleet.addEdgeComponent(component, '{"port":"8080"}');
+    fleet.addEdgeComponent(component); // the same component again: nothing more
+    expect(fleet.deployedComponentNames).toEqual([MODEL.componentName]);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
       Components: { 'modelfleet.Model.iris': { ComponentVersion: '1.0.0', ConfigurationUpdate: { Reset: [''], Merge: '{"port":"8080"}' } } },
