@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
@@ -6,15 +6,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { EdgeComponentRef, IEdgeComponent } from './components/edge-component';
-import { acknowledgeFindings } from './fleet/acknowledge';
-import { ClaimCertificate } from './fleet/claim-certificate';
+import { acknowledge } from '../core/private/acknowledge';
+import { ErrorCode } from '../core/private/error-codes';
 import { FieldErrors } from '../core/private/field-errors';
+import { EdgeComponentRef, IEdgeComponent } from './components/edge-component';
+import { ClaimCertificate } from './fleet/claim-certificate';
+import { COMPONENT_VERSION_PATTERN, FleetDeployment, validateComponent } from './fleet/deployment';
 import { FLEET_OUTPUT_IDS } from './fleet/outputs';
 import { claimPolicyDocument, coreDevicePolicyDocument, tokenExchangeLogStatements } from './fleet/policies';
 import { defaultProvisioningHook } from './fleet/provisioning-hook';
 import { provisioningTemplateBody } from './fleet/provisioning-template';
-import { ErrorCode } from '../core/private/error-codes';
 
 export { ClaimCertificate } from './fleet/claim-certificate';
 export type { ClaimCertificateConfig } from './fleet/claim-certificate';
@@ -35,7 +36,10 @@ export enum ComponentUpdateAction {
   SKIP_NOTIFY_COMPONENTS = 'SKIP_NOTIFY_COMPONENTS',
 }
 
-/** A fleet of Greengrass core devices (one IoT thing group) and what it runs. */
+/**
+ * A fleet of Greengrass core devices (one IoT thing group) and what this app deploys to it: what a model deployment
+ * (`ModelFleet`, `EdgeFleetMonitoring`) takes. `EdgeFleet` creates one; `EdgeFleet.fromThingGroupName` imports one.
+ */
 export interface IEdgeFleet extends IConstruct {
   /** Name of the fleet's IoT thing group. */
   readonly thingGroupName: string;
@@ -43,72 +47,37 @@ export interface IEdgeFleet extends IConstruct {
   readonly thingGroupArn: string;
   /** The role core devices get credentials for: grant it the reads of the fleet's artifacts. */
   readonly tokenExchangeRole: iam.IRole;
+  /** The id of this app's Greengrass deployment to the thing group (reading it on an imported fleet creates it). */
+  readonly deploymentId: string;
+  /** The names of the components of this app's deployment to the fleet, as added so far. */
+  readonly deployedComponentNames: string[];
+
+  /**
+   * Adds a component version to the fleet's deployment.
+   *
+   * The device's configuration of the component is reset to the recipe's defaults first (`reset: ['']`), then
+   * `configurationMerge` is merged, so every device ends with the same configuration whatever it had before.
+   *
+   * @param componentRef the component version
+   * @param configurationMerge a JSON object merged into the component's default configuration
+   */
+  addComponent(componentRef: EdgeComponentRef, configurationMerge?: string): void;
+
+  /**
+   * Deploys a component of this library to the fleet and lets the fleet's devices read its artifacts (and those of
+   * its dependencies): `addComponent(component.componentRef, configurationMerge)` plus
+   * `component.grantArtifactRead(this.tokenExchangeRole)`. The grant's findings are acknowledged on a token exchange
+   * role the fleet created, never on one it was given. Adding the same component again does nothing (the shared
+   * runtime components of several models are added once).
+   *
+   * @param component the component (e.g. a `ModelComponent`)
+   * @param configurationMerge a JSON object merged into the component's default configuration
+   */
+  addEdgeComponent(component: IEdgeComponent, configurationMerge?: string): void;
 }
 
-/** Properties of an `EdgeFleet`. */
-export interface EdgeFleetProps {
-  /**
-   * Name of the IoT thing group the fleet's devices join.
-   *
-   * @default - a name derived from the construct path
-   */
-  readonly thingGroupName?: string;
-
-  /**
-   * Component versions to deploy to the fleet (more with `addComponent`).
-   *
-   * @default - none: add at least one with `addComponent` before synth
-   */
-  readonly components?: EdgeComponentRef[];
-
-  /**
-   * How the claim certificate used by fleet provisioning is made.
-   *
-   * @default ClaimCertificate.generated() - a custom resource makes it; the private key goes to Secrets Manager
-   */
-  readonly claimCertificate?: ClaimCertificate;
-
-  /**
-   * Name of the IoT role alias for the token exchange role.
-   *
-   * @default - a name derived from the construct path
-   */
-  readonly roleAliasName?: string;
-
-  /**
-   * How long AWS credentials from the token exchange role last (900 seconds to 12 hours).
-   *
-   * @see https://docs.aws.amazon.com/iot/latest/developerguide/authorizing-direct-aws.html
-   * @default Duration.hours(1)
-   */
-  readonly credentialDuration?: Duration;
-
-  /**
-   * Name of the fleet provisioning template (1 to 36 characters: letters, digits, `-`, `_`).
-   *
-   * @default - a name derived from the construct path
-   */
-  readonly provisioningTemplateName?: string;
-
-  /**
-   * A Lambda function AWS IoT calls before provisioning each device (payload version `2020-04-01`); it answers
-   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. It replaces the
-   * default hook.
-   *
-   * @see https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html
-   * @default - the default hook (unless `defaultProvisioningPreHook` is false): a small Lambda that refuses a thing
-   *   name that is malformed or already exists, so the claim key cannot take over an existing Pi's thing
-   */
-  readonly provisioningPreHook?: lambda.IFunction;
-
-  /**
-   * Whether the fleet creates its default pre-provisioning hook when `provisioningPreHook` is not given. Set it to
-   * false to provision every request signed with the claim certificate, including one that names an existing thing.
-   *
-   * @default true
-   */
-  readonly defaultProvisioningPreHook?: boolean;
-
+/** How a fleet's deployment rolls out and what it does on failure: for an `EdgeFleet` and an imported fleet alike. */
+export interface EdgeFleetDeploymentOptions {
   /**
    * Name of the Greengrass deployment.
    *
@@ -220,17 +189,87 @@ export interface EdgeFleetProps {
   readonly nucleusJvmOptions?: string;
 }
 
-interface ComponentEntry {
-  readonly ref: EdgeComponentRef;
-  readonly configurationMerge?: string;
+/** An existing fleet: a thing group made by another app (or by hand) and the role its devices read artifacts with. */
+export interface EdgeFleetAttributes extends EdgeFleetDeploymentOptions {
+  /** Name of the existing IoT thing group. */
+  readonly thingGroupName: string;
+
+  /**
+   * The token exchange role of the group's devices (the role of their IoT role alias): components added to the fleet
+   * grant it their artifact reads. Pass an immutable import (`iam.Role.fromRoleArn(..., { mutable: false })`) when
+   * the other app grants the reads itself.
+   */
+  readonly tokenExchangeRole: iam.IRole;
 }
 
-const NUCLEUS_COMPONENT = 'aws.greengrass.Nucleus';
+/** Properties of an `EdgeFleet`. */
+export interface EdgeFleetProps extends EdgeFleetDeploymentOptions {
+  /**
+   * Name of the IoT thing group the fleet's devices join.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly thingGroupName?: string;
+
+  /**
+   * Component versions to deploy to the fleet (more with `addComponent`).
+   *
+   * @default - none: add at least one with `addComponent` before synth
+   */
+  readonly components?: EdgeComponentRef[];
+
+  /**
+   * How the claim certificate used by fleet provisioning is made.
+   *
+   * @default ClaimCertificate.generated() - a custom resource makes it; the private key goes to Secrets Manager
+   */
+  readonly claimCertificate?: ClaimCertificate;
+
+  /**
+   * Name of the IoT role alias for the token exchange role.
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly roleAliasName?: string;
+
+  /**
+   * How long AWS credentials from the token exchange role last (900 seconds to 12 hours).
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/developerguide/authorizing-direct-aws.html
+   * @default Duration.hours(1)
+   */
+  readonly credentialDuration?: Duration;
+
+  /**
+   * Name of the fleet provisioning template (1 to 36 characters: letters, digits, `-`, `_`).
+   *
+   * @default - a name derived from the construct path
+   */
+  readonly provisioningTemplateName?: string;
+
+  /**
+   * A Lambda function AWS IoT calls before provisioning each device (payload version `2020-04-01`); it answers
+   * `{ allowProvisioning: true|false }`, e.g. to admit only known serial numbers or thing names. It replaces the
+   * default hook.
+   *
+   * @see https://docs.aws.amazon.com/iot/latest/developerguide/pre-provisioning-hook.html
+   * @default - the default hook (unless `defaultProvisioningPreHook` is false): a small Lambda that refuses a thing
+   *   name that is malformed or already exists, so the claim key cannot take over an existing Pi's thing
+   */
+  readonly provisioningPreHook?: lambda.IFunction;
+
+  /**
+   * Whether the fleet creates its default pre-provisioning hook when `provisioningPreHook` is not given. Set it to
+   * false to provision every request signed with the claim certificate, including one that names an existing thing.
+   *
+   * @default true
+   */
+  readonly defaultProvisioningPreHook?: boolean;
+}
+
 const NAME_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
 const ROLE_ALIAS_PATTERN = /^[\w=,@-]{1,128}$/;
 const TEMPLATE_NAME_PATTERN = /^[0-9A-Za-z_-]{1,36}$/;
-const COMPONENT_NAME_PATTERN = /^[a-zA-Z0-9-_.]{1,128}$/;
-const COMPONENT_VERSION_PATTERN = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 /**
  * A fleet of Greengrass v2 core devices (Raspberry Pis): the thing group they join by fleet provisioning, their IoT
@@ -241,6 +280,40 @@ const COMPONENT_VERSION_PATTERN = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z
  * fleet.addEdgeComponent(modelComponent); // deploys it and lets the devices read its artifacts
  */
 export class EdgeFleet extends Construct implements IEdgeFleet {
+  /**
+   * An existing thing group, e.g. one another app provisions devices into, to deploy this app's components to.
+   *
+   * Importing creates nothing. The first component added (or the first read of `deploymentId`, e.g. by
+   * `EdgeFleetMonitoring`) creates this app's Greengrass deployment to the group, with the default rollout (see
+   * `fromEdgeFleetAttributes` to set it). Greengrass keeps one deployment per thing group: this deployment replaces
+   * the group's current one, and the devices uninstall every component that only the replaced deployment listed. So
+   * import a thing group that no other app deploys to; a device may belong to several thing groups and runs the
+   * components of each group's deployment.
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html
+   * @see https://docs.aws.amazon.com/greengrass/v2/developerguide/create-deployments.html
+   *
+   * @param scope the scope of the imported fleet (its deployment is created there)
+   * @param id the imported fleet's id
+   * @param thingGroupName the existing thing group
+   * @param tokenExchangeRole the role of the group's devices' role alias: components grant it their artifact reads
+   */
+  public static fromThingGroupName(scope: Construct, id: string, thingGroupName: string, tokenExchangeRole: iam.IRole): IEdgeFleet {
+    return EdgeFleet.fromEdgeFleetAttributes(scope, id, { thingGroupName, tokenExchangeRole });
+  }
+
+  /**
+   * An existing thing group, with the rollout of this app's deployment to it (see `fromThingGroupName`: the deployment
+   * replaces any other deployment to the group).
+   *
+   * @param scope the scope of the imported fleet (its deployment is created there)
+   * @param id the imported fleet's id
+   * @param attrs the thing group, its token exchange role and the deployment's rollout
+   */
+  public static fromEdgeFleetAttributes(scope: Construct, id: string, attrs: EdgeFleetAttributes): IEdgeFleet {
+    return new ImportedEdgeFleet(scope, id, attrs);
+  }
+
   public readonly thingGroupName: string;
   public readonly thingGroupArn: string;
   /** The fleet's thing group. */
@@ -279,14 +352,14 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
   /** The Greengrass deployment to the thing group. */
   public readonly deployment: greengrassv2.CfnDeployment;
 
-  private readonly components: ComponentEntry[] = [];
+  private readonly fleetDeployment: FleetDeployment;
 
   constructor(scope: Construct, id: string, props: EdgeFleetProps = {}) {
     super(scope, id);
     const problems = new FieldErrors();
     validateProps(props, problems);
-    for (const ref of props.components ?? []) {
-      validateComponent(ref, undefined, problems);
+    for (const componentRef of props.components ?? []) {
+      validateComponent(componentRef, undefined, problems);
     }
     problems.throwIfAny(this);
 
@@ -371,62 +444,11 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
     this.iotCredentialEndpoint = this.describeEndpoint('CredentialEndpoint', 'iot:CredentialProvider');
 
     // --- deployment ------------------------------------------------------------------------------------------------
-    for (const ref of props.components ?? []) {
-      this.components.push({ ref });
+    this.fleetDeployment = new FleetDeployment(this, props);
+    this.deployment = this.fleetDeployment.deployment;
+    for (const componentRef of props.components ?? []) {
+      this.fleetDeployment.add(componentRef);
     }
-    if (props.nucleusJvmOptions !== undefined && props.nucleusVersion !== undefined) {
-      this.components.push({
-        ref: { componentName: NUCLEUS_COMPONENT, componentVersion: props.nucleusVersion },
-        configurationMerge: JSON.stringify({ jvmOptions: props.nucleusJvmOptions }),
-      });
-    }
-    const rolloutTimeout = props.rolloutInProgressTimeout ?? Duration.minutes(60);
-    this.deployment = new greengrassv2.CfnDeployment(this, 'Deployment', {
-      targetArn: this.thingGroupArn,
-      deploymentName: props.deploymentName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
-      components: Lazy.any({ produce: () => this.renderComponents() }),
-      deploymentPolicies: {
-        failureHandlingPolicy: props.deploymentFailureHandling ?? DeploymentFailureHandling.ROLLBACK,
-        componentUpdatePolicy: {
-          action: props.componentUpdateAction ?? ComponentUpdateAction.NOTIFY_COMPONENTS,
-          timeoutInSeconds: (props.componentUpdateTimeout ?? Duration.seconds(60)).toSeconds(),
-        },
-        configurationValidationPolicy: {
-          timeoutInSeconds: (props.configurationValidationTimeout ?? Duration.seconds(30)).toSeconds(),
-        },
-      },
-      iotJobConfiguration: {
-        jobExecutionsRolloutConfig: {
-          maximumPerMinute: props.rolloutMaximumPerMinute ?? 50,
-          exponentialRate: {
-            baseRatePerMinute: props.rolloutBaseRatePerMinute ?? 5,
-            incrementFactor: props.rolloutIncrementFactor ?? 2,
-            // Untyped in the L1 (rendered as given): CloudFormation wants the PascalCase key here.
-            rateIncreaseCriteria: { NumberOfSucceededThings: props.rolloutRateIncreaseSucceededThings ?? 5 },
-          },
-        },
-        abortConfig: {
-          criteriaList: [{
-            // FAILED only: a TIMED_OUT device is usually one that is switched off, not a bad deployment.
-            failureType: 'FAILED',
-            action: 'CANCEL',
-            thresholdPercentage: props.rolloutAbortThresholdPercent ?? 10,
-            minNumberOfExecutedThings: props.rolloutAbortMinExecutedThings ?? 10,
-          }],
-        },
-        timeoutConfig: { inProgressTimeoutInMinutes: rolloutTimeout.toMinutes() },
-      },
-    });
-    // Grants are per component version: a model update changes the token exchange role's policy in the same stack
-    // update that creates the new deployment. The devices must not download before the new grant exists (the nucleus
-    // does not retry an S3 403), so the deployment waits for the role and its policy.
-    this.deployment.node.addDependency(tokenExchangeRole);
-    this.node.addValidation({
-      validate: () => this.components.length === 0
-        ? [`EdgeFleetNoComponents: the deployment has no components (at ${this.node.path}). `
-          + 'Pass `components` or call `addComponent(ref)` with the components the fleet should run.']
-        : [],
-    });
 
     // --- outputs for `modelfleet pi-bootstrap` ---------------------------------------------------------------------
     const outputs: Array<[string, string, string]> = [
@@ -450,53 +472,20 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
     this.addNagSuppressions(tokenExchangeRole, provisioningRole);
   }
 
-  /**
-   * Adds a component version to the fleet's deployment.
-   *
-   * The device's configuration of the component is reset to the recipe's defaults first (`reset: ['']`), then
-   * `configurationMerge` is merged, so every device ends with the same configuration whatever it had before.
-   *
-   * @param ref the component version
-   * @param configurationMerge a JSON object merged into the component's default configuration
-   */
-  public addComponent(ref: EdgeComponentRef, configurationMerge?: string): void {
-    const problems = new FieldErrors();
-    validateComponent(ref, configurationMerge, problems);
-    if (!Token.isUnresolved(ref.componentName)
-      && this.components.some((c) => c.ref.componentName === ref.componentName)) {
-      problems.add('EdgeFleetDuplicateComponent', `component '${ref.componentName}' is already in the deployment. `
-        + 'Deploy one version of each component: remove the other addComponent call.');
-    }
-    problems.throwIfAny(this);
-    this.components.push({ ref, configurationMerge });
+  public get deploymentId(): string {
+    return this.deployment.attrDeploymentId;
   }
 
-  /**
-   * Deploys a component of this library to the fleet and lets the fleet's devices read its artifacts (and those of
-   * its dependencies): `addComponent(component.ref, configurationMerge)` plus
-   * `component.grantArtifactRead(this.tokenExchangeRole)`.
-   *
-   * @param component the component (e.g. a `ModelComponent`)
-   * @param configurationMerge a JSON object merged into the component's default configuration
-   */
+  public get deployedComponentNames(): string[] {
+    return this.fleetDeployment.componentNames;
+  }
+
+  public addComponent(componentRef: EdgeComponentRef, configurationMerge?: string): void {
+    this.fleetDeployment.add(componentRef, configurationMerge);
+  }
+
   public addEdgeComponent(component: IEdgeComponent, configurationMerge?: string): void {
-    this.addComponent(component.ref, configurationMerge);
-    component.grantArtifactRead(this.tokenExchangeRole);
-  }
-
-  private renderComponents(): Record<string, greengrassv2.CfnDeployment.ComponentDeploymentSpecificationProperty> {
-    const rendered: Record<string, greengrassv2.CfnDeployment.ComponentDeploymentSpecificationProperty> = {};
-    for (const { ref, configurationMerge } of this.components) {
-      // Resetting the nucleus's configuration would erase what provisioning wrote into it (region, endpoints, role
-      // alias): merge only. Every other component is reset to its recipe's defaults first, so that a new recipe's
-      // defaults reach devices that already had an older configuration.
-      const reset = ref.componentName === NUCLEUS_COMPONENT ? undefined : [''];
-      rendered[ref.componentName] = {
-        componentVersion: ref.componentVersion,
-        configurationUpdate: { reset, merge: configurationMerge },
-      };
-    }
-    return rendered;
+    this.fleetDeployment.addEdgeComponent(component, configurationMerge);
   }
 
   private describeEndpoint(id: string, endpointType: string): string {
@@ -511,57 +500,82 @@ export class EdgeFleet extends Construct implements IEdgeFleet {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
       installLatestAwsSdk: false,
     });
-    acknowledgeFindings(resource, ['AwsSolutions-IAM5[Resource::*]'],
-      'iot:DescribeEndpoint has no resource type: it can only be granted on `*`.');
+    acknowledge(this, resource, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'iot:DescribeEndpoint has no resource type: it can only be granted on `*`.',
+    });
     return resource.getResponseField('endpointAddress');
   }
 
   private addNagSuppressions(tokenExchangeRole: iam.Role, provisioningRole: iam.Role): void {
     const logGroups = 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/greengrass/*';
-    acknowledgeFindings(tokenExchangeRole, [
-      `AwsSolutions-IAM5[Resource::${logGroups}]`,
-      `AwsSolutions-IAM5[Resource::${logGroups}:log-stream:/*/thing/<credentials-iot:ThingName>]`,
-    ], 'Greengrass names log groups per component (/aws/greengrass/<kind>/<region>/<component>) and log streams per '
-      + 'day; the streams are scoped to the calling thing with ${credentials-iot:ThingName}.');
-    acknowledgeFindings(provisioningRole, [
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSIoTThingsRegistration]',
-    ], 'AWSIoTThingsRegistration is the AWS-maintained policy fleet provisioning documents for its role.');
+    const logReason = 'Greengrass names log groups per component (/aws/greengrass/<kind>/<region>/<component>) and log '
+      + 'streams per day; the streams are scoped to the calling thing with ${credentials-iot:ThingName}.';
+    acknowledge(this, tokenExchangeRole,
+      { id: `AwsSolutions-IAM5[Resource::${logGroups}]`, reason: logReason },
+      { id: `AwsSolutions-IAM5[Resource::${logGroups}:log-stream:/*/thing/<credentials-iot:ThingName>]`, reason: logReason });
+    acknowledge(this, provisioningRole, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSIoTThingsRegistration]',
+      reason: 'AWSIoTThingsRegistration is the AWS-maintained policy fleet provisioning documents for its role.',
+    });
     const provider = Stack.of(this).node.tryFindChild('AWS679f53fac002430cb0da5b7982bd2287');
     if (provider) {
-      acknowledgeFindings(provider, [
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      ], 'The AwsCustomResource provider only writes its own logs with AWSLambdaBasicExecutionRole.');
+      acknowledge(this, provider, {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AwsCustomResource provider only writes its own logs with AWSLambdaBasicExecutionRole.',
+      });
     }
   }
 }
 
-function isWholeNumber(n: number): boolean {
-  return Number.isInteger(n);
-}
+/** A thing group of another app (see `EdgeFleet.fromThingGroupName`). */
+class ImportedEdgeFleet extends Construct implements IEdgeFleet {
+  public readonly thingGroupName: string;
+  public readonly thingGroupArn: string;
+  public readonly tokenExchangeRole: iam.IRole;
+  private readonly fleetDeployment: FleetDeployment;
 
-function checkRange(problems: FieldErrors, code: ErrorCode, name: string, value: number | undefined,
-  min: number, max: number, integer: boolean, fix: string): void {
-  if (value === undefined || Token.isUnresolved(value)) {
-    return;
+  constructor(scope: Construct, id: string, attrs: EdgeFleetAttributes) {
+    super(scope, id);
+    const problems = new FieldErrors();
+    if (!Token.isUnresolved(attrs.thingGroupName) && !NAME_PATTERN.test(attrs.thingGroupName)) {
+      problems.add('EdgeFleetNameInvalid', 'thingGroupName must be 1 to 128 letters, digits, `:`, `_` or `-`, '
+        + `got '${attrs.thingGroupName}'; give the name of the existing thing group`);
+    }
+    validateDeploymentOptions(attrs, problems);
+    problems.throwIfAny(this);
+    this.thingGroupName = attrs.thingGroupName;
+    this.thingGroupArn = Stack.of(this).formatArn({ service: 'iot', resource: 'thinggroup', resourceName: attrs.thingGroupName });
+    this.tokenExchangeRole = attrs.tokenExchangeRole;
+    this.fleetDeployment = new FleetDeployment(this, attrs);
   }
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !isWholeNumber(value))) {
-    const kind = integer ? 'a whole number' : 'a number';
-    problems.add(code, `${name} must be ${kind} between ${min} and ${max}, got ${value}. ${fix}`);
+
+  public get deploymentId(): string {
+    return this.fleetDeployment.deployment.attrDeploymentId;
+  }
+
+  public get deployedComponentNames(): string[] {
+    return this.fleetDeployment.componentNames;
+  }
+
+  public addComponent(componentRef: EdgeComponentRef, configurationMerge?: string): void {
+    this.fleetDeployment.add(componentRef, configurationMerge);
+  }
+
+  public addEdgeComponent(component: IEdgeComponent, configurationMerge?: string): void {
+    this.fleetDeployment.addEdgeComponent(component, configurationMerge);
   }
 }
 
 function durationIn(d: Duration | undefined, unit: 'seconds' | 'minutes'): number | undefined {
-  if (d === undefined) {
-    return undefined;
-  }
-  const raw = unit === 'seconds' ? d.toSeconds({ integral: false }) : d.toMinutes({ integral: false });
-  return raw;
+  if (d === undefined) return undefined;
+  return unit === 'seconds' ? d.toSeconds({ integral: false }) : d.toMinutes({ integral: false });
 }
 
 function validateProps(props: EdgeFleetProps, problems: FieldErrors): void {
   const name = (code: ErrorCode, label: string, value: string | undefined, pattern: RegExp, rule: string) => {
     if (value !== undefined && !Token.isUnresolved(value) && !pattern.test(value)) {
-      problems.add(code, `${label} must be ${rule}, got '${value}'. Choose a name that matches ${pattern}.`);
+      problems.add(code, `${label} must be ${rule}, got '${value}'; choose a name that matches ${pattern}`);
     }
   };
   name('EdgeFleetNameInvalid', 'thingGroupName', props.thingGroupName, NAME_PATTERN,
@@ -570,77 +584,56 @@ function validateProps(props: EdgeFleetProps, problems: FieldErrors): void {
     '1 to 128 word characters, `=`, `,`, `@` or `-`');
   name('EdgeFleetNameInvalid', 'provisioningTemplateName', props.provisioningTemplateName, TEMPLATE_NAME_PATTERN,
     '1 to 36 letters, digits, `_` or `-`');
+  problems.range('EdgeFleetCredentialDurationOutOfRange', 'credentialDuration (seconds)',
+    durationIn(props.credentialDuration, 'seconds'), 900, 43200,
+    'the IoT credentials provider accepts 15 minutes to 12 hours');
+  validateDeploymentOptions(props, problems);
+}
 
-  checkRange(problems, 'EdgeFleetCredentialDurationOutOfRange', 'credentialDuration (seconds)',
-    durationIn(props.credentialDuration, 'seconds'), 900, 43200, true,
-    'The IoT credentials provider accepts 15 minutes to 12 hours.');
-  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'componentUpdateTimeout (seconds)',
-    durationIn(props.componentUpdateTimeout, 'seconds'), 1, 86400, true, 'Use whole seconds, e.g. Duration.seconds(60).');
-  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'configurationValidationTimeout (seconds)',
-    durationIn(props.configurationValidationTimeout, 'seconds'), 1, 86400, true,
-    'Use whole seconds, e.g. Duration.seconds(30).');
-  checkRange(problems, 'EdgeFleetTimeoutOutOfRange', 'rolloutInProgressTimeout (minutes)',
-    durationIn(props.rolloutInProgressTimeout, 'minutes'), 1, 10080, true,
-    'IoT jobs accept whole minutes from 1 to 10080 (7 days).');
-  checkRange(problems, 'EdgeFleetRolloutRateOutOfRange', 'rolloutMaximumPerMinute', props.rolloutMaximumPerMinute,
-    1, 1000, true, 'IoT jobs notify 1 to 1000 devices per minute.');
-  checkRange(problems, 'EdgeFleetRolloutRateOutOfRange', 'rolloutBaseRatePerMinute', props.rolloutBaseRatePerMinute,
-    1, 1000, true, 'IoT jobs notify 1 to 1000 devices per minute.');
+/** Checks the rollout and policies of a fleet's deployment against what Greengrass and IoT jobs accept. */
+function validateDeploymentOptions(props: EdgeFleetDeploymentOptions, problems: FieldErrors): void {
+  problems.range('EdgeFleetTimeoutOutOfRange', 'componentUpdateTimeout (seconds)',
+    durationIn(props.componentUpdateTimeout, 'seconds'), 1, 86400, 'use whole seconds, e.g. Duration.seconds(60)');
+  problems.range('EdgeFleetTimeoutOutOfRange', 'configurationValidationTimeout (seconds)',
+    durationIn(props.configurationValidationTimeout, 'seconds'), 1, 86400, 'use whole seconds, e.g. Duration.seconds(30)');
+  problems.range('EdgeFleetTimeoutOutOfRange', 'rolloutInProgressTimeout (minutes)',
+    durationIn(props.rolloutInProgressTimeout, 'minutes'), 1, 10080,
+    'IoT jobs accept whole minutes from 1 to 10080 (7 days)');
+  problems.range('EdgeFleetRolloutRateOutOfRange', 'rolloutMaximumPerMinute', props.rolloutMaximumPerMinute,
+    1, 1000, 'IoT jobs notify 1 to 1000 devices per minute');
+  problems.range('EdgeFleetRolloutRateOutOfRange', 'rolloutBaseRatePerMinute', props.rolloutBaseRatePerMinute,
+    1, 1000, 'IoT jobs notify 1 to 1000 devices per minute');
   const max = props.rolloutMaximumPerMinute ?? 50;
   const base = props.rolloutBaseRatePerMinute ?? 5;
   if (!Token.isUnresolved(max) && !Token.isUnresolved(base) && base >= 1 && max >= 1 && base > max) {
     problems.add('EdgeFleetRolloutRateOutOfRange', `rolloutBaseRatePerMinute (${base}) must not exceed `
-      + `rolloutMaximumPerMinute (${max}). Lower the base rate or raise the maximum.`);
+      + `rolloutMaximumPerMinute (${max}); lower the base rate or raise the maximum`);
   }
-  checkRange(problems, 'EdgeFleetRolloutIncrementFactorOutOfRange', 'rolloutIncrementFactor',
-    props.rolloutIncrementFactor, 1.1, 5, false, 'Use 1.1 to 5 with at most one decimal, e.g. 2.');
+  problems.range('EdgeFleetRolloutIncrementFactorOutOfRange', 'rolloutIncrementFactor',
+    props.rolloutIncrementFactor, 1.1, 5, 'use 1.1 to 5 with at most one decimal, e.g. 2', true);
   const factor = props.rolloutIncrementFactor;
   if (factor !== undefined && !Token.isUnresolved(factor) && factor >= 1.1 && factor <= 5
     && Math.abs(factor * 10 - Math.round(factor * 10)) > 1e-9) {
     problems.add('EdgeFleetRolloutIncrementFactorOutOfRange',
-      `rolloutIncrementFactor allows one decimal, got ${factor}. Round it, e.g. to ${Math.round(factor * 10) / 10}.`);
+      `rolloutIncrementFactor allows one decimal, got ${factor}; round it, e.g. to ${Math.round(factor * 10) / 10}`);
   }
-  checkRange(problems, 'EdgeFleetRolloutThingsOutOfRange', 'rolloutRateIncreaseSucceededThings',
-    props.rolloutRateIncreaseSucceededThings, 1, 1_000_000, true, 'Use a whole number of devices, at least 1.');
-  checkRange(problems, 'EdgeFleetRolloutThingsOutOfRange', 'rolloutAbortMinExecutedThings',
-    props.rolloutAbortMinExecutedThings, 1, 1_000_000, true, 'Use a whole number of devices, at least 1.');
+  problems.range('EdgeFleetRolloutThingsOutOfRange', 'rolloutRateIncreaseSucceededThings',
+    props.rolloutRateIncreaseSucceededThings, 1, 1_000_000, 'use a whole number of devices, at least 1');
+  problems.range('EdgeFleetRolloutThingsOutOfRange', 'rolloutAbortMinExecutedThings',
+    props.rolloutAbortMinExecutedThings, 1, 1_000_000, 'use a whole number of devices, at least 1');
   const pct = props.rolloutAbortThresholdPercent;
   if (pct !== undefined && !Token.isUnresolved(pct)
     && (!Number.isFinite(pct) || pct <= 0 || pct > 100 || Math.abs(pct * 100 - Math.round(pct * 100)) > 1e-6)) {
-    problems.add('EdgeFleetAbortThresholdOutOfRange', `rolloutAbortThresholdPercent must be above 0 and at most 100 `
-      + `with at most two decimals, got ${pct}. Use a percentage such as 10.`);
+    problems.add('EdgeFleetAbortThresholdOutOfRange', 'rolloutAbortThresholdPercent must be above 0 and at most 100 '
+      + `with at most two decimals, got ${pct}; use a percentage such as 10`);
   }
   if (props.nucleusJvmOptions !== undefined && props.nucleusVersion === undefined) {
     problems.add('EdgeFleetNucleusVersionRequired', 'nucleusJvmOptions needs nucleusVersion: the nucleus can only be '
-      + 'configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs).');
+      + 'configured by deploying a version of it; set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs)');
   }
   if (props.nucleusVersion !== undefined && !Token.isUnresolved(props.nucleusVersion)
     && !COMPONENT_VERSION_PATTERN.test(props.nucleusVersion)) {
-    problems.add('EdgeFleetComponentInvalid', `nucleusVersion must be a semantic version, got '${props.nucleusVersion}'. `
-      + 'Use the version installed on the devices, e.g. \'2.16.0\'.');
-  }
-}
-
-function validateComponent(ref: EdgeComponentRef, configurationMerge: string | undefined, problems: FieldErrors): void {
-  const { componentName, componentVersion } = ref;
-  if (!Token.isUnresolved(componentName) && !COMPONENT_NAME_PATTERN.test(componentName)) {
-    problems.add('EdgeFleetComponentInvalid', `componentName must match ${COMPONENT_NAME_PATTERN}, got '${componentName}'. `
-      + 'Use the name of a component version this app or AWS publishes.');
-  }
-  if (!Token.isUnresolved(componentVersion) && !COMPONENT_VERSION_PATTERN.test(componentVersion)) {
-    problems.add('EdgeFleetComponentInvalid', `componentVersion of '${componentName}' must be a semantic version `
-      + `(major.minor.patch), got '${componentVersion}'. Use the component's published version.`);
-  }
-  if (configurationMerge !== undefined && !Token.isUnresolved(configurationMerge)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(configurationMerge);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      problems.add('EdgeFleetConfigurationMergeInvalid', `configurationMerge of '${componentName}' must be a JSON `
-        + `object, got ${JSON.stringify(configurationMerge.slice(0, 60))}. Pass JSON.stringify({ key: 'value' }).`);
-    }
+    problems.add('EdgeFleetNucleusVersionInvalid', `nucleusVersion must be a semantic version, got '${props.nucleusVersion}'; `
+      + 'use the version installed on the devices, e.g. \'2.16.0\'');
   }
 }

@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,19 +7,13 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { MODEL_METRICS_FILE_REGEX } from './components/private/metrics-file';
-import { EdgeFleet } from './edge-fleet';
-import { ModelFleetError } from '../core/private/modelfleet-error';
+import { FieldErrors } from '../core/private/field-errors';
+import { IEdgeFleet } from './edge-fleet';
 import { COMPONENT_STATUS_DETAIL_TYPE, componentStatusInput, DEPLOYMENT_STATUS_DETAIL_TYPE, deploymentStatusInput } from './fleet/event-messages';
 
 
-/** Properties of an `EdgeFleetMonitoring`. */
-export interface EdgeFleetMonitoringProps {
-  /** The fleet to watch. */
-  readonly fleet: EdgeFleet;
-
-  /** The SNS topic the fleet's events and alarms notify (the shared alarm topic). */
-  readonly alarmTopic: sns.ITopic;
-
+/** The tunable settings of an `EdgeFleetMonitoring`. */
+export interface EdgeFleetMonitoringOptions {
   /**
    * Also notify when the fleet's deployment succeeds on a device (`SUCCEEDED`, `COMPLETED`), not only when it fails
    * there (`FAILED`, `REJECTED`, `CANCELED`). One message per device: on a fleet of hundreds, leave it off.
@@ -92,6 +86,15 @@ export interface EdgeFleetMonitoringProps {
   readonly alarmMinReportingDevices?: number;
 }
 
+/** Properties of an `EdgeFleetMonitoring`: its settings, the fleet it watches and the topic it notifies. */
+export interface EdgeFleetMonitoringProps extends EdgeFleetMonitoringOptions {
+  /** The fleet to watch: an `EdgeFleet`, or an imported one (`EdgeFleet.fromThingGroupName`). */
+  readonly fleet: IEdgeFleet;
+
+  /** The SNS topic the fleet's events and alarms notify (the shared alarm topic). */
+  readonly alarmTopic: sns.ITopic;
+}
+
 /** The period of the fleet alarms: longer than the upload delay (interval plus upload interval). */
 const ALARM_PERIOD = Duration.minutes(15);
 /** Version of the log manager deployed by default. */
@@ -120,7 +123,7 @@ export class EdgeFleetMonitoring extends Construct {
   /** Every alarm of the fleet (each notifies the alarm topic). */
   public readonly alarms: cloudwatch.Alarm[] = [];
 
-  private readonly fleet: EdgeFleet;
+  private readonly fleet: IEdgeFleet;
   private readonly props: EdgeFleetMonitoringProps;
   private readonly logConfigurations: Record<string, Record<string, string>> = {};
 
@@ -131,7 +134,7 @@ export class EdgeFleetMonitoring extends Construct {
     this.props = props;
     this.alarmTopic = props.alarmTopic;
     const fleetName = props.fleet.node.path;
-    const deploymentId = props.fleet.deployment.attrDeploymentId;
+    const deploymentId = props.fleet.deploymentId;
     const statuses = ['FAILED', 'REJECTED', 'CANCELED'];
     if (props.notifyDeploymentSucceeded) statuses.push('SUCCEEDED', 'COMPLETED');
 
@@ -314,8 +317,7 @@ export class EdgeFleetMonitoring extends Construct {
 
   /** The component names of the fleet's deployment, read when the template is rendered. */
   private componentNames(): string[] {
-    const rendered = Stack.of(this).resolve(this.fleet.deployment.components) as Record<string, unknown> | undefined;
-    const names = Object.keys(rendered ?? {});
+    const names = this.fleet.deployedComponentNames;
     return names.length > 0 ? names : ['modelfleet-no-component'];
   }
 }
@@ -324,22 +326,18 @@ export class EdgeFleetMonitoring extends Construct {
 const EDGE_METRICS_NAMESPACE = 'modelfleet/Edge';
 
 function validate(scope: Construct, props: EdgeFleetMonitoringProps): void {
-  const problems: string[] = [];
+  const problems = new FieldErrors();
   const upload = props.logUploadInterval?.toSeconds({ integral: false });
-  if (upload !== undefined && !Token.isUnresolved(upload) && (!Number.isInteger(upload) || upload < 10 || upload > 3600)) {
-    problems.push(`logUploadInterval must be whole seconds from 10 to 3600, got ${upload} s`);
-  }
+  problems.range('EdgeFleetMonitoringUploadIntervalOutOfRange', 'logUploadInterval (seconds)', upload, 10, 3600,
+    'the log manager uploads every 10 s to 1 h, e.g. Duration.minutes(5)');
   const pct = props.alarmErrorRatePercent;
   if (pct !== undefined && !Token.isUnresolved(pct) && !(pct > 0 && pct <= 100)) {
-    problems.push(`alarmErrorRatePercent must be above 0 and at most 100, got ${pct}`);
+    problems.add('EdgeFleetMonitoringErrorRateOutOfRange',
+      `alarmErrorRatePercent must be above 0 and at most 100, got ${pct}; use a percentage such as 5`);
   }
-  const min = props.alarmMinReportingDevices;
-  if (min !== undefined && !Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 1)) {
-    problems.push(`alarmMinReportingDevices must be a whole number of devices, at least 1, got ${min}`);
-  }
-  if (problems.length > 0) {
-    throw new ModelFleetError('EdgeFleetMonitoringPropsInvalid', `${problems.join('; ')}; fix the value`, scope);
-  }
+  problems.range('EdgeFleetMonitoringMinDevicesOutOfRange', 'alarmMinReportingDevices', props.alarmMinReportingDevices,
+    1, 1_000_000, 'use a whole number of devices, at least 1');
+  problems.throwIfAny(scope);
 }
 
 function ruleMetric(rule: events.Rule, label: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 /**
- * A Greengrass component version to deploy: what `EdgeFleet` takes (`components` prop, `addComponent(ref)`).
+ * A Greengrass component version to deploy: what an edge fleet takes (`components` prop, `addComponent(componentRef)`).
  */
 export interface EdgeComponentRef {
   /** The component name, e.g. `modelfleet.Model.iris` (a literal: deployments key their components by name). */
@@ -20,10 +20,13 @@ export interface IEdgeComponent extends IConstruct {
   readonly componentName: string;
   /** The component's version: derived from its content, so unchanged bytes keep their version. */
   readonly componentVersion: string;
-  /** What a deployment lists. */
-  readonly ref: EdgeComponentRef;
+  /** What a deployment lists: the name and the version resource's attribute. */
+  readonly componentRef: EdgeComponentRef;
   /**
    * Lets `grantee` (the fleet's token exchange role) read this component's artifacts and those of its dependencies.
+   * Acknowledges no finding: the fleet that created the grantee does (`IEdgeFleet.addEdgeComponent`).
+   *
+   * @returns the grants of this component and of its dependencies, combined
    */
   grantArtifactRead(grantee: iam.IGrantable): iam.Grant;
 }

@@ -1,51 +1,44 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { Duration, Token, Tokenization } from 'aws-cdk-lib';
+import { Duration, Size, Token, Tokenization } from 'aws-cdk-lib';
 import * as greengrassv2 from 'aws-cdk-lib/aws-greengrassv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { StoredModel } from '../../model-store';
+import { FieldErrors } from '../../core/private/field-errors';
+import { FLAGS } from '../../core/private/runtime-flags';
+import { runtimeFlagValues, validateRuntimeSettings } from '../../core/private/runtime-settings';
+import { LogLevel, RuntimeSettings } from '../../core/runtime-settings';
 import { EdgeComponentRef, IEdgeComponent } from './edge-component';
+import { EdgeDeploymentOptions } from './edge-deployment-options';
 import { EdgePlatform } from './edge-platform';
 import { ModelServerComponent } from './model-server-component';
-import { ModelServerSettings } from './model-server-settings';
 import { MODEL_METRICS_FILE } from './private/metrics-file';
 import { PlatformId, runtimeZipFolder, sha256File } from './private/artifacts';
-import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { componentNameProblem, RecipeSpec } from './private/recipe';
-import { FieldErrors } from '../../core/private/field-errors';
 import { createComponentVersion } from './private/component-base';
-import { ErrorCode } from '../../core/private/error-codes';
 
-/** Properties of a `ModelComponent`: the model, its runtime, and how the server serves it. */
-export interface ModelComponentProps extends ModelServerSettings {
+/** Properties of a `ModelComponent`: how the model is served (`EdgeDeploymentOptions`), the model and its runtime. */
+export interface ModelComponentProps extends EdgeDeploymentOptions {
   /** The model to serve: its objects in the store are the component's artifacts. */
   readonly model: StoredModel;
 
   /** The runtime component (it brings the Node component with it); both become dependencies. */
   readonly modelServer: ModelServerComponent;
-
-  /**
-   * Prefix of the component name: the component is `<prefix>.Model.<model name>`.
-   *
-   * @default - the model server's prefix
-   */
-  readonly componentNamePrefix?: string;
-
-  /**
-   * TCP port the server listens on (`{configuration:/port}`). Each model on a device needs its own.
-   *
-   * @default 8080
-   */
-  readonly port?: number;
-
-  /**
-   * How long the `Install` step waits for the server to answer `GET /v2/health/ready` before failing the deployment.
-   *
-   * @default Duration.seconds(120)
-   */
-  readonly readinessTimeout?: Duration;
 }
+
+/** The runtime settings a device gets when they are not set (the rest are the runtime's own defaults). */
+const EDGE_RUNTIME_DEFAULTS = { threads: 2, maxBatch: 8, batchDelay: Duration.millis(2) };
+
+/**
+ * The runtime flag of every `RuntimeSettings` member, in the runtime table's order. The values only list them: a
+ * member added to `RuntimeSettings` must be added here too (`Required` makes tsc say so).
+ */
+const ALL_RUNTIME_SETTINGS: Required<RuntimeSettings> = {
+  threads: 1, workers: 1, maxBatch: 1, batchDelay: Duration.millis(1), maxQueue: 1, maxBodySize: Size.mebibytes(1),
+  logLevel: LogLevel.INFO,
+};
+const RUNTIME_FLAGS = runtimeFlagValues(ALL_RUNTIME_SETTINGS).map((v) => ({ flag: v.flag, env: v.env }));
 
 const MODEL_FILE = 'model.onnx';
 const METRICS_FILE = MODEL_METRICS_FILE;
@@ -63,7 +56,7 @@ const METRICS_FILE = MODEL_METRICS_FILE;
 export class ModelComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
   public readonly componentVersion: string;
-  public readonly ref: EdgeComponentRef;
+  public readonly componentRef: EdgeComponentRef;
   /** The component version resource. */
   public readonly resource: greengrassv2.CfnComponentVersion;
   /** The model served. */
@@ -81,9 +74,15 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     const prefix = props.componentNamePrefix ?? server.componentName.replace(/\.ModelServer$/, '');
     const port = props.port ?? 8080;
     const host = props.host ?? '127.0.0.1';
-    const threads = props.threads ?? 2;
-    const maxBatch = props.maxBatch ?? 8;
-    const batchDelay = props.batchDelay ?? Duration.millis(2);
+    const settings: RuntimeSettings = {
+      threads: props.threads ?? EDGE_RUNTIME_DEFAULTS.threads,
+      workers: props.workers,
+      maxBatch: props.maxBatch ?? EDGE_RUNTIME_DEFAULTS.maxBatch,
+      batchDelay: props.batchDelay ?? EDGE_RUNTIME_DEFAULTS.batchDelay,
+      maxQueue: props.maxQueue,
+      maxBodySize: props.maxBodySize,
+      logLevel: props.logLevel,
+    };
     const readiness = props.readinessTimeout ?? Duration.seconds(120);
     const metricsSeconds = (props.metricsInterval ?? Duration.minutes(5)).toSeconds({ integral: false });
 
@@ -91,49 +90,41 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     const name = `${prefix}.Model.${model.name}`;
     const nameProblem = componentNameProblem(name);
     if (nameProblem) problems.add('EdgeComponentNameInvalid', `component name ${nameProblem}: rename the model or change componentNamePrefix`);
-    const integer = (field: string, value: number, min: number, max: number, code: ErrorCode): void => {
-      if (Token.isUnresolved(value)) return;
-      if (!Number.isInteger(value) || value < min || value > max) {
-        problems.add(code, `${field} must be a whole number from ${min} to ${max}, got ${value}`);
-      }
-    };
-    integer('port', port, 1, 65535, 'EdgeModelPortOutOfRange');
-    integer('threads', threads, 1, 64, 'EdgeModelThreadsOutOfRange');
-    integer('maxBatch', maxBatch, 1, 4096, 'EdgeModelMaxBatchOutOfRange');
-    if (!Token.isUnresolved(batchDelay.toMilliseconds({ integral: false }))) {
-      const ms = batchDelay.toMilliseconds({ integral: false });
-      if (!Number.isInteger(ms) || ms < 0 || ms > 1000) {
-        problems.add('EdgeModelBatchDelayOutOfRange', `batchDelay must be whole milliseconds from 0 to 1000, got ${ms} ms`);
-      }
-    }
+    // 0 (a port the system picks) is the runtime's, not a device's: the readiness check must know the port.
+    problems.range('EdgeModelPortOutOfRange', 'port', port, 1, FLAGS.port.max!,
+      'give each model on a device its own port, e.g. 8080');
+    validateRuntimeSettings(problems, settings);
+    const emf = FLAGS['emf-interval-s'];
     if (!Token.isUnresolved(metricsSeconds) && metricsSeconds !== 0
-      && (!Number.isInteger(metricsSeconds) || metricsSeconds < 10 || metricsSeconds > 3600)) {
-      problems.add('EdgeModelMetricsIntervalOutOfRange',
-        `metricsInterval must be whole seconds from 10 to 3600 (or 0: no metrics), got ${metricsSeconds} s`);
+      && (!Number.isInteger(metricsSeconds) || metricsSeconds < emf.min! || metricsSeconds > emf.max!)) {
+      problems.add('EdgeModelMetricsIntervalOutOfRange', `metricsInterval (--emf-interval-s) must be whole seconds from `
+        + `${emf.min} to ${emf.max} (or 0: no metrics), got ${metricsSeconds} s; e.g. Duration.minutes(5)`);
     }
     const readinessSeconds = readiness.toSeconds({ integral: false });
     if (!Number.isInteger(readinessSeconds) || readinessSeconds < 5 || readinessSeconds > 3600) {
       problems.add('EdgeModelReadinessTimeoutOutOfRange',
-        `readinessTimeout must be whole seconds from 5 to 3600, got ${readinessSeconds} s`);
+        `readinessTimeout must be whole seconds from 5 to 3600, got ${readinessSeconds} s; a Pi loads most models in 10 to 60 s`);
     }
     if (!Token.isUnresolved(host) && !/^[A-Za-z0-9.:-]+$/.test(host)) {
-      problems.add('EdgeModelHostInvalid', `host must be an IP address or a host name, got '${host}'`);
+      problems.add('EdgeModelHostInvalid', `host must be an IP address or a host name, got '${host}'; e.g. '127.0.0.1' or '0.0.0.0'`);
     }
     if (props.tokenFile !== undefined && !Token.isUnresolved(props.tokenFile)
       && (!path.posix.isAbsolute(props.tokenFile) || /['"\\$`\s]/.test(props.tokenFile))) {
       problems.add('EdgeModelTokenFileInvalid',
-        `tokenFile must be an absolute path without quotes, spaces or '$', got '${props.tokenFile}'`);
+        `tokenFile must be an absolute path without quotes, spaces or '$', got '${props.tokenFile}'; e.g. '/etc/modelfleet/token'`);
     }
     if (path.posix.basename(model.objectKey) !== MODEL_FILE) {
-      problems.add('EdgeModelObjectKeyUnexpected', `the model object key must end in /${MODEL_FILE}, got '${model.objectKey}'`);
+      problems.add('EdgeModelObjectKeyUnexpected', `the model object key must end in /${MODEL_FILE}, got '${model.objectKey}'; `
+        + 'store the model with ModelStore.addModel');
     }
     if (!model.localContractPath) {
       problems.add('EdgeModelContractFileMissing',
-        `the stored model '${model.name}' has no contract.json written at synth (localContractPath): its digest is needed for the recipe`);
+        `the stored model '${model.name}' has no contract.json written at synth (localContractPath): its digest is needed for the recipe; `
+        + 'store the model with ModelStore.addModel in this app');
     }
     for (const p of server.platforms) {
       if (!nodeRuntime.platforms.includes(p)) {
-        problems.add('EdgeComponentPlatformWithoutNode', `platform ${p.nodePlatform} has no Node in ${nodeRuntime.node.path}`);
+        problems.add('EdgeComponentPlatformWithoutNode', `platform ${p.nodePlatform} has no Node in ${nodeRuntime.node.path}: add it there`);
       }
     }
     problems.throwIfAny(this);
@@ -143,15 +134,30 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     this.componentName = name;
     const asString = (n: number): string => (Token.isUnresolved(n) ? Tokenization.stringifyNumber(n) : String(n));
     this.port = port;
+    // The runtime settings as configuration keys named by the runtime's flag table (`threads`, `maxBatch`,
+    // `batchDelayMs`, `workers`, `maxQueue`, `maxBodyMb`, `logLevel`): '' when unset (the runtime's default).
+    const values = new Map(runtimeFlagValues(settings).map((v) => [v.flag, v.value]));
+    const runtimeConfiguration: Record<string, string> = {};
+    for (const { flag } of RUNTIME_FLAGS) {
+      const value = values.get(flag);
+      runtimeConfiguration[FLAGS[flag].key] = value === undefined ? '' : typeof value === 'number' ? asString(value) : value;
+    }
     const defaultConfiguration = {
       host,
       port: asString(port),
-      threads: asString(threads),
-      maxBatch: asString(maxBatch),
-      batchDelayMs: asString(batchDelay.toMilliseconds()),
+      ...runtimeConfiguration,
       tokenFile: props.tokenFile ?? '',
       metricsIntervalSeconds: metricsSeconds === 0 ? '' : asString(metricsSeconds),
     };
+    // A setting with an edge default is always passed; the others only when the configuration has a value.
+    const withDefault = new Set(['threads', 'max-batch', 'batch-delay-ms']);
+    const shellVar = (env: string): string => env.replace(/^MODELFLEET_/, 'SETTING_');
+    const ordered = [...RUNTIME_FLAGS.filter((f) => withDefault.has(f.flag)), ...RUNTIME_FLAGS.filter((f) => !withDefault.has(f.flag))];
+    const runtimeFlags = ordered.map(({ flag, env }) => (withDefault.has(flag)
+      ? `--${flag} '{configuration:/${FLAGS[flag].key}}'`
+      : `\${${shellVar(env)}:+--${flag} "$${shellVar(env)}"}`));
+    const optionalSettings = RUNTIME_FLAGS.filter(({ flag }) => !withDefault.has(flag))
+      .map(({ flag, env }) => `${shellVar(env)}='{configuration:/${FLAGS[flag].key}}'`);
 
     const contractSha256 = sha256File(model.localContractPath as string);
     // What the readiness check checked: the model's bytes, the Node and runtime versions, the settings it ran with.
@@ -173,8 +179,8 @@ export class ModelComponent extends Construct implements IEdgeComponent {
         const serve = [
           `'${node}' '${runtime}/cli.js' serve`,
           `--model '{artifacts:path}/${MODEL_FILE}' --name '${model.name}' --model-version '${model.version}'`,
-          "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}'",
-          "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'",
+          "--host '{configuration:/host}' --port '{configuration:/port}'",
+          ...runtimeFlags,
           '${TOKEN_FILE:+--token-file "$TOKEN_FILE"}',
           `\${EMF_INTERVAL:+--emf-file '{work:path}/${METRICS_FILE}' --emf-interval-s "$EMF_INTERVAL" --emf-device '{iot:thingName}'}`,
         ].join(' ');
@@ -183,6 +189,7 @@ export class ModelComponent extends Construct implements IEdgeComponent {
         const preamble = [
           "TOKEN_FILE='{configuration:/tokenFile}'",
           "EMF_INTERVAL='{configuration:/metricsIntervalSeconds}'",
+          ...optionalSettings,
           "export NODE_COMPILE_CACHE='{work:path}/node-compile-cache'",
           'export MALLOC_ARENA_MAX=2',
         ].join('\n');
@@ -226,13 +233,11 @@ export class ModelComponent extends Construct implements IEdgeComponent {
     const created = createComponentVersion(this, spec, model.bucket, () => [model.upload]);
     this.componentVersion = created.version;
     this.resource = created.resource;
-    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+    this.componentRef = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   /** Read access to the model's objects and to the runtime and Node artifacts this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
-    this.modelServer.grantArtifactRead(grantee);
-    acknowledgeArtifactRead(grantee, this.model.bucket, this.model.prefix);
-    return this.model.grantRead(grantee);
+    return this.modelServer.grantArtifactRead(grantee).combine(this.model.grantRead(grantee));
   }
 }

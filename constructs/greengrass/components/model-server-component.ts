@@ -12,14 +12,8 @@ import {
 } from './private/component-base';
 import { folderSource } from './private/recipe';
 
-/** Properties of a `ModelServerComponent`. */
-export interface ModelServerComponentProps {
-  /** The bucket the runtime zips go to (the model store's bucket), under `edge/<component>/<version>/`. */
-  readonly bucket: s3.IBucket;
-
-  /** The Node component the server runs on (a dependency of this component). */
-  readonly nodeRuntime: NodeRuntimeComponent;
-
+/** The tunable settings of a `ModelServerComponent`. */
+export interface ModelServerComponentOptions {
   /**
    * Prefix of the component name: the component is `<prefix>.ModelServer`.
    *
@@ -42,6 +36,15 @@ export interface ModelServerComponentProps {
   readonly runtimeArtifacts?: EdgeRuntimeArtifacts;
 }
 
+/** Properties of a `ModelServerComponent`: its settings, where its artifacts go and the Node it runs on. */
+export interface ModelServerComponentProps extends ModelServerComponentOptions {
+  /** The bucket the runtime zips go to (the model store's bucket), under `edge/<component>/<version>/`. */
+  readonly bucket: s3.IBucket;
+
+  /** The Node component the server runs on (a dependency of this component). */
+  readonly nodeRuntime: NodeRuntimeComponent;
+}
+
 /**
  * `<prefix>.ModelServer`: the `modelfleet-edge` runtime as a zip per platform (`Unarchive: ZIP`, `Read: ALL`: the model components read it), unpacked on the
  * device to `{artifacts:decompressedPath}/modelfleet-edge-<platform>/` with `cli.js`, `worker.js`, `wait-ready.js`
@@ -51,7 +54,7 @@ export interface ModelServerComponentProps {
 export class ModelServerComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
   public readonly componentVersion: string;
-  public readonly ref: EdgeComponentRef;
+  public readonly componentRef: EdgeComponentRef;
   /** The component version resource. */
   public readonly resource: greengrassv2.CfnComponentVersion;
   /** The bucket holding the artifacts. */
@@ -100,12 +103,12 @@ export class ModelServerComponent extends Construct implements IEdgeComponent {
     });
     this.componentVersion = created.version;
     this.resource = created.resource;
-    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+    this.componentRef = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   /** Read access to the runtime zips and to the Node binaries this component depends on. */
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
-    this.nodeRuntime.grantArtifactRead(grantee);
-    return grantComponentArtifactRead(grantee, this.bucket, this.componentName);
+    return this.nodeRuntime.grantArtifactRead(grantee)
+      .combine(grantComponentArtifactRead(grantee, this.bucket, this.componentName));
   }
 }

@@ -12,11 +12,8 @@ import {
 } from './private/component-base';
 import { NODE_DISTRIBUTIONS, nodeFetchCommand } from './private/node-download';
 
-/** Properties of a `NodeRuntimeComponent`. */
-export interface NodeRuntimeComponentProps {
-  /** The bucket the artifact goes to (the model store's bucket), under `edge/<component>/<version>/`. */
-  readonly bucket: s3.IBucket;
-
+/** The tunable settings of a `NodeRuntimeComponent`. */
+export interface NodeRuntimeComponentOptions {
   /**
    * Prefix of the component name: the component is `<prefix>.NodeRuntime`.
    *
@@ -30,6 +27,12 @@ export interface NodeRuntimeComponentProps {
    * @default - EdgePlatform.all(): 64-bit ARM (Raspberry Pi) and 64-bit x86
    */
   readonly platforms?: EdgePlatform[];
+}
+
+/** Properties of a `NodeRuntimeComponent`: its settings and where its artifact goes. */
+export interface NodeRuntimeComponentProps extends NodeRuntimeComponentOptions {
+  /** The bucket the artifact goes to (the model store's bucket), under `edge/<component>/<version>/`. */
+  readonly bucket: s3.IBucket;
 }
 
 /**
@@ -46,7 +49,7 @@ export interface NodeRuntimeComponentProps {
 export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
   public readonly componentName: string;
   public readonly componentVersion: string;
-  public readonly ref: EdgeComponentRef;
+  public readonly componentRef: EdgeComponentRef;
   /** The component version resource. */
   public readonly resource: greengrassv2.CfnComponentVersion;
   /** The bucket holding the artifacts. */
@@ -97,7 +100,7 @@ export class NodeRuntimeComponent extends Construct implements IEdgeComponent {
     });
     this.componentVersion = created.version;
     this.resource = created.resource;
-    this.ref = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
+    this.componentRef = { componentName: this.componentName, componentVersion: this.resource.attrComponentVersion };
   }
 
   public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {

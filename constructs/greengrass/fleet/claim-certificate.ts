@@ -4,7 +4,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from './acknowledge';
+import { acknowledge } from '../../core/private/acknowledge';
 import { CLAIM_HANDLER_SOURCE } from './claim-handler-source';
 import { ModelFleetError } from '../../core/private/modelfleet-error';
 
@@ -104,16 +104,18 @@ class GeneratedClaimCertificate extends ClaimCertificate {
     });
     resource.node.addDependency(handler);
 
-    acknowledgeFindings(secret, ['AwsSolutions-SMG4'],
-      'The claim certificate\'s key cannot be rotated by Secrets Manager: replace the claim certificate instead.');
-    acknowledgeFindings(handler, [
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    ], 'AWSLambdaBasicExecutionRole only lets the function write its own logs.');
-    acknowledgeFindings(handler, [
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
-    ], 'iot:CreateKeysAndCertificate has no resource type; the other IoT actions act on this account\'s certificates, '
-      + 'whose ids are only known once created.');
+    acknowledge(scope, secret, {
+      id: 'AwsSolutions-SMG4',
+      reason: 'The claim certificate\'s key cannot be rotated by Secrets Manager: replace the claim certificate instead.',
+    });
+    const iotReason = 'iot:CreateKeysAndCertificate has no resource type; the other IoT actions act on this account\'s '
+      + 'certificates, whose ids are only known once created.';
+    acknowledge(scope, handler, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.',
+    }, { id: 'AwsSolutions-IAM5[Resource::*]', reason: iotReason }, {
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]', reason: iotReason,
+    });
 
     return {
       certificateArn: resource.getAttString('CertificateArn'),

@@ -2,7 +2,7 @@ import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { acknowledgeFindings } from './acknowledge';
+import { acknowledge } from '../../core/private/acknowledge';
 import { PROVISIONING_HOOK_SOURCE } from './provisioning-hook-source';
 
 /**
@@ -21,11 +21,12 @@ export function defaultProvisioningHook(scope: Construct): lambda.Function {
     actions: ['iot:DescribeThing'],
     resources: [`arn:${Aws.PARTITION}:iot:${Aws.REGION}:${Aws.ACCOUNT_ID}:thing/*`],
   }));
-  acknowledgeFindings(hook, [
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-  ], 'AWSLambdaBasicExecutionRole only lets the function write its own logs.');
-  acknowledgeFindings(hook, [
-    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
-  ], 'The hook must check any thing name a device asks for, so it describes this account\'s things (read only).');
+  acknowledge(scope, hook, {
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.',
+  }, {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:thing/*]',
+    reason: 'The hook must check any thing name a device asks for, so it describes this account\'s things (read only).',
+  });
   return hook;
 }

@@ -4,61 +4,61 @@
  */
 export const GREENGRASS_ERRORS = {
   EdgeArtifactsUnavailable:
-    'TODO',
+    'The prebuilt edge runtime zips (dist/edge-artifacts/manifest.json and one zip per platform) are missing, of another format or incomplete. Run `npm run build` in the modelfleet checkout, or pass your own build with EdgeRuntimeArtifacts.fromDirectory(path).',
   EdgeComponentDuplicatePlatform:
-    'platforms lists a platform twice (<value>): list each once',
+    'A component\'s platforms list the same EdgePlatform twice. List each platform once.',
   EdgeComponentNameInvalid:
-    'component name <value>: rename the model or change componentNamePrefix',
+    'The Greengrass component name (`<prefix>.Model.<model name>`) holds characters other than letters, digits, \'-\', \'_\' and \'.\', starts with the reserved aws.greengrass, or is longer than 128 characters. Rename the model or change componentNamePrefix.',
   EdgeComponentNamePrefixInvalid:
-    'componentNamePrefix <value>: use letters, digits, \'-\', \'_\' and \'.\', not starting with aws.greengrass',
+    'componentNamePrefix is empty, holds characters other than letters, digits, \'-\', \'_\' and \'.\', or starts with the reserved aws.greengrass. Use e.g. \'modelfleet\' or your team\'s name.',
   EdgeComponentNoPlatform:
-    'platforms is empty: give at least one, e.g. [EdgePlatform.LINUX_ARM64]',
+    'A component was given an empty platforms list, so it would ship for no device. Give at least one, e.g. [EdgePlatform.LINUX_ARM64].',
   EdgeComponentPlatformWithoutNode:
-    'platform <value> has no Node in <value>',
+    'A component ships for a platform that its NodeRuntimeComponent does not ship Node for, so the device could not run it. Add the platform to the node runtime or remove it from the component.',
   EdgeFleetAbortThresholdOutOfRange:
-    'rolloutAbortThresholdPercent must be above 0 and at most 100 with at most two decimals, got <value>. Use a percentage such as 10.',
+    'rolloutAbortThresholdPercent is not above 0 and at most 100 with at most two decimals, as IoT jobs require. Use a percentage such as 10.',
   EdgeFleetClaimCsrInvalid:
-    'ClaimCertificate.fromCsr needs a PEM certificate signing request starting with \'<value>\', got <value>. Make one with `openssl req -new ... -out claim.csr` and pass the file\'s text.',
+    'ClaimCertificate.fromCsr was given text that is not a PEM certificate signing request. Make one with `openssl req -new ... -out claim.csr` and pass the file\'s text.',
   EdgeFleetComponentInvalid:
-    'nucleusVersion must be a semantic version, got \'<value>\'. Use the version installed on the devices, e.g. \'2.16.0\'.',
+    'A component given to the fleet\'s deployment has a name that Greengrass refuses or a version that is not a semantic version (major.minor.patch). Use the name and published version of a component this app or AWS publishes.',
   EdgeFleetConfigurationMergeInvalid:
-    'configurationMerge of \'<value>\' must be a JSON object, got <value>. Pass JSON.stringify({ key: \'value\' }).',
+    'The configurationMerge given with a component is not a JSON object, which Greengrass requires. Pass JSON.stringify({ key: \'value\' }).',
   EdgeFleetCredentialDurationOutOfRange:
-    'credentialDuration (seconds)secondsThe IoT credentials provider accepts 15 minutes to 12 hours.',
+    'credentialDuration is outside what the IoT credentials provider accepts (whole seconds from 15 minutes to 12 hours). Use e.g. Duration.hours(1).',
   EdgeFleetDuplicateComponent:
-    'component \'<value>\' is already in the deployment. Deploy one version of each component: remove the other addComponent call.',
-  EdgeFleetMonitoringPropsInvalid:
-    '<value>; fix the value',
+    'The same component was added twice to the fleet\'s deployment, which lists one version of each component. Remove the other addComponent call.',
+  EdgeFleetMonitoringErrorRateOutOfRange:
+    'alarmErrorRatePercent is not above 0 and at most 100. Use the share of 5xx answers that should alarm, e.g. 5.',
+  EdgeFleetMonitoringMinDevicesOutOfRange:
+    'alarmMinReportingDevices is not a whole number of devices of at least 1. Give the fleet\'s size minus the devices you accept to lose.',
+  EdgeFleetMonitoringUploadIntervalOutOfRange:
+    'logUploadInterval is outside what the Greengrass log manager accepts (whole seconds from 10 to 3600). Use e.g. Duration.minutes(5).',
   EdgeFleetNameInvalid:
-    'thingGroupName1 to 128 letters, digits, `:`, `_` or `-`',
+    'A name of the fleet (thingGroupName, roleAliasName or provisioningTemplateName) has characters or a length AWS IoT refuses. Choose a name that matches the pattern the message gives, or leave it unset to get one derived from the construct path.',
+  EdgeFleetNucleusVersionInvalid:
+    'nucleusVersion is not a semantic version (major.minor.patch). Use the version of aws.greengrass.Nucleus installed on the devices, e.g. \'2.16.0\'.',
   EdgeFleetNucleusVersionRequired:
-    'nucleusJvmOptions needs nucleusVersion: the nucleus can only be configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs).',
+    'nucleusJvmOptions was given without nucleusVersion: the nucleus can only be configured by deploying a version of it. Set nucleusVersion to the version installed on the devices, e.g. \'2.16.0\' (what pi-bootstrap installs).',
   EdgeFleetRolloutIncrementFactorOutOfRange:
-    'rolloutIncrementFactorUse 1.1 to 5 with at most one decimal, e.g. 2.',
+    'rolloutIncrementFactor is outside what IoT jobs accept (1.1 to 5 with at most one decimal). Use e.g. 2.',
   EdgeFleetRolloutRateOutOfRange:
-    'rolloutMaximumPerMinuteIoT jobs notify 1 to 1000 devices per minute.',
+    'rolloutMaximumPerMinute or rolloutBaseRatePerMinute is outside 1 to 1000 devices per minute, or the base rate exceeds the maximum. Lower the base rate or raise the maximum within that range.',
   EdgeFleetRolloutThingsOutOfRange:
-    'rolloutRateIncreaseSucceededThingsUse a whole number of devices, at least 1.',
+    'rolloutRateIncreaseSucceededThings or rolloutAbortMinExecutedThings is not a whole number of devices of at least 1. Give a device count such as 5 or 10.',
   EdgeFleetTimeoutOutOfRange:
-    'componentUpdateTimeout (seconds)secondsUse whole seconds, e.g. Duration.seconds(60).',
-  EdgeModelBatchDelayOutOfRange:
-    'batchDelay must be whole milliseconds from 0 to 1000, got <value> ms',
+    'componentUpdateTimeout, configurationValidationTimeout (whole seconds from 1 to 86400) or rolloutInProgressTimeout (whole minutes from 1 to 10080) is out of range. Use e.g. Duration.seconds(60) or Duration.minutes(60).',
   EdgeModelContractFileMissing:
-    'the stored model \'<value>\' has no contract.json written at synth (localContractPath): its digest is needed for the recipe',
+    'The stored model has no contract.json written at synth (localContractPath), whose digest the recipe needs. Store the model with ModelStore.addModel in this app.',
   EdgeModelHostInvalid:
-    'host must be an IP address or a host name, got \'<value>\'',
-  EdgeModelMaxBatchOutOfRange:
-    'EdgeModelBatchDelayOutOfRangebatchDelay must be whole milliseconds from 0 to 1000, got <value> msEdgeModelMetricsIntervalOutOfRange',
+    'host is not an IP address or a host name (letters, digits, \'.\', \':\' and \'-\'), so it cannot go into the component\'s command line. Use e.g. \'127.0.0.1\' or \'0.0.0.0\'.',
   EdgeModelMetricsIntervalOutOfRange:
-    'metricsInterval must be whole seconds from 10 to 3600 (or 0: no metrics), got <value> s',
+    'metricsInterval is outside the runtime\'s range for --emf-interval-s (whole seconds from 10 to 3600, or 0 for no metrics). Use e.g. Duration.minutes(5).',
   EdgeModelObjectKeyUnexpected:
-    'the model object key must end in /<value>, got \'<value>\'',
+    'The stored model\'s object key does not end in /model.onnx, the file name the component\'s command line uses. Store the model with ModelStore.addModel.',
   EdgeModelPortOutOfRange:
-    'threadsEdgeModelThreadsOutOfRangemaxBatchEdgeModelMaxBatchOutOfRangeEdgeModelBatchDelayOutOfRangebatchDelay must be whole milliseconds from 0 to 1000, got <value> ms',
+    'port is not a whole number from 1 to 65535, so the server and its readiness check could not agree on it. Give each model on a device its own port, e.g. 8080.',
   EdgeModelReadinessTimeoutOutOfRange:
-    'readinessTimeout must be whole seconds from 5 to 3600, got <value> s',
-  EdgeModelThreadsOutOfRange:
-    'maxBatchEdgeModelMaxBatchOutOfRangeEdgeModelBatchDelayOutOfRangebatchDelay must be whole milliseconds from 0 to 1000, got <value> ms',
+    'readinessTimeout is not whole seconds from 5 to 3600. Use e.g. Duration.seconds(120): a Pi loads most models in 10 to 60 s.',
   EdgeModelTokenFileInvalid:
-    'tokenFile must be an absolute path without quotes, spaces or \'$\', got \'<value>\'',
+    'tokenFile is not an absolute path, or holds quotes, spaces or \'$\', which the component\'s command line cannot carry. Use e.g. \'/etc/modelfleet/token\'.',
 } as const;

@@ -1,12 +1,15 @@
 /**
  * cdk-nag (AwsSolutions) acknowledgements for what the components make the CDK create or grant, each with the reason
- * a reviewer needs. cdk-nag v3 matches finding ids exactly, so resources are spelled as it renders them.
+ * a reviewer needs, through core's `acknowledge` (only resources the acknowledging construct created). cdk-nag v3
+ * matches finding ids exactly, so resources are spelled as it renders them.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { IConstruct } from 'constructs';
+import { acknowledge } from '../../../core/private/acknowledge';
+import { flattenReference } from '../../../model-store/private/acknowledgements';
 
 const READ_ACTIONS = ['s3:GetObject*', 's3:GetBucket*', 's3:List*'];
 
@@ -17,8 +20,11 @@ function renderedBucketArn(bucket: s3.IBucket): string | undefined {
   return `<${Stack.of(bucket).resolve(cfn.logicalId)}.Arn>`;
 }
 
-/** The BucketDeployment upload function (a stack singleton) that copies the artifacts into the store. */
-export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment, bucket: s3.IBucket): void {
+/**
+ * The BucketDeployment upload function (a stack singleton the CDK creates for `owner`'s upload) that copies the
+ * artifacts into the store.
+ */
+export function acknowledgeUploadFunction(owner: IConstruct, deployment: s3deploy.BucketDeployment, bucket: s3.IBucket): void {
   const role = deployment.handlerRole;
   const stack = Stack.of(deployment);
   const reason = 'CDK BucketDeployment upload function for the Greengrass artifacts: it reads the staged artifact zips '
@@ -37,24 +43,45 @@ export function acknowledgeUploadFunction(deployment: s3deploy.BucketDeployment,
   ids.push(`AwsSolutions-IAM5[Resource::${assets}]`);
   const arn = renderedBucketArn(bucket);
   if (arn) ids.push(`AwsSolutions-IAM5[Resource::${arn}/*]`);
-  Validations.of(role).acknowledge(...ids.map((id) => ({ id, reason })));
+  acknowledge(owner, role, ...ids.map((id) => ({ id, reason })));
   const fn = role.node.scope;
   if (fn) {
-    Validations.of(fn).acknowledge({
+    acknowledge(owner, fn, {
       id: 'AwsSolutions-L1',
       reason: 'The BucketDeployment function and its runtime are provided and pinned by aws-cdk-lib; it is updated with aws-cdk-lib.',
     });
   }
 }
 
-/** The read grant a component gives the fleet's token exchange role on its own artifacts (`<prefix>*`). */
-export function acknowledgeArtifactRead(grantee: iam.IGrantable, bucket: s3.IBucket, prefix: string): void {
+/**
+ * The wildcards of the artifact reads a component granted `grantee` (read actions of `bucket.grantRead` on the
+ * components' own key prefixes), acknowledged on the grantee only when `owner` created it: the fleet's own token
+ * exchange role is, a role the user passed in keeps its findings. The ids are rendered from the grant's statements
+ * once the app is prepared (a bucket of another stack is an import named then).
+ */
+export function acknowledgeArtifactRead(owner: IConstruct, grantee: iam.IGrantable, grant: iam.Grant): void {
   const principal = grantee.grantPrincipal as Partial<IConstruct>;
   if (!principal.node) return;
-  const reason = 'Greengrass core devices (through the token exchange role) read this component\'s artifacts: read '
-    + `actions of bucket.grantRead, on the ${prefix}* keys only.`;
-  const ids = READ_ACTIONS.map((a) => `AwsSolutions-IAM5[Action::${a}]`);
-  const arn = renderedBucketArn(bucket);
-  if (arn) ids.push(`AwsSolutions-IAM5[Resource::${arn}/${prefix}*]`);
-  Validations.of(principal as IConstruct).acknowledge(...ids.map((id) => ({ id, reason })));
+  const resource = principal as IConstruct;
+  const reason = 'Greengrass core devices (through the token exchange role) read the artifacts of the components deployed '
+    + 'to them: the read actions of bucket.grantRead, on the components\' own key prefixes (edge/<component>/, '
+    + 'models/<name>/<version>/) only.';
+  resource.node.addValidation({
+    validate: () => {
+      acknowledge(owner, resource, ...wildcardIds(Stack.of(resource), grant).map((id) => ({ id, reason })));
+      return [];
+    },
+  });
+}
+
+/** The `AwsSolutions-IAM5` finding ids of a grant's wildcard actions and resources, as cdk-nag writes them. */
+function wildcardIds(stack: Stack, grant: iam.Grant): string[] {
+  const ids = new Set<string>();
+  for (const statement of grant.principalStatements) {
+    for (const action of statement.actions.filter((a) => a.includes('*'))) ids.add(`AwsSolutions-IAM5[Action::${action}]`);
+    for (const r of statement.resources.map((x) => flattenReference(stack.resolve(x))).filter((x) => x.includes('*'))) {
+      ids.add(`AwsSolutions-IAM5[Resource::${r}]`);
+    }
+  }
+  return [...ids];
 }

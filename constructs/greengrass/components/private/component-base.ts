@@ -7,7 +7,6 @@ import { Construct, IDependable } from 'constructs';
 import { FieldErrors } from '../../../core/private/field-errors';
 import { EdgePlatform } from '../edge-platform';
 import { PlatformId } from './artifacts';
-import { acknowledgeArtifactRead } from './acknowledgements';
 import { ArtifactSpec, bucketIdentity, componentNameProblem, contentVersion, renderRecipe, RecipeSpec, uploadArtifact } from './recipe';
 
 /** One file a component ships per platform: its name on the device, its digest, and where the upload reads it. */
@@ -125,8 +124,7 @@ export function createPlatformFileComponent(scope: Construct, spec: PlatformFile
     uploadPerPlatform(scope, 'Upload-', spec.bucket, name, version, spec.platforms, spec.artifactOf));
 }
 
-/** Read access to a component's own artifacts (`edge/<name>/*` in its bucket), acknowledged for cdk-nag. */
+/** Read access to a component's own artifacts (`edge/<name>/*` in its bucket). */
 export function grantComponentArtifactRead(grantee: iam.IGrantable, bucket: s3.IBucket, componentName: string): iam.Grant {
-  acknowledgeArtifactRead(grantee, bucket, `edge/${componentName}/`);
   return bucket.grantRead(grantee, `edge/${componentName}/*`);
 }

@@ -129,7 +129,7 @@ export function uploadArtifact(scope: Construct, id: string, bucket: s3.IBucket,
     memoryLimit: 1024,
     ephemeralStorageSize: Size.gibibytes(2),
   });
-  acknowledgeUploadFunction(deployment, bucket);
+  acknowledgeUploadFunction(scope, deployment, bucket);
   return deployment;
 }
 

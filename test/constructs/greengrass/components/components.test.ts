@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnResource, Duration, Lazy, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, Size, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Dependable } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ModelFleetError } from '../../../../constructs/core/private/modelfleet-error';
+import { LogLevel } from '../../../../constructs/core';
 import { ModelStore } from '../../../../constructs/model-store';
 import { EdgePlatform, ModelServerComponent, NodeRuntimeComponent } from '../../../../constructs/greengrass/components';
 import { buildEdgeArtifacts } from '../../../../scripts/build-edge-artifacts';
@@ -13,6 +14,7 @@ import { irisToOnnx, trainIris } from '../../../../scripts/iris-model';
 import { EdgeArtifactsManifest, sha256File } from '../../../../constructs/greengrass/components/private/artifacts';
 import { NODE_DISTRIBUTIONS } from '../../../../constructs/greengrass/components/private/node-download';
 import { useTmpDir } from '../../../helpers/tmp-model';
+import { parseConfig } from '../../../../edge/config';
 import { edgeStack, newStack, recipes, sharedEdgeStack } from './helpers';
 
 const tmp = useTmpDir('modelfleet-gg-');
@@ -168,6 +170,12 @@ describe('ModelComponent', () => {
       + "--host '{configuration:/host}' --port '{configuration:/port}' --threads '{configuration:/threads}' "
       + "--max-batch '{configuration:/maxBatch}' --batch-delay-ms '{configuration:/batchDelayMs}'");
     expect(run).toContain('${TOKEN_FILE:+--token-file "$TOKEN_FILE"}');
+    // the runtime settings without an edge default: passed only when the configuration has a value
+    expect(run).toContain('${SETTING_WORKERS:+--workers "$SETTING_WORKERS"} ${SETTING_MAX_QUEUE:+--max-queue "$SETTING_MAX_QUEUE"} '
+      + '${SETTING_MAX_BODY_MB:+--max-body-mb "$SETTING_MAX_BODY_MB"} ${SETTING_LOG_LEVEL:+--log-level "$SETTING_LOG_LEVEL"}');
+    expect(run.split('\n')).toEqual(expect.arrayContaining(["SETTING_WORKERS='{configuration:/workers}'",
+      "SETTING_MAX_QUEUE='{configuration:/maxQueue}'", "SETTING_MAX_BODY_MB='{configuration:/maxBodyMb}'",
+      "SETTING_LOG_LEVEL='{configuration:/logLevel}'"]));
     // the metric lines the fleet's log manager uploads: off when metricsIntervalSeconds is empty
     expect(run.split('\n')).toContain("EMF_INTERVAL='{configuration:/metricsIntervalSeconds}'");
     expect(run).toContain('${EMF_INTERVAL:+--emf-file \'{work:path}/modelfleet-metrics.log\' --emf-interval-s "$EMF_INTERVAL" '
@@ -219,13 +227,41 @@ describe('ModelComponent', () => {
   test('writes every configuration value as a string, with defaults', () => {
     const { stack } = sharedEdgeStack();
     expect(recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration).toEqual({
-      DefaultConfiguration: { host: '127.0.0.1', port: '8080', threads: '2', maxBatch: '8', batchDelayMs: '2', tokenFile: '', metricsIntervalSeconds: '300' },
+      DefaultConfiguration: {
+        host: '127.0.0.1', port: '8080', threads: '2', workers: '', maxBatch: '8', batchDelayMs: '2', maxQueue: '', maxBodyMb: '', logLevel: '',
+        tokenFile: '', metricsIntervalSeconds: '300',
+      },
     });
-    const custom = edgeStack({ port: 9000, host: '0.0.0.0', threads: 4, maxBatch: 16, batchDelay: Duration.millis(5), tokenFile: '/etc/modelfleet/token',
-      metricsInterval: Duration.seconds(0) });
+    const custom = edgeStack({ port: 9000, host: '0.0.0.0', threads: 4, workers: 2, maxBatch: 16, batchDelay: Duration.millis(5), maxQueue: 128,
+      maxBodySize: Size.kibibytes(512), logLevel: LogLevel.WARN, tokenFile: '/etc/modelfleet/token', metricsInterval: Duration.seconds(0) });
     expect(recipes(custom.stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration).toEqual({
-      host: '0.0.0.0', port: '9000', threads: '4', maxBatch: '16', batchDelayMs: '5', tokenFile: '/etc/modelfleet/token', metricsIntervalSeconds: '',
+      host: '0.0.0.0', port: '9000', threads: '4', workers: '2', maxBatch: '16', batchDelayMs: '5', maxQueue: '128', maxBodyMb: '0.5',
+      logLevel: 'warn', tokenFile: '/etc/modelfleet/token', metricsIntervalSeconds: '',
     });
+  });
+
+  test('its command line, as the device\'s shell runs it, is what the runtime\'s own parser reads back', () => {
+    const { stack } = edgeStack({ threads: 4, workers: 2, maxQueue: 128, maxBodySize: Size.kibibytes(512), logLevel: LogLevel.WARN });
+    const recipe = recipes(stack).get('modelfleet.Model.iris')!;
+    const config = recipe.ComponentConfiguration!.DefaultConfiguration!;
+    const script = (recipe.Manifests[1].Lifecycle!.Run as { Script: string }).Script;
+    const dir = fs.mkdtempSync(path.join(tmp(), 'run-'));
+    const model = path.join(dir, 'model.onnx');
+    fs.writeFileSync(model, 'x');
+    const stub = path.join(dir, 'node');
+    fs.writeFileSync(stub, '#!/bin/sh\nprintf \'%s\\n\' "$@"\n', { mode: 0o755 });
+    const resolved = script
+      .replace(/\{modelfleet\.NodeRuntime:artifacts:path\}\/node/g, stub)
+      .replace(/\{artifacts:path\}\/model\.onnx/g, model)
+      .replace(/\{configuration:\/([A-Za-z]+)\}/g, (_m, key: string) => String(config[key]))
+      .replace(/\{[A-Za-z.:/]+\}/g, dir);
+    const run = spawnSync('sh', ['-c', resolved], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const argv = run.stdout.trim().split('\n').slice(1); // after cli.js
+    const parsed = parseConfig(argv, {}, { cpuCount: 4, cwd: dir });
+    expect(parsed).toMatchObject({ threads: 4, workers: 2, maxBatch: 8, batchDelayMs: 2, maxQueue: 128, maxBodyBytes: 512 * 1024,
+      logLevel: 'warn', port: 8080, host: '127.0.0.1' });
+    expect(parsed.token).toBeUndefined();
   });
 
   test('uses the model\'s own objects in the store as artifacts, with their digests, after the model upload', () => {
@@ -241,10 +277,10 @@ describe('ModelComponent', () => {
     expect(resource.DependsOn).toEqual(expect.arrayContaining(uploadIds));
   });
 
-  test('exposes a ref whose version is the component version attribute', () => {
+  test('exposes a componentRef whose version is the component version attribute', () => {
     const { stack, model } = sharedEdgeStack();
-    expect(model.ref.componentName).toBe('modelfleet.Model.iris');
-    expect(stack.resolve(model.ref.componentVersion)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(model.resource), 'ComponentVersion'] });
+    expect(model.componentRef.componentName).toBe('modelfleet.Model.iris');
+    expect(stack.resolve(model.componentRef.componentVersion)).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(model.resource), 'ComponentVersion'] });
   });
 
   test('keeps its version for unchanged content; a model update changes the model component\'s version only', () => {
@@ -270,14 +306,28 @@ describe('ModelComponent', () => {
     expect(stack.getLogicalId(model.resource)).toBe('Iris41E3AD9B');
   });
 
-  test('fails with every bad value at once', () => {
-    const err = caught(() => edgeStack({ port: 0, threads: 1.5, maxBatch: 0, batchDelay: Duration.millis(2000), tokenFile: 'token.txt' }));
+  test('fails with every bad value at once, the runtime settings with the runtime\'s own ranges', () => {
+    const err = caught(() => edgeStack({ port: 0, threads: 1.5, maxBatch: 0, batchDelay: Duration.millis(2000), maxQueue: 0,
+      maxBodySize: Size.gibibytes(5), tokenFile: 'token.txt' }));
     expect(err.code).toBe('EdgeModelPortOutOfRange');
-    for (const code of ['EdgeModelThreadsOutOfRange', 'EdgeModelMaxBatchOutOfRange', 'EdgeModelBatchDelayOutOfRange', 'EdgeModelTokenFileInvalid']) {
+    for (const code of ['RuntimeThreadsOutOfRange', 'RuntimeMaxBatchOutOfRange', 'RuntimeBatchDelayOutOfRange', 'RuntimeMaxQueueOutOfRange',
+      'RuntimeMaxBodySizeOutOfRange', 'EdgeModelTokenFileInvalid']) {
       expect(err.message).toContain(code);
     }
     expect(err.message).toContain('got 0');
     expect(err.message).toContain('Stack/Iris');
+  });
+
+  test('fails when workers exceed the edge default of 2 threads', () => {
+    const err = caught(() => edgeStack({ workers: 3 }));
+    expect(err.code).toBe('RuntimeWorkersOutOfRange');
+    expect(err.message).toContain('workers (3) must be at most threads (2)');
+  });
+
+  test('takes up to 256 threads, the runtime\'s own limit', () => {
+    expect(recipes(edgeStack({ threads: 128 }).stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!.threads)
+      .toBe('128');
+    expect(caught(() => edgeStack({ threads: 257 })).code).toBe('RuntimeThreadsOutOfRange');
   });
 
   test('fails on a host that is not an address', () => {
@@ -297,9 +347,13 @@ describe('ModelComponent', () => {
   test('skips tokenized values', () => {
     const port = Token.asNumber(Lazy.number({ produce: () => 8081 }));
     const seconds = Token.asNumber(Lazy.number({ produce: () => 60 }));
-    const { stack } = edgeStack({ port, metricsInterval: Duration.seconds(seconds) });
+    const threads = Token.asNumber(Lazy.number({ produce: () => 3 }));
+    const maxQueue = Token.asNumber(Lazy.number({ produce: () => 99 }));
+    const { stack } = edgeStack({ port, threads, maxQueue, metricsInterval: Duration.seconds(seconds) });
     const config = recipes(stack).get('modelfleet.Model.iris')!.ComponentConfiguration!.DefaultConfiguration!;
     expect(config.port).toBe('8081');
+    expect(config.threads).toBe('3');
+    expect(config.maxQueue).toBe('99');
     expect(config.metricsIntervalSeconds).toBe('60');
   });
 
@@ -320,6 +374,16 @@ describe('ModelComponent', () => {
       '/edge/modelfleet.ModelServer/*', '/edge/modelfleet.NodeRuntime/*', `/${model.model.prefix}*`,
     ].sort());
     for (const st of statements) expect(st.Action).not.toContain('s3:PutObject');
+  });
+
+  test('grantArtifactRead returns one grant holding the statements of the component and of its dependencies', () => {
+    const { stack, model } = edgeStack();
+    const role = new iam.Role(stack, 'TokenExchange', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    const grant = model.grantArtifactRead(role);
+    const resources = grant.principalStatements.flatMap((st) => st.resources.map((r) => JSON.stringify(stack.resolve(r))));
+    for (const part of ['/edge/modelfleet.ModelServer/*', '/edge/modelfleet.NodeRuntime/*', `/${model.model.prefix}*`]) {
+      expect(resources.some((r) => r.includes(part))).toBe(true);
+    }
   });
 });
 

@@ -427,12 +427,15 @@ describe('EdgeFleet options', () => {
     class FakeComponent extends Construct implements IEdgeComponent {
       public readonly componentName = MODEL.componentName;
       public readonly componentVersion = MODEL.componentVersion;
-      public readonly ref = MODEL;
+      public readonly componentRef = MODEL;
       public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
         return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: ['arn:aws:s3:::store/models/iris/abc/*'] });
       }
     }
-    fleet.addEdgeComponent(new FakeComponent(stack, 'Model'), '{"port":"8080"}');
+    const component = new FakeComponent(stack, 'Model');
+    fleet.addEdgeComponent(component, '{"port":"8080"}');
+    fleet.addEdgeComponent(component); // the same component again: nothing more
+    expect(fleet.deployedComponentNames).toEqual([MODEL.componentName]);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
       Components: { 'modelfleet.Model.iris': { ComponentVersion: '1.0.0', ConfigurationUpdate: { Reset: [''], Merge: '{"port":"8080"}' } } },
@@ -441,6 +444,29 @@ describe('EdgeFleet options', () => {
       Roles: [{ Ref: stack.getLogicalId(fleet.tokenExchangeRole.node.defaultChild as iam.CfnRole) }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::store/models/iris/abc/*' })]) },
     });
+  });
+
+  test('acknowledges the artifact reads\' wildcards on its own token exchange role only', () => {
+    const stack = newStack();
+    const fleet = new EdgeFleet(stack, 'Fleet');
+    class WildcardComponent extends Construct implements IEdgeComponent {
+      public readonly componentName = MODEL.componentName;
+      public readonly componentVersion = MODEL.componentVersion;
+      public readonly componentRef = MODEL;
+      public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
+        return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject*'], resourceArns: ['arn:aws:s3:::store/models/iris/*'] });
+      }
+    }
+    fleet.addEdgeComponent(new WildcardComponent(stack, 'Model'));
+    const userRole = new iam.Role(stack, 'UserRole', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    const imported = EdgeFleet.fromThingGroupName(stack, 'Imported', 'other-pis', userRole);
+    imported.addEdgeComponent(new WildcardComponent(stack, 'Model2'));
+    Template.fromStack(stack); // the acknowledgements are made when the app is prepared
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => r.constructPath ?? ''));
+    // the fleet's own role: acknowledged; the role the user passed in keeps the grant's findings
+    expect(findings.filter((p) => p.startsWith('Edge/Fleet/'))).toEqual([]);
+    expect(findings.filter((p) => p.startsWith('Edge/UserRole/'))).not.toEqual([]);
   });
 
   test('deploys the nucleus with jvmOptions by merge only, never resetting its provisioned configuration', () => {
@@ -479,6 +505,20 @@ describe('EdgeFleet options', () => {
     expect(template.toJSON().Resources[stack.getLogicalId(fleet.provisioningTemplate)].DependsOn).toContain(permissionId);
   });
 
+  test('acknowledges the findings of its own hook and claim certificate handler, never of a hook the user gives', () => {
+    const stack = newStack();
+    const hook = new lambda.Function(stack, 'UserHook', {
+      runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({ allowProvisioning: true });'),
+    });
+    new EdgeFleet(stack, 'Fleet', { components: [MODEL], provisioningPreHook: hook });
+    Template.fromStack(stack);
+    const findings = new AwsSolutionsChecks().validateScope(stack).violations
+      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? ''}`));
+    expect(findings.filter((f) => !f.includes(' at Edge/UserHook/'))).toEqual([]);
+    expect(findings).toContain('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole] '
+      + 'at Edge/UserHook/ServiceRole/Resource');
+  });
+
   test('provisions every claim request without a hook when defaultProvisioningPreHook is false', () => {
     const { fleet, template } = fleetStack({ components: [MODEL], defaultProvisioningPreHook: false });
     expect(fleet.provisioningPreHook).toBeUndefined();
@@ -500,6 +540,102 @@ describe('EdgeFleet options', () => {
     expect(outputs.some((k) => k.includes('EdgeFleetClaimCertificateId'))).toBe(true);
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations).toEqual([]);
+  });
+});
+
+describe('EdgeFleet.fromThingGroupName', () => {
+  // "You can define one deployment for each target. When you create a new deployment for a target that has an existing
+  // deployment, you replace the previous deployment."
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-greengrassv2-deployment.html
+  // (and https://docs.aws.amazon.com/greengrass/v2/developerguide/create-deployments.html: a component of the previous
+  // deployment that the new one does not list is uninstalled). So the import deploys only when a component is added.
+  const role = (stack: Stack) => iam.Role.fromRoleArn(stack, 'DevicesRole', 'arn:aws:iam::111111111111:role/pis-token-exchange');
+
+  test('creates nothing until a component is added', () => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Edge', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const fleet = EdgeFleet.fromThingGroupName(stack, 'Pis', 'other-pis', role(stack));
+    expect(fleet.thingGroupName).toBe('other-pis');
+    expect(stack.resolve(fleet.thingGroupArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:111111111111:thinggroup/other-pis']],
+    });
+    expect(Object.keys(Template.fromStack(stack).toJSON().Resources ?? {})).toEqual([]);
+  });
+
+  test('adding a component makes this app\'s one deployment to the existing thing group, with the default rollout', () => {
+    const stack = newStack();
+    const fleet = EdgeFleet.fromThingGroupName(stack, 'Pis', 'other-pis', role(stack));
+    fleet.addComponent(SERVER);
+    fleet.addComponent(MODEL);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::GreengrassV2::Deployment', 1);
+    template.resourceCountIs('AWS::IoT::ThingGroup', 0);
+    template.hasResourceProperties('AWS::GreengrassV2::Deployment', {
+      TargetArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iot:eu-west-1:111111111111:thinggroup/other-pis']] },
+      Components: {
+        'modelfleet.ModelServer': { ComponentVersion: '2.3.4', ConfigurationUpdate: { Reset: [''] } },
+        'modelfleet.Model.iris': { ComponentVersion: '1.0.0', ConfigurationUpdate: { Reset: [''] } },
+      },
+      DeploymentPolicies: { FailureHandlingPolicy: 'ROLLBACK' },
+    });
+    expect(fleet.deployedComponentNames).toEqual(['modelfleet.ModelServer', 'modelfleet.Model.iris']);
+    expect(stack.resolve(fleet.deploymentId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PisDeployment/), 'DeploymentId'] });
+  });
+
+  test('fromEdgeFleetAttributes sets the deployment\'s rollout', () => {
+    const stack = newStack();
+    const fleet = EdgeFleet.fromEdgeFleetAttributes(stack, 'Pis', {
+      thingGroupName: 'other-pis', tokenExchangeRole: role(stack), rolloutMaximumPerMinute: 10, rolloutBaseRatePerMinute: 2,
+    });
+    fleet.addComponent(MODEL);
+    Template.fromStack(stack).hasResourceProperties('AWS::GreengrassV2::Deployment', {
+      IotJobConfiguration: Match.objectLike({ JobExecutionsRolloutConfig: Match.objectLike({ MaximumPerMinute: 10 }) }),
+    });
+  });
+
+  test('addEdgeComponent grants the given role the artifact reads', () => {
+    const stack = newStack();
+    const devices = new iam.Role(stack, 'Devices', { assumedBy: new iam.ServicePrincipal('credentials.iot.amazonaws.com') });
+    const fleet = EdgeFleet.fromThingGroupName(stack, 'Pis', 'other-pis', devices);
+    class FakeComponent extends Construct implements IEdgeComponent {
+      public readonly componentName = MODEL.componentName;
+      public readonly componentVersion = MODEL.componentVersion;
+      public readonly componentRef = MODEL;
+      public grantArtifactRead(grantee: iam.IGrantable): iam.Grant {
+        return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: ['arn:aws:s3:::store/models/iris/abc/*'] });
+      }
+    }
+    fleet.addEdgeComponent(new FakeComponent(stack, 'Model'));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(devices.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) },
+    });
+    // the devices must not download before the grant exists
+    expect(Object.values(template.findResources('AWS::GreengrassV2::Deployment'))[0].DependsOn)
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^DevicesDefaultPolicy/)]));
+  });
+
+  test('fails at synth when a deployment was made but has no components', () => {
+    const stack = newStack();
+    const fleet = EdgeFleet.fromThingGroupName(stack, 'Pis', 'other-pis', role(stack));
+    expect(fleet.deploymentId).toBeDefined();
+    expect(() => Template.fromStack(stack)).toThrow(/EdgeFleetNoComponents: .*\(at Edge\/Pis\)/);
+  });
+
+  test('fails when the thing group name is malformed or the rollout out of range', () => {
+    const stack = newStack();
+    const err = errorOf(() => EdgeFleet.fromEdgeFleetAttributes(stack, 'Pis', {
+      thingGroupName: 'my pis', tokenExchangeRole: role(stack), rolloutMaximumPerMinute: 0,
+    }));
+    expect(err.code).toBe('EdgeFleetNameInvalid');
+    expect(err.message).toContain('EdgeFleetRolloutRateOutOfRange');
+  });
+
+  test('skips tokenized values', () => {
+    const stack = newStack();
+    const fleet = EdgeFleet.fromThingGroupName(stack, 'Pis', Token.asString({ Ref: 'Group' }), role(stack));
+    fleet.addComponent(MODEL);
+    expect(stack.resolve(fleet.thingGroupName)).toEqual({ Ref: 'Group' });
   });
 });
 
@@ -525,6 +661,7 @@ describe('EdgeFleet validation', () => {
     ['fails when jvmOptions come without a nucleus version', { nucleusJvmOptions: '-Xmx64m' }, 'EdgeFleetNucleusVersionRequired'],
     ['fails when a component version is not semver', { components: [{ componentName: 'a.b', componentVersion: 'v1' }] }, 'EdgeFleetComponentInvalid'],
     ['fails when a component name has a slash', { components: [{ componentName: 'a/b', componentVersion: '1.0.0' }] }, 'EdgeFleetComponentInvalid'],
+    ['fails when the nucleus version is not semver', { nucleusVersion: '2.16', nucleusJvmOptions: '-Xmx64m' }, 'EdgeFleetNucleusVersionInvalid'],
   ])('%s', (_name, props, code) => {
     const err = errorOf(() => new EdgeFleet(newStack(), 'Fleet', { components: [MODEL], ...props }));
     expect(err.code).toBe(code);

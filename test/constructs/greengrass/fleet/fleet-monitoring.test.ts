@@ -2,7 +2,8 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { EdgeFleet, EdgeFleetMonitoring } from '../../../../constructs/greengrass';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EdgeFleet, EdgeFleetMonitoring, IEdgeFleet } from '../../../../constructs/greengrass';
 import { eventMatches, transformInput } from '../../../helpers/event-pattern';
 
 /*
@@ -70,11 +71,18 @@ interface Rendered {
   rule(descriptionPart: string): { pattern: object; paths: Record<string, string>; input: string; target: Record<string, unknown> };
 }
 
-function render(props: { notifyDeploymentSucceeded?: boolean; dashboard?: boolean } = {}): Rendered {
+function render(props: { notifyDeploymentSucceeded?: boolean; dashboard?: boolean } = {}, imported = false): Rendered {
   const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Stack');
   const topic = new sns.Topic(stack, 'Alarms');
-  const fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER] });
+  let fleet: IEdgeFleet;
+  if (imported) {
+    fleet = EdgeFleet.fromThingGroupName(stack, 'Fleet', 'other-pis',
+      iam.Role.fromRoleArn(stack, 'Devices', 'arn:aws:iam::111111111111:role/pis-token-exchange'));
+    fleet.addComponent(SERVER);
+  } else {
+    fleet = new EdgeFleet(stack, 'Fleet', { components: [SERVER] });
+  }
   new EdgeFleetMonitoring(stack, 'Monitoring', { fleet, alarmTopic: topic, ...props });
   fleet.addComponent(MODEL); // added after the monitoring: the rule still lists it
   const template = Template.fromStack(stack);
@@ -109,6 +117,13 @@ describe('EdgeFleetMonitoring', () => {
     expect(eventMatches(pattern, deploymentEvent('COMPLETED'))).toBe(false);
     expect(eventMatches(pattern, deploymentEvent('FAILED', 'deploymentId', 'another-deployment'))).toBe(false);
     expect(eventMatches(pattern, componentEvent(MODEL.componentName, 'BROKEN'))).toBe(false);
+  });
+
+  test('watches an imported fleet: this app\'s deployment to the thing group and its components', () => {
+    const imported = render({}, true);
+    expect(eventMatches(imported.rule('deployment').pattern, deploymentEvent('FAILED'))).toBe(true);
+    const { pattern } = imported.rule('component');
+    for (const name of [SERVER.componentName, MODEL.componentName]) expect(eventMatches(pattern, componentEvent(name, 'BROKEN'))).toBe(true);
   });
 
   test('notifyDeploymentSucceeded adds SUCCEEDED and COMPLETED', () => {
@@ -228,7 +243,9 @@ describe('EdgeFleetMonitoring', () => {
     } catch (e) {
       err = e as Error;
     }
-    expect(err?.message).toMatch(/^EdgeFleetMonitoringPropsInvalid: logUploadInterval must be whole seconds from 10 to 3600, got 5 s; alarmErrorRatePercent .* got 0; alarmMinReportingDevices .* got 0.5/);
+    expect(err?.message).toMatch(/^EdgeFleetMonitoringUploadIntervalOutOfRange: logUploadInterval \(seconds\) must be an integer between 10 and 3600, got 5;/);
+    expect(err?.message).toMatch(/EdgeFleetMonitoringErrorRateOutOfRange: alarmErrorRatePercent .* got 0;/);
+    expect(err?.message).toMatch(/EdgeFleetMonitoringMinDevicesOutOfRange: alarmMinReportingDevices .* got 0.5;/);
   });
 
   test('leaves no cdk-nag finding', () => {
