@@ -3,13 +3,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { EdgePlatform, EdgeRuntimeArtifacts, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
-import { EdgeFleet } from '../greengrass/edge-fleet';
+import { EdgeFleet, IEdgeFleet } from '../greengrass/edge-fleet';
 import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelFleetError } from '../core/private/modelfleet-error';
 import { IModelStore, ModelStore } from '../model-store';
 import { ServingImage } from '../serving-image';
 import { AlarmChatChannel, AlarmChatChannelConfig } from './alarm-chat-channel';
-import { acknowledgeArtifactRead, acknowledgeUploadFunctions } from './private/acknowledgements';
+import { acknowledgeUploadFunctions } from './private/acknowledgements';
 
 /** Properties of `ModelFleetResources`. */
 export interface ModelFleetResourcesProps {
@@ -32,7 +32,7 @@ export interface ModelFleetResourcesProps {
    *
    * @default - a new `EdgeFleet` with its defaults, created when the first model goes to the edge
    */
-  readonly edgeFleet?: EdgeFleet;
+  readonly edgeFleet?: IEdgeFleet;
 
   /**
    * Prefix of the Greengrass component names (`<prefix>.NodeRuntime`, `<prefix>.ModelServer`, `<prefix>.Model.<name>`).
@@ -162,14 +162,14 @@ export class ModelFleetResources extends Construct {
 
   private readonly props: ModelFleetResourcesProps;
   private sharedStore?: IModelStore;
-  private sharedEdgeFleet?: EdgeFleet;
+  private sharedEdgeFleet?: IEdgeFleet;
   private sharedNodeRuntime?: NodeRuntimeComponent;
   private sharedModelServer?: ModelServerComponent;
   private nextPort: number;
-  private readonly usedPorts = new WeakMap<EdgeFleet, Map<number, string>>();
+  private readonly usedPorts = new WeakMap<IEdgeFleet, Map<number, string>>();
   private sharedAlarmTopic?: sns.ITopic;
   private readonly alarmEmails = new Set<string>();
-  private readonly monitorings = new Map<EdgeFleet, EdgeFleetMonitoring>();
+  private readonly monitorings = new Map<IEdgeFleet, EdgeFleetMonitoring>();
 
   /** The AWS Chatbot channel of the alarm topic, when `alarmChatChannel` is given. */
   public readonly alarmChatChannel?: AlarmChatChannelConfig;
@@ -215,7 +215,7 @@ export class ModelFleetResources extends Construct {
    *
    * @param fleet the fleet
    */
-  public edgeMonitoring(fleet: EdgeFleet): EdgeFleetMonitoring | undefined {
+  public edgeMonitoring(fleet: IEdgeFleet): EdgeFleetMonitoring | undefined {
     if (this.props.edgeMonitoring === false) return undefined;
     let monitoring = this.monitorings.get(fleet);
     if (!monitoring) {
@@ -252,7 +252,7 @@ export class ModelFleetResources extends Construct {
   }
 
   /** The shared edge fleet (created on first use). */
-  public get edgeFleet(): EdgeFleet {
+  public get edgeFleet(): IEdgeFleet {
     this.sharedEdgeFleet = this.sharedEdgeFleet ?? new EdgeFleet(this, 'EdgeFleet');
     return this.sharedEdgeFleet;
   }
@@ -262,7 +262,7 @@ export class ModelFleetResources extends Construct {
    *
    * @internal
    */
-  public _runtimeComponents(store: IModelStore, fleet: EdgeFleet): { nodeRuntime: NodeRuntimeComponent; modelServer: ModelServerComponent } {
+  public _runtimeComponents(store: IModelStore, fleet: IEdgeFleet): { nodeRuntime: NodeRuntimeComponent; modelServer: ModelServerComponent } {
     if (!this.sharedNodeRuntime || !this.sharedModelServer) {
       this.sharedNodeRuntime = new NodeRuntimeComponent(this, 'NodeRuntime', {
         bucket: store.bucket,
@@ -277,13 +277,8 @@ export class ModelFleetResources extends Construct {
         runtimeArtifacts: this.props.edgeRuntimeArtifacts,
       });
     }
-    for (const component of [this.sharedNodeRuntime, this.sharedModelServer]) {
-      addOnce(fleet, component.ref.componentName, () => {
-        fleet.addComponent(component.ref);
-        component.grantArtifactRead(fleet.tokenExchangeRole);
-        acknowledgeArtifactRead(fleet, fleet.tokenExchangeRole, store.bucket, [`edge/${component.componentName}/`]);
-      });
-    }
+    // Each fleet adds a component once, with its artifact grants.
+    for (const component of [this.sharedNodeRuntime, this.sharedModelServer]) fleet.addEdgeComponent(component);
     acknowledgeUploadFunctions(this, Stack.of(this), store.bucket);
     return { nodeRuntime: this.sharedNodeRuntime, modelServer: this.sharedModelServer };
   }
@@ -294,7 +289,7 @@ export class ModelFleetResources extends Construct {
    *
    * @internal
    */
-  public _reserveEdgePort(fleet: EdgeFleet, model: string, port?: number): { port: number; conflict?: string } {
+  public _reserveEdgePort(fleet: IEdgeFleet, model: string, port?: number): { port: number; conflict?: string } {
     const used = this.usedPorts.get(fleet) ?? new Map<number, string>();
     this.usedPorts.set(fleet, used);
     if (port !== undefined) {
@@ -315,13 +310,3 @@ const declared = new WeakMap<Stack, ModelFleetResources>();
 
 /** The ones `of()` created with defaults (not declared by the app). */
 const implicit = new WeakSet<ModelFleetResources>();
-
-const added = new WeakMap<EdgeFleet, Set<string>>();
-
-function addOnce(fleet: EdgeFleet, name: string, add: () => void): void {
-  const names = added.get(fleet) ?? new Set<string>();
-  added.set(fleet, names);
-  if (names.has(name)) return;
-  names.add(name);
-  add();
-}

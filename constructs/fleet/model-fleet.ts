@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Annotations, Aws, CfnOutput, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct, DependencyGroup } from 'constructs';
-import { ModelComponent, ModelServerComponent, ModelServerSettings, NodeRuntimeComponent } from '../greengrass/components';
-import { EdgeFleet } from '../greengrass/edge-fleet';
+import { EdgeDeploymentOptions, ModelComponent, ModelServerComponent, NodeRuntimeComponent } from '../greengrass/components';
+import { IEdgeFleet } from '../greengrass/edge-fleet';
 import { EdgeFleetMonitoring } from '../greengrass/fleet-monitoring';
 import { ModelContract, ModelSource } from '../model';
 import { FieldErrors } from '../core/private/field-errors';
@@ -16,7 +16,6 @@ import { SageMakerEndpoint, SageMakerEndpointOptions } from '../sagemaker';
 import { ServingImage } from '../serving-image';
 import { GoldenRequest } from './golden-request';
 import { ModelFleetResources } from './model-fleet-resources';
-import { acknowledgeArtifactRead } from './private/acknowledgements';
 import { DEFAULT_GOLDEN_TOLERANCE, GoldenDocument, runGoldenInferences, V2InferRequest } from './private/golden';
 import { HISTORY_ENTRY_FILE, historyEntryDocument, recordedVersion, recordedVersions, recordVersion } from './private/history';
 import { goldenAssemblyPath, VERIFY_SCHEMA, VerifyTarget, verifyOutputKey } from './private/verify-target';
@@ -49,8 +48,12 @@ export interface ModelFleetKubernetesOptions extends KubernetesModelServiceOptio
   readonly enabled?: boolean;
 }
 
-/** How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`). */
-export interface ModelFleetEdgeOptions extends ModelServerSettings {
+/**
+ * How the model is served on the Greengrass fleet (the `edge` prop of `ModelFleet`): every option of the model's
+ * component (`EdgeDeploymentOptions`), passed through as given, the fleet, and whether the target is on. Without a
+ * `port`, each model of a fleet gets the next free one (8080, 8081, ...), so that models can share a device.
+ */
+export interface ModelFleetEdgeOptions extends EdgeDeploymentOptions {
   /**
    * Whether the model goes to the edge fleet.
    *
@@ -63,14 +66,7 @@ export interface ModelFleetEdgeOptions extends ModelServerSettings {
    *
    * @default - the stack's shared fleet (`ModelFleetResources.of(this).edgeFleet`)
    */
-  readonly fleet?: EdgeFleet;
-
-  /**
-   * Port of the model server on each device.
-   *
-   * @default - 8080 for the stack's first model, then 8081, 8082... (one port per model, so models can share a device)
-   */
-  readonly port?: number;
+  readonly fleet?: IEdgeFleet;
 }
 
 /** Properties of a `ModelFleet`. */
@@ -248,7 +244,7 @@ export class ModelFleet extends Construct {
   public readonly kubernetes?: KubernetesModelService;
 
   /** The edge fleet the model is deployed to, when that target is on. */
-  public readonly edgeFleet?: EdgeFleet;
+  public readonly edgeFleet?: IEdgeFleet;
 
   /** The model's Greengrass component, when the edge target is on. */
   public readonly modelComponent?: ModelComponent;
@@ -350,9 +346,9 @@ export class ModelFleet extends Construct {
       });
     }
 
-    const edge = props.edge ?? {};
-    if (edge.enabled ?? true) {
-      this.edgeFleet = edge.fleet ?? this.resources.edgeFleet;
+    const { enabled: edgeEnabled, fleet: edgeFleet, ...edge } = props.edge ?? {};
+    if (edgeEnabled ?? true) {
+      this.edgeFleet = edgeFleet ?? this.resources.edgeFleet;
       const { nodeRuntime, modelServer } = this.resources._runtimeComponents(this.store, this.edgeFleet);
       this.nodeRuntimeComponent = nodeRuntime;
       this.modelServerComponent = modelServer;
@@ -367,21 +363,15 @@ export class ModelFleet extends Construct {
       this.edgePort = reserved.port;
       // In the resources' scope: the fleet's deployment lists the component, so both must be in one stack.
       this.modelComponent = new ModelComponent(this.resources, `EdgeModel-${this.modelName}`, {
+        ...edge,
         model: this.storedModel,
         modelServer,
         port: this.edgePort,
-        host: edge.host,
-        threads: edge.threads,
-        maxBatch: edge.maxBatch,
-        batchDelay: edge.batchDelay,
-        tokenFile: edge.tokenFile,
-        metricsInterval: edge.metricsInterval,
       });
-      this.edgeFleet.addComponent(this.modelComponent.ref);
+      // Adds the component to the fleet's deployment and grants the fleet's role its artifacts.
+      this.edgeFleet.addEdgeComponent(this.modelComponent);
       this.edgeMonitoring = this.resources.edgeMonitoring(this.edgeFleet);
       this.edgeMonitoring?.addModel(this.modelName, this.modelComponent.componentName, edge.metricsInterval);
-      this.modelComponent.grantArtifactRead(this.edgeFleet.tokenExchangeRole);
-      acknowledgeArtifactRead(this.edgeFleet, this.edgeFleet.tokenExchangeRole, this.storedModel.bucket, [this.storedModel.prefix]);
     }
 
     // ---- the model registry ----

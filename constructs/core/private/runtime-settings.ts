@@ -31,7 +31,7 @@ const SETTINGS: readonly SettingSpec[] = [
   { setting: 'maxBatch', flag: 'max-batch', code: 'RuntimeMaxBatchOutOfRange', value: (s) => s.maxBatch, fix: 'use 1 to turn batching off' },
   {
     setting: 'batchDelay', flag: 'batch-delay-ms', code: 'RuntimeBatchDelayOutOfRange', unit: 'ms',
-    value: (s) => s.batchDelay?.toMilliseconds(), fix: 'use a few milliseconds, e.g. Duration.millis(2)',
+    value: (s) => s.batchDelay?.toMilliseconds({ integral: false }), fix: 'use a few milliseconds, e.g. Duration.millis(2)',
   },
   { setting: 'maxQueue', flag: 'max-queue', code: 'RuntimeMaxQueueOutOfRange', value: (s) => s.maxQueue, fix: 'use at least 1' },
   {

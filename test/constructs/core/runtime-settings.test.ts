@@ -37,7 +37,7 @@ describe('RuntimeSettings', () => {
     ['workers 5 over 4 threads', { threads: 4, workers: 5 }], ['workers 4 over 4 threads', { threads: 4, workers: 4 }],
     ['maxBatch 4096', { maxBatch: 4096 }], ['maxBatch 4097', { maxBatch: 4097 }], ['maxBatch 0', { maxBatch: 0 }],
     ['batchDelay 1000 ms', { batchDelay: Duration.millis(1000) }], ['batchDelay 1001 ms', { batchDelay: Duration.millis(1001) }],
-    ['batchDelay 0', { batchDelay: Duration.millis(0) }], ['maxQueue 0', { maxQueue: 0 }], ['maxQueue 1', { maxQueue: 1 }],
+    ['batchDelay 0', { batchDelay: Duration.millis(0) }], ['batchDelay 0.5 ms', { batchDelay: Duration.millis(0.5) }], ['maxQueue 0', { maxQueue: 0 }], ['maxQueue 1', { maxQueue: 1 }],
     ['maxBodySize 4096 MiB', { maxBodySize: Size.mebibytes(4096) }], ['maxBodySize 4097 MiB', { maxBodySize: Size.mebibytes(4097) }],
     ['logLevel warn', { logLevel: LogLevel.WARN }], ['logLevel loud', { logLevel: 'loud' as LogLevel }],
   ];
