@@ -9,7 +9,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ModelFleet, ModelSource, SageMakerInstanceType, TrafficShift } from '../constructs';
+import { LogLevel, ModelFleet, ModelSource, SageMakerInstanceType, TrafficShift } from '../constructs';
 
 /** Props of `IrisFleetStack`. */
 export interface IrisFleetStackProps extends StackProps {
@@ -45,9 +45,12 @@ export class IrisFleetStack extends Stack {
         autoscalingMaxCapacity: 4,
         deploymentTrafficShift: TrafficShift.canary(10, Duration.minutes(5)),
         alarmEmail: 'ml-oncall@example.com',
+        // the runtime settings have the same names on every target (RuntimeSettings)
+        maxBatch: 16,
+        logLevel: LogLevel.WARN,
       },
       kubernetes: { cluster, namespaceName: 'default', replicas: 2 },
-      edge: { threads: 2, maxBatch: 4 },
+      edge: { threads: 2, maxBatch: 4, logLevel: LogLevel.WARN },
     });
   }
 }
