@@ -1,14 +1,15 @@
 /**
  * modelfleet as a Python platform team meets it: the wheel that `npm run package:python` builds (jsii-pacmak, from the
  * `.jsii` assembly `npm test` has just compiled), `pip install`ed offline into a fresh virtualenv beside the CDK
- * libraries from PyPI (aws-cdk-lib, constructs, cdk8s, cdk8s-plus-27 at the versions of modelfleet's npm lockfile:
- * `.ci/requirements-python-app.txt`, installed into `.venv/` by scripts/setup-python-tools.sh), an `app.py` with one
+ * libraries from PyPI (constructs, cdk8s, cdk8s-plus-27 at the versions of modelfleet's npm lockfile, aws-cdk-lib at
+ * modelfleet's minimum: `.ci/requirements-python-app.txt`, installed into `.venv/` by scripts/setup-python-tools.sh), an `app.py` with one
  * `ModelFleet`, and `cdk synth --app "python3 app.py"` (the Node CLI of our devDependencies) with no network at all
  * (`unshare -n`). Everything modelfleet does at synth then runs inside jsii's Node kernel, from the npm tarball the
  * wheel carries, unpacked into the kernel's cache: the ONNX contract reader, the golden request (onnxruntime-web in a
  * worker thread, from `dist/golden-engine/`), the edge artifacts of `dist/edge-artifacts/`.
  *
- * The same app in TypeScript, against the same tarball (taken out of the wheel), must give the same cloud assembly:
+ * The same app in TypeScript, on the same JavaScript (the npm tarballs inside modelfleet's wheel and the PyPI CDK
+ * libraries' wheels), must give the same cloud assembly:
  * the same template (every logical id, resource, Greengrass recipe and output), the same assets and the same golden
  * files. Needs root (for `unshare -n`), as the consumer test does.
  */
@@ -55,6 +56,8 @@ let work: string;
 let app: string;
 let wheel: string;
 let venv: string;
+/** The jsii tarballs both apps load (file names). */
+let libraries: string[] = [];
 const seconds: Record<string, number> = {};
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): SpawnSyncReturns<string> {
@@ -86,6 +89,25 @@ function pins(file: string): Map<string, string> {
   return out;
 }
 
+/** The site-packages folder of a Python. */
+function site(python: string): string {
+  return run(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { cwd: os.tmpdir() }).stdout.trim();
+}
+
+/** The npm tarballs of the jsii packages installed in a site-packages folder (`<module>[/<sub>]/_jsii/*.jsii.tgz`). */
+function jsiiTarballs(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory() && e.name === '_jsii') out.push(...fs.readdirSync(full).filter((f) => f.endsWith('.jsii.tgz')).map((f) => path.join(full, f)));
+      else if (e.isDirectory() && depth < 2 && !e.name.endsWith('.dist-info')) walk(full, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  return out.sort();
+}
+
 /** `cdk synth` of the app in `app` into `out`, offline. */
 function synth(appCommand: string, out: string, env: NodeJS.ProcessEnv = {}): void {
   const res = spawnSync('unshare', ['-n', path.join(REPO, 'node_modules', '.bin', 'cdk'), 'synth', '--no-notices', '-q', '--app', appCommand, '--output', out], {
@@ -114,7 +136,6 @@ beforeAll(() => {
   venv = path.join(work, 'venv');
   timed('pip install', () => {
     run(VENV_PYTHON, ['-m', 'venv', '--without-pip', venv], { cwd: work });
-    const site = (python: string): string => run(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { cwd: work }).stdout.trim();
     fs.writeFileSync(path.join(site(path.join(venv, 'bin', 'python')), 'modelfleet-test-cdk-libraries.pth'), `${site(VENV_PYTHON)}\n`);
     run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--no-index', '--disable-pip-version-check', '--quiet', wheel], { cwd: work });
   });
@@ -127,15 +148,22 @@ beforeAll(() => {
   fs.writeFileSync(path.join(app, 'cdk.json'), JSON.stringify({ context }, null, 2));
   fs.writeFileSync(path.join(app, 'app.py'), APP_PY);
   fs.writeFileSync(path.join(app, 'app.ts'), APP_TS);
-  // The TypeScript app gets the npm tarball the wheel carries, unpacked as npm would, and the CDK libraries of this
-  // repository (the lockfile's versions, as the Python ones are).
+  // The TypeScript app gets the very JavaScript the kernel loads: the npm tarball every jsii wheel carries
+  // (`<module>/_jsii/<name>@<version>.jsii.tgz`: modelfleet's, and aws-cdk-lib's, constructs', cdk8s'... from PyPI),
+  // unpacked as npm would into its node_modules. So both apps run the same modelfleet build on the same CDK libraries.
   const modules = path.join(app, 'node_modules');
-  fs.mkdirSync(path.join(modules, 'modelfleet'), { recursive: true });
-  const inWheel = run('unzip', ['-Z1', wheel], { cwd: work }).stdout.split('\n').find((f) => /^modelfleet\/_jsii\/.*\.jsii\.tgz$/.test(f));
-  if (!inWheel) throw new Error(`${wheel} carries no npm tarball under modelfleet/_jsii/`);
-  run('unzip', ['-q', '-j', wheel, inWheel, '-d', work], { cwd: work });
-  run('tar', ['-xzf', path.join(work, path.basename(inWheel)), '-C', path.join(modules, 'modelfleet'), '--strip-components=1'], { cwd: work });
-  for (const lib of CDK_LIBRARIES) fs.symlinkSync(path.join(REPO, 'node_modules', lib.npm), path.join(modules, lib.npm));
+  const sites = [site(VENV_PYTHON), site(path.join(venv, 'bin', 'python'))];
+  const tarballs = sites.flatMap((dir) => jsiiTarballs(dir));
+  const unpacked = path.join(work, 'unpacked');
+  for (const [i, tarball] of tarballs.entries()) {
+    const dir = path.join(unpacked, String(i));
+    fs.mkdirSync(dir, { recursive: true });
+    run('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1'], { cwd: work });
+    const { name } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string };
+    fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+    fs.renameSync(dir, path.join(modules, name));
+  }
+  libraries = tarballs.map((t) => path.basename(t));
 
   const pythonEnv = {
     // `python3` is the fresh virtualenv's
@@ -176,10 +204,16 @@ function comparable(template: Template): Template {
 }
 
 describe('modelfleet from a Python CDK app (jsii)', () => {
-  test('the Python CDK libraries are pinned at the versions of the npm lockfile', () => {
+  test('the Python CDK libraries are pinned at the npm lockfile\'s versions, aws-cdk-lib at modelfleet\'s minimum', () => {
     const pinned = pins(path.join(REPO, '.ci', 'requirements-python-app.txt'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+    // aws-cdk-lib: PyPI has no 2.276.0 yet (the lockfile's); the app runs on the lowest version modelfleet accepts
+    const want = (npm: string): string => (npm === 'aws-cdk-lib' ? pkg.peerDependencies[npm].replace(/^\^/, '') : locked(npm));
     expect(Object.fromEntries(CDK_LIBRARIES.map((l) => [l.npm, pinned.get(l.pypi)])))
-      .toEqual(Object.fromEntries(CDK_LIBRARIES.map((l) => [l.npm, locked(l.npm)])));
+      .toEqual(Object.fromEntries(CDK_LIBRARIES.map((l) => [l.npm, want(l.npm)])));
+    // and both apps ran on those: the kernel's tarballs are what the TypeScript app loads
+    for (const l of CDK_LIBRARIES) expect(libraries).toContain(`${l.npm}@${pinned.get(l.pypi)}.jsii.tgz`);
+    expect(libraries).toContain(`modelfleet@${(JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version}.jsii.tgz`);
   });
 
   test('the wheel is module modelfleet and carries the npm package: the assembly, the constructs, the edge artifacts, the golden engine', () => {
