@@ -220,8 +220,11 @@ export async function writeReproducibleZip(entries: readonly ZipEntry[], file: s
   });
 }
 
-/** One entry bundled with its dependencies into a single CommonJS file for Node 20 (licenses kept at the end). */
-function bundleFile(root: string, entry: string): Buffer {
+/**
+ * One entry bundled with its dependencies into a single CommonJS file for Node 20 (licenses kept at the end).
+ * `external` names packages left as `require` calls (resolved where the bundle runs).
+ */
+export function bundleFile(root: string, entry: string, external: readonly string[] = []): Buffer {
   const result = esbuild.buildSync({
     entryPoints: [entry],
     absWorkingDir: root,
@@ -230,6 +233,7 @@ function bundleFile(root: string, entry: string): Buffer {
     target: 'node20',
     format: 'cjs',
     write: false,
+    external: [...external],
     legalComments: 'eof',
     logLevel: 'silent',
   });

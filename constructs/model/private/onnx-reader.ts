@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ONNX_TO_V2_DATATYPE, modelHeaderType } from './onnx-proto';
+import { ONNX_TO_V2_DATATYPE, OnnxHeader, OnnxValueInfo, readOnnxHeader } from './onnx-wire';
 import { ErrorCode } from '../../core/private/error-codes';
 
 /** A tensor as read from a model file (V2 datatype, -1 for dynamic dimensions). */
@@ -80,27 +80,14 @@ export function readOnnxFile(file: string): OnnxFileFacts {
   }
 }
 
-interface Dim { dimValue?: number; dimParam?: string }
-interface ValueInfo {
-  name?: string;
-  type?: { tensorType?: { elemType?: number; shape?: { dim?: Dim[] } } };
-}
-interface Header {
-  irVersion?: number;
-  producerName?: string;
-  opsetImport?: Array<{ domain?: string; version?: number }>;
-  graph?: { initializer?: Array<{ name?: string }>; input?: ValueInfo[]; output?: ValueInfo[] };
-}
-
 function parse(abs: string, bytes: Buffer): OnnxFileFacts {
   opened++;
   const invalid = (why: string) =>
     new OnnxReadError('ModelFileInvalid', `${abs} is not a valid ONNX model (${why}); give a file saved by an ONNX exporter`);
 
-  let header: Header;
+  let header: OnnxHeader;
   try {
-    const type = modelHeaderType();
-    header = type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as Header;
+    header = readOnnxHeader(bytes);
   } catch (err) {
     throw invalid(`protobuf decoding failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -112,7 +99,7 @@ function parse(abs: string, bytes: Buffer): OnnxFileFacts {
   if (!opset) throw invalid('no opset_import for the default ONNX domain');
 
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
-  const tensor = (kind: string) => (v: ValueInfo): ReadTensor => {
+  const tensor = (kind: string) => (v: OnnxValueInfo): ReadTensor => {
     const name = v.name ?? '';
     const tt = v.type?.tensorType;
     if (!tt) {

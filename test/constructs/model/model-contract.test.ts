@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lazy, Token } from 'aws-cdk-lib';
 import { ModelContract, TensorSpec } from '../../../constructs/model';
-import { modelProtoType } from '../../../constructs/model/private/onnx-proto';
+import { modelProtoType } from '../../../scripts/onnx-proto';
 import { onnxReadCount } from '../../../constructs/model/private/onnx-reader';
 import { errorCodeOf as codeOf } from '../../helpers/construct-errors';
 import { testStack } from '../../helpers/test-stack';

@@ -2,12 +2,9 @@ import * as protobuf from 'protobufjs';
 
 /**
  * The subset of onnx.proto (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto, proto3 field numbers) that
- * modelfleet writes (scripts/train-iris.ts) and reads (the synth-time contract reader), as a protobufjs JSON descriptor.
- *
- * Two views share the wire format:
- * - `onnx.*`: the full messages needed to write a small graph (nodes, attributes, initializers, typed inputs/outputs).
- * - `onnxhead.*`: a reading view with only what a contract needs. Fields it does not declare (node lists, weight
- *   bytes, float_data) are skipped on the wire instead of being decoded, so reading a large model stays cheap.
+ * modelfleet writes (scripts/train-iris.ts, the test models), as a protobufjs JSON descriptor: the messages needed to
+ * write a small graph (nodes, attributes, initializers, typed inputs/outputs). protobufjs is a devDependency: the
+ * constructs read models with their own wire reader (`constructs/model/private/onnx-wire.ts`).
  */
 const DIMENSION = {
   oneofs: { value: { oneof: ['dimValue', 'dimParam'] } },
@@ -135,33 +132,6 @@ export const ONNX_PROTO_DESCRIPTOR = {
         },
       },
     },
-    onnxhead: {
-      nested: {
-        ...SHARED,
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 },
-            producerName: { type: 'string', id: 2 },
-            graph: { type: 'GraphProto', id: 7 },
-            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-          },
-        },
-        GraphProto: {
-          fields: {
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorName', id: 5 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        /** A TensorProto of which only the name is read (its data is skipped). */
-        TensorName: {
-          fields: {
-            name: { type: 'string', id: 8 },
-          },
-        },
-      },
-    },
   },
 };
 
@@ -192,23 +162,6 @@ export enum OnnxAttributeType {
   INTS = 7,
 }
 
-/** ONNX element type number → Open Inference Protocol (KServe V2) datatype name. */
-export const ONNX_TO_V2_DATATYPE: ReadonlyMap<number, string> = new Map([
-  [1, 'FP32'],
-  [2, 'UINT8'],
-  [3, 'INT8'],
-  [4, 'UINT16'],
-  [5, 'INT16'],
-  [6, 'INT32'],
-  [7, 'INT64'],
-  [8, 'BYTES'],
-  [9, 'BOOL'],
-  [10, 'FP16'],
-  [11, 'FP64'],
-  [12, 'UINT32'],
-  [13, 'UINT64'],
-]);
-
 let root: protobuf.Root | undefined;
 
 function onnxRoot(): protobuf.Root {
@@ -221,7 +174,3 @@ export function modelProtoType(): protobuf.Type {
   return onnxRoot().lookupType('onnx.ModelProto');
 }
 
-/** The reading view of `ModelProto` (skips nodes and weights). */
-export function modelHeaderType(): protobuf.Type {
-  return onnxRoot().lookupType('onnxhead.ModelProto');
-}
