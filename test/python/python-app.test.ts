@@ -35,20 +35,32 @@ const CDK_LIBRARIES = [
 const STACK = 'Squeeze';
 
 const APP_PY = `import aws_cdk as cdk
-from modelfleet import ModelFleet, ModelSource
+from modelfleet import (LogLevel, ModelFleet, ModelFleetEdgeOptions, ModelFleetKubernetesOptions,
+                        ModelFleetSageMakerOptions, ModelSource)
 
 app = cdk.App()
 stack = cdk.Stack(app, "${STACK}")
 ModelFleet(stack, "Squeeze", model=ModelSource.from_asset("models/squeezenet1_1.onnx"))
+# Each target's options as Python structs, passed through by ModelFleet: the runtime settings have one name everywhere.
+ModelFleet(stack, "Tuned", model=ModelSource.from_asset("models/squeezenet1_1.onnx"), model_name="squeeze-tuned",
+           sagemaker=ModelFleetSageMakerOptions(max_batch=16, log_level=LogLevel.WARN, autoscaling=False),
+           kubernetes=ModelFleetKubernetesOptions(namespace_name="ml", threads=1, replicas=3),
+           edge=ModelFleetEdgeOptions(threads=3, max_batch=4, log_level=LogLevel.DEBUG))
 app.synth()
 `;
 
 const APP_TS = `import * as cdk from 'aws-cdk-lib';
-import { ModelFleet, ModelSource } from 'modelfleet';
+import { LogLevel, ModelFleet, ModelSource } from 'modelfleet';
 
 const app = new cdk.App();
 const stack = new cdk.Stack(app, '${STACK}');
 new ModelFleet(stack, 'Squeeze', { model: ModelSource.fromAsset('models/squeezenet1_1.onnx') });
+new ModelFleet(stack, 'Tuned', {
+  model: ModelSource.fromAsset('models/squeezenet1_1.onnx'), modelName: 'squeeze-tuned',
+  sagemaker: { maxBatch: 16, logLevel: LogLevel.WARN, autoscaling: false },
+  kubernetes: { namespaceName: 'ml', threads: 1, replicas: 3 },
+  edge: { threads: 3, maxBatch: 4, logLevel: LogLevel.DEBUG },
+});
 app.synth();
 `;
 
@@ -248,6 +260,31 @@ describe('modelfleet from a Python CDK app (jsii)', () => {
     expect(recipes(ts).length).toBeGreaterThan(0);
     expect(recipes(py)).toEqual(recipes(ts));
     expect(comparable(py)).toEqual(comparable(ts));
+  });
+
+  test('the options given as Python structs reach each target of the tuned fleet, by the runtime settings\' one name', () => {
+    const py = readJson('cdk.out.py', `${STACK}.template.json`) as unknown as Template;
+    const models = Object.values(py.Resources).filter((r) => r.Type === 'AWS::SageMaker::Model')
+      .map((r) => (r.Properties as { PrimaryContainer: { Environment: Record<string, string> } }).PrimaryContainer.Environment);
+    const tuned = models.find((env) => env.MODELFLEET_NAME === 'squeeze-tuned');
+    expect(tuned).toMatchObject({ MODELFLEET_MAX_BATCH: '16', MODELFLEET_LOG_LEVEL: 'warn' });
+    expect(models.find((env) => env.MODELFLEET_NAME === 'squeeze')).not.toHaveProperty('MODELFLEET_MAX_BATCH');
+    // autoscaling: false reached the tuned endpoint only
+    const scaled = Object.values(py.Resources).filter((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(scaled).toHaveLength(1);
+    const recipes = JSON.stringify(Object.values(py.Resources).filter((r) => r.Type === 'AWS::GreengrassV2::ComponentVersion')
+      .map((r) => r.Properties?.InlineRecipe));
+    expect(recipes).toContain('squeeze-tuned');
+    // the Kubernetes YAML of this env-agnostic stack is published at deploy: it is a staged file of the assembly
+    const out = path.join(app, 'cdk.out.py');
+    const texts = fs.readdirSync(out, { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(out, f)).isFile() && !f.endsWith('.onnx') && !f.endsWith('.zip'))
+      .map((f) => fs.readFileSync(path.join(out, f), 'utf8'));
+    const tunedYaml = texts.find((t) => t.includes('kind: Deployment') && t.includes('squeeze-tuned'));
+    expect(tunedYaml).toBeDefined();
+    expect(tunedYaml).toContain('namespace: ml');
+    expect(tunedYaml).toMatch(/minReplicas: 3/);
+    expect(tunedYaml).toMatch(/name: MODELFLEET_THREADS\s+value: "1"/);
   });
 
   test('the Python synth writes the same assets and golden files as the TypeScript one', () => {
