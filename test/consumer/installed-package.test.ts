@@ -96,7 +96,7 @@ describe('modelfleet installed into a fresh CDK app', () => {
   test('the tarball holds the compiled constructs and types, both CLIs, the prebuilt runtime, the image context; no tests', () => {
     const list = run('tar', ['-tzf', tarball], { cwd: work }).stdout.split('\n').filter(Boolean);
     expect(list).toEqual(expect.arrayContaining([
-      'package/package.json', 'package/README.md', 'package/.jsii',
+      'package/package.json', 'package/README.md', 'package/.jsii', 'package/constructs/ERRORS.md',
       'package/dist/constructs/index.js', 'package/dist/constructs/index.d.ts',
       'package/dist/bin/modelfleet.js', 'package/dist/bin/modelfleet-edge.js',
       'package/dist/edge-artifacts/manifest.json',

@@ -287,6 +287,22 @@ describe('modelfleet from a Python CDK app (jsii)', () => {
     expect(tunedYaml).toMatch(/name: MODELFLEET_THREADS\s+value: "1"/);
   });
 
+  test('a construct error reaches Python with its code as the message\'s first word', () => {
+    const script = [
+      'import aws_cdk as cdk',
+      'from modelfleet import ModelFleet, ModelSource',
+      'stack = cdk.Stack(cdk.App(), "S")',
+      'try:',
+      '    ModelFleet(stack, "X", model=ModelSource.from_asset("models/missing.onnx"))',
+      'except Exception as e:',
+      '    print(type(e).__name__, str(e).splitlines()[0])',
+    ].join('\n');
+    const res = run(path.join(venv, 'bin', 'python'), ['-c', script], {
+      cwd: app, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+    });
+    expect(res.stdout.trim()).toMatch(/^\w*Error ModelFileNotFound: model file \S*missing\.onnx does not exist/);
+  });
+
   test('the Python synth writes the same assets and golden files as the TypeScript one', () => {
     // The assets, but for the template itself: its hash covers the analytics string.
     const assets = (dir: string): Record<string, unknown> => {
