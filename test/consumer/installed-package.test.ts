@@ -8,12 +8,13 @@
  * install script runs at all) and everything after it still works: nothing is fetched from outside the npm registry.
  * Needs root (for `unshare -n`), as the emulated-Pi test does.
  */
-import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../helpers/free-port';
 import { stopChild, waitForHttp200 } from '../helpers/spawn-runtime';
+import { runCommand } from '../helpers/run-command';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SQUEEZENET = path.resolve(REPO, '..', 'shared', 'models', 'squeezenet1_1.onnx');
@@ -24,15 +25,7 @@ let work: string;
 let app: string;
 let tarball: string;
 
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): SpawnSyncReturns<string> {
-  const res = spawnSync(command, args, {
-    cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeout ?? 300_000, maxBuffer: 64 << 20,
-  });
-  if (res.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${res.status ?? res.signal}) in ${options.cwd}:\n${res.stdout}\n${res.stderr}`);
-  }
-  return res;
-}
+const run = runCommand;
 
 /** Every file under `dir` (path → size and mtime), leaving out `skip` folders at the top. */
 function snapshot(dir: string, skip: readonly string[]): Map<string, string> {

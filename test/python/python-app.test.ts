@@ -13,11 +13,12 @@
  * the same template (every logical id, resource, Greengrass recipe and output), the same assets and the same golden
  * files. Needs root (for `unshare -n`), as the consumer test does.
  */
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packagePython } from '../../scripts/package-python';
+import { runCommand } from '../helpers/run-command';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SETUP = 'scripts/setup-python-tools.sh';
@@ -72,15 +73,7 @@ let venv: string;
 let libraries: string[] = [];
 const seconds: Record<string, number> = {};
 
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): SpawnSyncReturns<string> {
-  const res = spawnSync(command, args, {
-    cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeout ?? 300_000, maxBuffer: 64 << 20,
-  });
-  if (res.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${res.status ?? res.signal}) in ${options.cwd}:\n${res.stdout}\n${res.stderr}`);
-  }
-  return res;
-}
+const run = runCommand;
 
 function timed<T>(label: string, fn: () => T): T {
   const started = Date.now();
