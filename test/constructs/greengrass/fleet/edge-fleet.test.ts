@@ -9,8 +9,8 @@ import {
 import { Construct } from 'constructs';
 import { IEdgeComponent } from '../../../../constructs/greengrass/components/edge-component';
 import { FLEET_OUTPUT_IDS } from '../../../../constructs/greengrass/fleet/outputs';
-import { ModelFleetError } from '../../../../constructs/core/private/modelfleet-error';
 import { findFleetOutputs } from '../../../../bin/commands/pi-bootstrap';
+import { modelFleetErrorOf } from '../../../helpers/construct-errors';
 
 const MODEL = { componentName: 'modelfleet.Model.iris', componentVersion: '1.0.0' };
 const SERVER = { componentName: 'modelfleet.ModelServer', componentVersion: '2.3.4' };
@@ -72,15 +72,7 @@ function fleetStack(props: EdgeFleetProps = { components: [MODEL] }): { stack: S
   return { stack, fleet, template: Template.fromStack(stack) };
 }
 
-function errorOf(fn: () => unknown): ModelFleetError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelFleetError);
-    return err as ModelFleetError;
-  }
-  throw new Error('expected a ModelFleetError, nothing was thrown');
-}
+const errorOf = modelFleetErrorOf;
 
 describe('EdgeFleet', () => {
   let stack: Stack;
